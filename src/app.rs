@@ -1,0 +1,2 @@
+//! TODO
+pub fn main_with_exit_code() -> i32 { 0 }

@@ -1,0 +1,16 @@
+//! cargo-minaudit: choose the Cargo.lock versions that minimise the cargo-vet audit backlog.
+//!
+//! The pipeline (see ARCHITECTURE.md):
+//! `Cargo.toml + Cargo.lock -> Workspace`; `index -> IndexSnapshot`; `supply-chain -> AuditStore`;
+//! `-> cost table -> report`. Modules marked "IO edge" touch files, network or processes; every
+//! other module is pure: it never touches files, network, clock or stdout.
+
+pub mod app; // IO edge: sequences everything, one fn per subcommand
+pub mod cli; // clap types only
+pub mod index; // Index trait (IO edge impls) + pure version types and cooldown filter
+pub mod lockfile; // Cargo.lock parse/render (pure)
+pub mod price; // crate downloads + line counts (IO edge), suggest pricing (pure)
+pub mod registry_builder; // fixture registries for tests and the demo (IO edge, test support)
+pub mod report; // report data + renderers (pure)
+pub mod vet; // cargo-vet store parsing (pure over text) + audit graph (pure)
+pub mod workspace; // IO edge: cargo metadata -> Workspace

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(minaudit::app::main_with_exit_code());
+}

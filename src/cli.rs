@@ -1,1 +1,144 @@
-//! TODO
+//! Command-line types only (clap derive). Parsing happens here; validation of what the flags
+//! mean together happens in `app`, so the rest of the crate never sees raw strings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// `cargo minaudit` is invoked by cargo as `cargo-minaudit minaudit ...`.
+#[derive(Debug, Parser)]
+#[command(name = "cargo", bin_name = "cargo", styles = clap::builder::Styles::styled())]
+pub enum CargoCli {
+    /// Choose the Cargo.lock versions that minimise the cargo-vet audit backlog
+    Minaudit(MinauditArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(version, about, long_about = None)]
+pub struct MinauditArgs {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Print the plan; write nothing (only for the default solve-and-rewrite command)
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Price the current lock (and the optimum); write nothing
+    Report(ReportArgs),
+    /// Price hypothetical changes against the current optimum
+    WhatIf,
+    /// Why this version was chosen, and what the alternatives cost
+    Explain {
+        /// Crate name, optionally `NAME@VERSION`
+        krate: String,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ReportArgs {
+    /// Exit with code 1 when the current backlog exceeds LINES
+    #[arg(long, value_name = "LINES")]
+    pub fail_above: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
+    Markdown,
+}
+
+/// Options shared by every subcommand (cargo-style names).
+#[derive(Debug, Args, Default, Clone)]
+pub struct CommonArgs {
+    /// Path to the workspace's Cargo.toml
+    #[arg(long, value_name = "PATH", global = true)]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Output format for the data printed on stdout
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human, global = true)]
+    pub format: OutputFormat,
+
+    /// Run without accessing the network (index, crates and audit imports come from caches)
+    #[arg(long, global = true)]
+    pub offline: bool,
+
+    /// Directory for minaudit's caches (index, crates, line counts, imports)
+    #[arg(long, value_name = "DIR", global = true, env = "MINAUDIT_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Use a local audit file for an import: NAME=PATH (replaces that import's URL)
+    #[arg(long = "import", value_name = "NAME=PATH|URL", global = true)]
+    pub imports: Vec<String>,
+
+    /// Use only supply-chain/imports.lock for imported audits, like `cargo vet --locked`
+    #[arg(long, global = true)]
+    pub frozen_imports: bool,
+
+    /// Read the registry from a directory in Cargo's local-registry layout instead of crates.io
+    #[arg(long, value_name = "PATH", global = true)]
+    pub registry_dir: Option<PathBuf>,
+
+    /// Ignore versions published after DATE (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_name = "DATE", global = true)]
+    pub exclude_newer: Option<String>,
+
+    /// Ignore versions younger than this (e.g. 7d, 48h, 2w)
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub min_age: Option<String>,
+
+    /// Only price what builds for this target triple (repeatable)
+    #[arg(long = "target", value_name = "TRIPLE", global = true)]
+    pub targets: Vec<String>,
+
+    /// Give up proving optimality after this many seconds and report the gap
+    #[arg(long, value_name = "SECONDS", global = true)]
+    pub time_limit: Option<f64>,
+
+    /// No status output on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// More status output on stderr (repeatable)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        CargoCli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_the_cargo_subcommand_form_with_global_options_after_the_subcommand() {
+        let CargoCli::Minaudit(args) = CargoCli::try_parse_from([
+            "cargo-minaudit",
+            "minaudit",
+            "report",
+            "--format",
+            "json",
+            "--frozen-imports",
+            "--fail-above",
+            "10",
+        ])
+        .expect("valid command line");
+        assert_eq!(args.common.format, OutputFormat::Json);
+        assert!(args.common.frozen_imports);
+        match args.command {
+            Some(Command::Report(r)) => assert_eq!(r.fail_above, Some(10)),
+            other => panic!("expected report, got {other:?}"),
+        }
+    }
+}

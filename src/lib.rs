@@ -12,5 +12,6 @@ pub mod lockfile; // Cargo.lock parse/render (pure)
 pub mod price; // crate downloads + line counts (IO edge), suggest pricing (pure)
 pub mod registry_builder; // fixture registries for tests and the demo (IO edge, test support)
 pub mod report; // report data + renderers (pure)
+pub mod shell; // IO edge: cargo-style status lines and progress bars on stderr
 pub mod vet; // cargo-vet store parsing (pure over text) + audit graph (pure)
 pub mod workspace; // IO edge: cargo metadata -> Workspace

@@ -236,3 +236,38 @@ fn relative_registry_path_is_relative_to_the_config_dirs_parent_not_the_cwd() {
         .check_lock(&dir.path().join("app"))
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn builder_api_world_and_a_links_conflict_cargo_refuses() {
+    use minaudit::registry_builder::{CrateSpec, DepSpec, MemberSpec};
+    let oracle = CargoOracle::new().expect("home");
+    let base = World::new()
+        .add_crate(CrateSpec::new("sys-a", "1.0.0").links("zlib"))
+        .add_crate(CrateSpec::new("sys-b", "1.0.0").links("zlib"))
+        .add_crate(CrateSpec::new("sys-b", "2.0.0").links("zlib2"));
+    // Two packages linking the same native library cannot share a graph: only sys-b 2 fits.
+    let ok = base.clone().member(
+        MemberSpec::new("app")
+            .dep(DepSpec::new("sys-a", "1"))
+            .dep(DepSpec::new("sys-b", ">=1, <3")),
+    );
+    let (dir, files) = build(&ok, false, &oracle);
+    let got = locked(dir.path(), &files);
+    assert_eq!(got["sys-b"], ["2.0.0"], "{got:?}");
+    oracle
+        .check_lock(dir.path())
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Forcing sys-b 1 makes the world unsatisfiable: cargo must say so.
+    let bad = base.member(
+        MemberSpec::new("app")
+            .dep(DepSpec::new("sys-a", "1"))
+            .dep(DepSpec::new("sys-b", "1")),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = render_world(&bad, &RenderOptions::default()).expect("render");
+    write_files(dir.path(), &files).expect("write");
+    let err = oracle
+        .generate_lockfile(dir.path())
+        .expect_err("links conflict");
+    assert!(err.contains("links"), "{err}");
+}

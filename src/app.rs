@@ -1,2 +1,4 @@
 //! TODO
-pub fn main_with_exit_code() -> i32 { 0 }
+pub fn main_with_exit_code() -> i32 {
+    0
+}

@@ -62,7 +62,10 @@ impl Shell {
     fn prefixed(&self, color: &str, label: &str, message: &str) {
         let mut err = std::io::stderr().lock();
         let _ = if self.color {
-            writeln!(err, "\x1b[1;{color}m{label}\x1b[0m\x1b[1m:\x1b[0m {message}")
+            writeln!(
+                err,
+                "\x1b[1;{color}m{label}\x1b[0m\x1b[1m:\x1b[0m {message}"
+            )
         } else {
             writeln!(err, "{label}: {message}")
         };

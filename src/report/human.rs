@@ -6,13 +6,21 @@ use super::{group_digits, Backlog, Report};
 
 pub fn render_human(report: &Report) -> String {
     let mut out = String::new();
-    let universe: Vec<String> =
-        report.cost_universe.sources.iter().map(|s| s.name.clone()).collect();
+    let universe: Vec<String> = report
+        .cost_universe
+        .sources
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
     let _ = writeln!(
         out,
         "audit universe: {} ({})",
         report.cost_universe.kind,
-        if universe.is_empty() { "no imports".to_string() } else { universe.join(", ") }
+        if universe.is_empty() {
+            "no imports".to_string()
+        } else {
+            universe.join(", ")
+        }
     );
     for v in &report.violations {
         let _ = writeln!(out, "violation: {} {}: {}", v.krate, v.version, v.detail);
@@ -38,10 +46,25 @@ fn write_backlog(out: &mut String, title: &str, backlog: &Backlog) {
         return;
     }
     let _ = writeln!(out, "{title}: {} audits needed", backlog.audits.len());
-    let criteria_width =
-        backlog.audits.iter().map(|a| a.criteria.join(", ").len()).max().unwrap_or(0).max(8);
-    let command_width = backlog.audits.iter().map(|a| a.command.len()).max().unwrap_or(0).max(7);
-    let _ = writeln!(out, "    {:<criteria_width$}  {:<command_width$}  {:>11}", "criteria", "command", "lines");
+    let criteria_width = backlog
+        .audits
+        .iter()
+        .map(|a| a.criteria.join(", ").len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let command_width = backlog
+        .audits
+        .iter()
+        .map(|a| a.command.len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "    {:<criteria_width$}  {:<command_width$}  {:>11}",
+        "criteria", "command", "lines"
+    );
     for audit in &backlog.audits {
         let _ = writeln!(
             out,
@@ -51,5 +74,9 @@ fn write_backlog(out: &mut String, title: &str, backlog: &Backlog) {
             group_digits(audit.lines)
         );
     }
-    let _ = writeln!(out, "estimated audit backlog: {} lines", group_digits(backlog.backlog_lines));
+    let _ = writeln!(
+        out,
+        "estimated audit backlog: {} lines",
+        group_digits(backlog.backlog_lines)
+    );
 }

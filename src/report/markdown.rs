@@ -23,12 +23,21 @@ pub fn render_markdown(report: &Report) -> String {
             optimal.audits.len()
         );
     }
-    let names: Vec<&str> = report.cost_universe.sources.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = report
+        .cost_universe
+        .sources
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     let _ = writeln!(
         out,
         "\nAudit universe: `{}` ({})",
         report.cost_universe.kind,
-        if names.is_empty() { "no imports".to_string() } else { names.join(", ") }
+        if names.is_empty() {
+            "no imports".to_string()
+        } else {
+            names.join(", ")
+        }
     );
     if !report.violations.is_empty() {
         let _ = writeln!(out, "\n### Violations\n");
@@ -43,7 +52,11 @@ pub fn render_markdown(report: &Report) -> String {
             let _ = writeln!(out, "| {} | {} | {} |", c.krate, c.from, c.to);
         }
     }
-    write_audits(&mut out, "Audits needed by the current lock", &report.current);
+    write_audits(
+        &mut out,
+        "Audits needed by the current lock",
+        &report.current,
+    );
     if let Some(optimal) = &report.optimal {
         write_audits(&mut out, "Audits needed by the optimal lock", optimal);
     }
@@ -54,10 +67,20 @@ fn write_audits(out: &mut String, title: &str, backlog: &Backlog) {
     if backlog.audits.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\n<details><summary>{title} ({})</summary>\n", backlog.audits.len());
+    let _ = writeln!(
+        out,
+        "\n<details><summary>{title} ({})</summary>\n",
+        backlog.audits.len()
+    );
     let _ = writeln!(out, "| command | criteria | lines |\n|---|---|---:|");
     for a in &backlog.audits {
-        let _ = writeln!(out, "| `{}` | {} | {} |", a.command, a.criteria.join(", "), group_digits(a.lines));
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            a.command,
+            a.criteria.join(", "),
+            group_digits(a.lines)
+        );
     }
     let _ = writeln!(out, "\n</details>");
 }

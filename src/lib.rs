@@ -6,6 +6,7 @@
 //! other module is pure: it never touches files, network, clock or stdout.
 
 pub mod app; // IO edge: sequences everything, one fn per subcommand
+pub mod cargo_config; // IO edge: crates-io source replacement from .cargo/config.toml
 pub mod cli; // clap types only
 pub mod index; // Index trait (IO edge impls) + pure version types and cooldown filter
 pub mod lockfile; // Cargo.lock parse/render (pure)

@@ -18,9 +18,10 @@
 //! package, `[[patch.unused]]` entries, `[metadata]` via the `toml` crate's table display, and
 //! trailing blank lines trimmed to one newline.
 //!
-//! Versions: v3 and v4 carry `version = N`; v2 has no version key and inline checksums (it
-//! renders like v3 without the key). v1 (checksums in `[metadata]`, or a `[root]` table) is
-//! rejected with a hint to let a newer Cargo rewrite the lock. Unknown top-level keys are kept in
+//! Versions: v3 and v4 carry `version = N` and are supported. Unversioned locks (v1: checksums in
+//! `[metadata]`; v2: inline checksums) are refused with a hint: Cargo 1.95 itself rewrites them
+//! as v3/v4 on its next run (checked with `cargo metadata` on fixtures), so the byte-exact
+//! answer for them is "let Cargo upgrade first". Unknown top-level keys are kept in
 //! [`Lockfile::extra`] for inspection but, like Cargo, not rendered.
 
 mod parse;
@@ -147,7 +148,8 @@ pub struct UnusedPatch {
 /// A parsed Cargo.lock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lockfile {
-    /// `version = N`; `None` for the unversioned v2 format.
+    /// `version = N` (3 or 4 after [`parse`]); `None` renders the unversioned v2 form, which
+    /// Cargo 1.95 would rewrite.
     pub version: Option<u32>,
     /// The leading `#` lines of the file as written (Cargo's two marker lines included when
     /// present). Rendering always writes the markers and keeps any other comment lines.
@@ -184,9 +186,7 @@ pub enum LockfileError {
         message: String,
         hint: String,
     },
-    #[error(
-        "{path}: lock file version {found} is not supported (only 2, 3 and 4 are)\nhint: {hint}"
-    )]
+    #[error("{path}: lock file version {found} is not supported (only 3 and 4 are)\nhint: {hint}")]
     UnsupportedVersion {
         path: PathBuf,
         found: String,

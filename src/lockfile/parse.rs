@@ -20,7 +20,10 @@ const KNOWN_TOP_LEVEL: &[&str] = &["version", "package", "root", "metadata", "pa
 
 /// Parse the text of a Cargo.lock; `path` is only used to name the file in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Lockfile, LockfileError> {
-    let p = Ctx { text, path };
+    let line_starts = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let p = Ctx { path, line_starts };
     let doc = DeTable::parse(text).map_err(|e| LockfileError::Syntax {
         path: path.to_path_buf(),
         line: e.span().map_or(1, |s| p.line(s.start)),
@@ -101,18 +104,15 @@ struct RawDep {
 }
 
 struct Ctx<'a> {
-    text: &'a str,
     path: &'a Path,
+    /// Byte offset of the first byte of every line.
+    line_starts: Vec<usize>,
 }
 
 impl Ctx<'_> {
     fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        // Number of line starts at or before `offset` = 1-based line.
+        self.line_starts.partition_point(|&start| start <= offset)
     }
 
     fn invalid(&self, offset: usize, message: String, hint: &str) -> LockfileError {
@@ -209,7 +209,7 @@ impl Ctx<'_> {
         doc: &DeTable<'_>,
         metadata: &BTreeMap<String, String>,
     ) -> Result<Option<u32>, LockfileError> {
-        let regenerate = "let a recent Cargo rewrite the lock in the current format first (`cargo update --workspace` keeps the locked versions of dependencies), then run cargo-minaudit again";
+        let regenerate = "this Cargo.lock format is not one Cargo 1.95 writes by default; use a lock written by a stable Cargo (`version = 3` or `version = 4`)";
         let unsupported = |found: String| LockfileError::UnsupportedVersion {
             path: self.path.to_path_buf(),
             found,
@@ -235,14 +235,16 @@ impl Ctx<'_> {
                 }
             }
             None => {
-                // No version key: v1 or v2. v1 keeps checksums in [metadata] (or has [root]).
+                // No version key: v1 (checksums in [metadata], or a [root] table) or v2. Cargo
+                // 1.95 rewrites both as v3/v4 the next time it touches the lock (checked: any
+                // `cargo metadata` run does), so there is no "byte-identical" v1/v2 to produce.
                 let v1 = doc.get("root").is_some()
                     || metadata.keys().any(|k| k.starts_with("checksum "));
-                if v1 {
-                    Err(unsupported("1 (checksums in `[metadata]`)".to_string()))
-                } else {
-                    Ok(None)
-                }
+                Err(LockfileError::UnsupportedVersion {
+                    path: self.path.to_path_buf(),
+                    found: if v1 { "1" } else { "2" }.to_string(),
+                    hint: "this lock has no `version = N` line (an old format that current Cargo rewrites on its next run); let Cargo upgrade it first with `cargo metadata --format-version 1 > /dev/null` (keeps every locked version), then run cargo-minaudit again".to_string(),
+                })
             }
         }
     }
@@ -354,7 +356,7 @@ fn resolve_dependencies(
         let mut list = Vec::new();
         let mut replace = None;
         for dep in deps {
-            let candidates: Vec<usize> = by_name
+            let mut candidates: Vec<usize> = by_name
                 .get(dep.spec.name.as_str())
                 .map(|c| {
                     c.iter()
@@ -363,6 +365,11 @@ fn resolve_dependencies(
                         .collect()
                 })
                 .unwrap_or_default();
+            if candidates.len() > 1 && dep.spec.version.is_some() && dep.spec.source.is_none() {
+                // Path packages have no source to write, so `name version` with several
+                // same-version candidates names the path one (Cargo reads it the same way).
+                candidates.retain(|&i| packages[i].id.source.is_none());
+            }
             let line = dep.line;
             let target = match candidates.as_slice() {
                 [one] => packages[*one].id.clone(),

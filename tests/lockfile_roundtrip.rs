@@ -67,7 +67,7 @@ fn fixture_locks() -> Vec<PathBuf> {
             name.ends_with(".lock") && !name.ends_with(".input.lock")
         })
         .collect();
-    for ws in ["paths", "registry"] {
+    for ws in ["git", "paths", "registry"] {
         out.push(
             repo()
                 .join("fixtures/workspaces")

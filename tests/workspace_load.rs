@@ -309,3 +309,39 @@ fn corpus_graphs_agree_with_their_locks() {
         eprintln!("{}: {} packages agree", dir.display(), graph_pkgs.len());
     }
 }
+
+#[test]
+fn git_packages_are_fixed_and_git_sources_declared() {
+    // `cargo metadata --no-deps` does not fetch git dependencies, so this runs offline even
+    // though the repository URL (file:///tmp/...) only existed when the lock was generated.
+    let root = fixture("git");
+    let ws = source_for(&root)
+        .workspace()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let members: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(members, ["gitws", "leaf"]); // path deps inside the root become members
+    let gitws = &ws.members[0];
+    let sources: BTreeSet<String> = gitws
+        .dependencies
+        .iter()
+        .filter_map(|d| match &d.source {
+            DependencySource::Git(s) => Some(format!("{}={s}", d.name)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        BTreeSet::from([
+            "gitdep=git+file:///tmp/minaudit-fixture-git/repo?branch=feature".to_string(),
+            "gitdep=git+file:///tmp/minaudit-fixture-git/repo?tag=v1".to_string(),
+        ])
+    );
+    // The lock's git packages (two gitdep, two leaf) are fixed; the member leaf is not.
+    assert_eq!(ws.fixed_packages.len(), 4);
+    assert!(ws
+        .fixed_packages
+        .iter()
+        .all(|f| f.kind == FixedKind::Git && f.id.source.is_some()));
+    assert_eq!(ws.vet_store, None);
+    assert_eq!(ws.vet_store_dir(), ws.root.join("supply-chain"));
+}

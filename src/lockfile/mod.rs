@@ -196,6 +196,8 @@ pub enum LockfileError {
     NoSuchPackage { id: String },
     #[error("package `{id}` depends on `{dependency}`, which is not in the lock file\nhint: add the dependency's package before rendering")]
     DanglingDependency { id: String, dependency: String },
+    #[error("package `{id}` would be in the lock file twice\nhint: a lock holds each (name, version, source) once; merge the two entries")]
+    DuplicatePackage { id: String },
 }
 
 impl Lockfile {
@@ -207,7 +209,14 @@ impl Lockfile {
         patch_unused: Vec<UnusedPatch>,
         metadata: BTreeMap<String, String>,
     ) -> Result<Lockfile, LockfileError> {
-        let known: std::collections::HashSet<&PackageId> = packages.iter().map(|p| &p.id).collect();
+        let mut known: std::collections::HashSet<&PackageId> = std::collections::HashSet::new();
+        for p in &packages {
+            if !known.insert(&p.id) {
+                return Err(LockfileError::DuplicatePackage {
+                    id: p.id.to_string(),
+                });
+            }
+        }
         for p in &packages {
             if let Some(d) = p.dependencies.iter().find(|d| !known.contains(d)) {
                 return Err(LockfileError::DanglingDependency {
@@ -275,6 +284,15 @@ impl Lockfile {
         new_version: semver::Version,
         new_checksum: Option<String>,
     ) -> Result<(), LockfileError> {
+        let moved = PackageId {
+            version: new_version.clone(),
+            ..id.clone()
+        };
+        if &moved != id && self.packages.iter().any(|p| p.id == moved) {
+            return Err(LockfileError::DuplicatePackage {
+                id: moved.to_string(),
+            });
+        }
         let Some(pkg) = self.packages.iter_mut().find(|p| &p.id == id) else {
             return Err(LockfileError::NoSuchPackage { id: id.to_string() });
         };

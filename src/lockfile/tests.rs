@@ -114,7 +114,20 @@ checksum = \"one\"
 ";
     let mut lock = parse(text, Path::new("Cargo.lock")).expect("valid lock");
     assert_eq!(render(&lock), text);
-    // Moving b 0.9.0 to 1.0.0 would duplicate; move it to 0.8.0 instead: still two versions.
+    // Moving b 0.9.0 to 1.0.0 would duplicate: refused, lock unchanged.
+    let err = lock
+        .set_version(
+            &id("b", "0.9.0", Some(CRATES_IO)),
+            semver::Version::new(1, 0, 0),
+            None,
+        )
+        .expect_err("duplicate");
+    assert!(
+        matches!(err, LockfileError::DuplicatePackage { .. }),
+        "{err}"
+    );
+    assert_eq!(render(&lock), text);
+    // Move it to 0.8.0 instead: still two versions.
     lock.set_version(
         &id("b", "0.9.0", Some(CRATES_IO)),
         semver::Version::new(0, 8, 0),

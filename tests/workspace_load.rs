@@ -345,3 +345,29 @@ fn git_packages_are_fixed_and_git_sources_declared() {
     assert_eq!(ws.vet_store, None);
     assert_eq!(ws.vet_store_dir(), ws.root.join("supply-chain"));
 }
+
+#[test]
+fn registry_graph_sources_match_the_lock_when_the_index_is_cached() {
+    let root = fixture("registry");
+    let graph = match source_for(&root).resolved_graph() {
+        Ok(g) => g,
+        Err(WorkspaceError::CargoMetadata { stderr, .. }) if stderr.contains("offline") => {
+            eprintln!("skipping: Cargo's index cache lacks this fixture's crates:\n{stderr}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let text = std::fs::read_to_string(root.join("Cargo.lock")).expect("lock");
+    let lock = lockfile::parse(&text, &root.join("Cargo.lock")).expect("lock");
+    let graph_ids: BTreeSet<String> = graph
+        .packages
+        .iter()
+        .map(|p| format!("{} {} {:?}", p.name, p.version, p.source))
+        .collect();
+    let lock_ids: BTreeSet<String> = lock
+        .packages
+        .iter()
+        .map(|p| format!("{} {} {:?}", p.id.name, p.id.version, p.id.source))
+        .collect();
+    assert_eq!(graph_ids, lock_ids);
+}

@@ -1,7 +1,7 @@
 //! Cargo.lock text -> [`Lockfile`].
 //!
 //! Phases: (1) parse TOML with spans (`toml::de::DeTable`), so every later error can name a
-//! line; (2) read the header and detect the format version (v1 is refused); (3) read packages,
+//! line; (2) read the header and detect the format version (unversioned v1/v2 are refused); (3) read packages,
 //! unused patches and metadata; (4) resolve every dependency string to the one package it names,
 //! using the same rule Cargo writes them with (name alone, name + version, or all three).
 

@@ -142,6 +142,13 @@ pub struct GraphPackage {
     pub version: semver::Version,
     /// Lock-file source string; `None` for path packages.
     pub source: Option<String>,
+    /// Declared dependencies (all kinds): for fixed path/git packages these are requirements
+    /// the registry versions must still satisfy.
+    pub dependencies: Vec<DeclaredDependency>,
+    /// `[features]` as declared.
+    pub features: BTreeMap<String, Vec<String>>,
+    pub links: Option<String>,
+    pub rust_version: Option<semver::Version>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,6 +389,35 @@ fn dep_kind(kind: DependencyKind) -> DepKind {
     }
 }
 
+/// A package's declared dependencies as cargo metadata reports them.
+fn declared_dependencies(pkg: &cargo_metadata::Package) -> Vec<DeclaredDependency> {
+    pkg.dependencies
+        .iter()
+        .map(|d| {
+            let source = match (&d.path, &d.source) {
+                (Some(path), _) => DependencySource::Path(path.as_std_path().to_path_buf()),
+                (None, Some(s)) if s.repr.starts_with("git+") => {
+                    DependencySource::Git(s.repr.clone())
+                }
+                _ => DependencySource::Registry {
+                    index: d.registry.clone(),
+                },
+            };
+            DeclaredDependency {
+                name: d.name.clone(),
+                rename: d.rename.clone(),
+                req: d.req.clone(),
+                kind: dep_kind(d.kind),
+                target: d.target.as_ref().map(|t| t.to_string()),
+                optional: d.optional,
+                features: d.features.clone(),
+                default_features: d.uses_default_features,
+                source,
+            }
+        })
+        .collect()
+}
+
 /// Build a [`Workspace`] from `cargo metadata` output (with or without `--no-deps`), the text
 /// of the root `Cargo.toml`, and the current lock if there is one. Pure.
 pub fn workspace_from_metadata(
@@ -394,32 +430,7 @@ pub fn workspace_from_metadata(
 
     let mut members = Vec::new();
     for pkg in meta.workspace_packages() {
-        let dependencies = pkg
-            .dependencies
-            .iter()
-            .map(|d| {
-                let source = match (&d.path, &d.source) {
-                    (Some(path), _) => DependencySource::Path(path.as_std_path().to_path_buf()),
-                    (None, Some(s)) if s.repr.starts_with("git+") => {
-                        DependencySource::Git(s.repr.clone())
-                    }
-                    _ => DependencySource::Registry {
-                        index: d.registry.clone(),
-                    },
-                };
-                DeclaredDependency {
-                    name: d.name.clone(),
-                    rename: d.rename.clone(),
-                    req: d.req.clone(),
-                    kind: dep_kind(d.kind),
-                    target: d.target.as_ref().map(|t| t.to_string()),
-                    optional: d.optional,
-                    features: d.features.clone(),
-                    default_features: d.uses_default_features,
-                    source,
-                }
-            })
-            .collect();
+        let dependencies = declared_dependencies(pkg);
         members.push(Member {
             name: pkg.name.to_string(),
             version: pkg.version.clone(),
@@ -583,6 +594,10 @@ pub fn graph_from_metadata(meta: &Metadata) -> Result<ResolvedGraph, WorkspaceEr
             name: p.name.to_string(),
             version: p.version.clone(),
             source: p.source.as_ref().map(|s| s.repr.clone()),
+            dependencies: declared_dependencies(p),
+            features: p.features.clone(),
+            links: p.links.clone(),
+            rust_version: p.rust_version.clone(),
         })
         .collect();
     let nodes = resolve

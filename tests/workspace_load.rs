@@ -371,3 +371,26 @@ fn registry_graph_sources_match_the_lock_when_the_index_is_cached() {
         .collect();
     assert_eq!(graph_ids, lock_ids);
 }
+
+#[test]
+fn graph_packages_carry_declared_dependencies_of_fixed_packages() {
+    let graph = source_for(&fixture("paths"))
+        .resolved_graph()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // vendor/dup-0.2/Cargo.toml declares exactly `leaf = { path = "../leaf" }`.
+    let dup = graph
+        .packages
+        .iter()
+        .find(|p| p.name == "dup" && p.version == semver::Version::new(0, 2, 0))
+        .expect("dup 0.2.0");
+    let deps: Vec<(&str, String)> = dup
+        .dependencies
+        .iter()
+        .map(|d| (d.name.as_str(), d.req.to_string()))
+        .collect();
+    assert_eq!(deps, [("leaf", "*".to_string())]);
+    assert!(matches!(
+        dup.dependencies[0].source,
+        DependencySource::Path(_)
+    ));
+}

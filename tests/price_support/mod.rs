@@ -99,10 +99,17 @@ pub fn system_untar(bytes: &[u8], dir: &Path, prefix: &str) -> PathBuf {
 /// notation) between two directories, run from `cwd` with an empty HOME, summed with the
 /// skip list applied to crate-root paths. Written independently of `minaudit::price::diffstat`.
 pub fn git_oracle(old: &Path, new: &Path, home: &Path) -> u64 {
+    git_oracle_with(old, new, home, &[])
+}
+
+/// [`git_oracle`] with extra `git diff` flags (e.g. `--no-renames`, to show a test exercises
+/// rename detection).
+pub fn git_oracle_with(old: &Path, new: &Path, home: &Path, extra: &[&str]) -> u64 {
     std::fs::create_dir_all(home).unwrap();
     let rel = |p: &Path| pathdiff(p, home);
     let out = Command::new("git")
         .args(["diff", "--no-index", "--ignore-cr-at-eol", "--numstat"])
+        .args(extra)
         .arg(rel(old))
         .arg(rel(new))
         .env_clear()
@@ -222,6 +229,44 @@ pub fn fake_line(rng: &mut Rng) -> String {
         s.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
     }
     s
+}
+
+/// A small hand-made version pair (see `tests/price_diffstat.rs` for the hand count).
+pub fn fifty_lines() -> String {
+    (1..=50).map(|i| format!("line {i}\n")).collect()
+}
+
+pub fn hand_pair() -> (Vec<u8>, Vec<u8>) {
+    let a = "demo-1.0.0";
+    let b = "demo-1.1.0";
+    let old = build_crate(&[
+        file(
+            &format!("{a}/Cargo.toml"),
+            "[package]\nname = \"demo\"\nversion = \"1.0.0\"\n",
+        ),
+        file(&format!("{a}/src/lib.rs"), "a\nb\nc\n"),
+        file(&format!("{a}/src/old_name.rs"), fifty_lines()),
+        file(&format!("{a}/src/crlf.rs"), "x\ny\nz\n"),
+        file(&format!("{a}/Cargo.lock"), "a\n"),
+        file(&format!("{a}/logo.bin"), b"\0abc"),
+        file(&format!("{a}/src/tail.rs"), "one\ntwo"),
+        file(&format!("{a}/gone.rs"), "1\n2\n3\n"),
+    ]);
+    let new = build_crate(&[
+        file(
+            &format!("{b}/Cargo.toml"),
+            "[package]\nname = \"demo\"\nversion = \"1.1.0\"\n",
+        ),
+        file(&format!("{b}/src/lib.rs"), "a\nB\nc\n"),
+        file(&format!("{b}/src/new_name.rs"), fifty_lines()),
+        file(&format!("{b}/src/crlf.rs"), "x\r\ny\r\nz\r\n"),
+        file(&format!("{b}/Cargo.lock"), "a\nb\nc\n"),
+        file(&format!("{b}/logo.bin"), b"\0abd"),
+        file(&format!("{b}/src/tail.rs"), "one\ntwo\nthree\n"),
+        file(&format!("{b}/sub/Cargo.lock"), "q\nr\n"),
+        file(&format!("{b}/.cargo_vcs_info.json"), "{}\n"),
+    ]);
+    (old, new)
 }
 
 pub fn tempdir() -> tempfile::TempDir {

@@ -128,6 +128,12 @@ fn random_crates_tar_stream_equals_git_numstat_and_our_git_runner() {
             .unwrap();
         assert_eq!(ours.count(), oracle, "round {round}: GitDiffer vs git");
         assert_eq!(ours.deletions, 0);
+        // git lists every added file, empty and binary ones included.
+        assert_eq!(
+            ours.files_changed,
+            counted.files.len() as u64,
+            "round {round}"
+        );
     }
 }
 

@@ -8,9 +8,11 @@
 //! - [`crate_source`] (IO edge): get the `.crate` bytes from a local registry, cargo's download
 //!   cache, our cache dir or static.crates.io, and check every buffer against the index SHA-256;
 //! - [`http`] (IO edge): the one shared HTTPS agent (platform verifier, cached DNS);
+//! - [`archive`] (pure over bytes): the one walk over a `.crate` with every safety check;
 //! - [`linecount`] (pure over bytes): the full-audit count straight from the gzip tar stream;
 //! - [`unpack`] (IO edge): safe extraction of a `.crate` for git;
 //! - [`diffstat`] (IO edge): the delta count from git itself, run with a clean environment;
+//! - [`audit_lines`] (IO edge): one entry point composing the above with the caches;
 //! - [`cache`] (IO edge + pure parsing): our persistent count cache and cargo-vet's
 //!   `diff-cache.toml`.
 //!
@@ -18,6 +20,7 @@
 //! is exactly what this module must not repeat.
 
 pub mod archive;
+pub mod audit_lines;
 pub mod cache;
 pub mod crate_source;
 pub mod diffstat;

@@ -137,6 +137,7 @@ const REAL: &[(&str, &str)] = &[
     ("anyhow", "1.0.91"),
     ("aho-corasick", "1.1.3"),
     ("windows-sys", "0.52.0"),
+    ("libgit2-sys", "0.14.2+1.5.1"),
 ];
 
 const PAIRS: &[(&str, &str, &str)] = &[

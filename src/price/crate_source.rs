@@ -288,8 +288,7 @@ impl HttpsSource {
             .call()
             .map_err(|e| (e.to_string(), true))?;
         let status = response.status().as_u16();
-        if status == 404 || status == 403 {
-            // static.crates.io answers 403 for files that do not exist.
+        if status == 404 || status == 410 {
             return Ok(None);
         }
         if status != 200 {
@@ -316,7 +315,7 @@ impl CrateSource for HttpsSource {
             match self.attempt(&url) {
                 Ok(Some(bytes)) => break bytes,
                 Ok(None) => {
-                    return Err(not_found(name, version, format!("{url} (http 404/403)")));
+                    return Err(not_found(name, version, format!("{url} (http 404)")));
                 }
                 Err((message, retryable)) => {
                     if !retryable || attempts > self.retries {

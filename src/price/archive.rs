@@ -1,6 +1,6 @@
 //! Walking a `.crate` archive (gzip + tar) entry by entry, with every safety check in one place.
 //!
-//! Both the line counter and the unpacker use [`walk`], so they accept and refuse exactly the
+//! Both the line counter and the unpacker use `walk`, so they accept and refuse exactly the
 //! same archives and see exactly the same files. The rules:
 //! - each entry path is UTF-8 (cargo-vet reads git's output as UTF-8 and fails otherwise),
 //!   relative, free of `..`, `\` and NUL, and starts with the `<name>-<version>/` directory

@@ -1,6 +1,6 @@
 //! Safe extraction of a `.crate` into a directory, for git to diff (IO edge).
 //!
-//! Every entry goes through [`super::archive::walk`] (relative UTF-8 paths under
+//! Every entry goes through `archive::walk` (relative UTF-8 paths under
 //! `<name>-<version>/`, no `..`, regular files and directories only, size and entry caps), and
 //! this module writes files itself instead of trusting tar's unpacker: it only ever creates
 //! directories and regular files below the destination, never links, so nothing can point

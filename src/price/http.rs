@@ -1,0 +1,66 @@
+//! The shared HTTPS agent for registry downloads (IO edge).
+//!
+//! One `ureq::Agent` is shared by all download threads so connections are pooled. TLS uses the
+//! platform verifier: on these machines the registries sit behind a TLS-intercepting proxy
+//! whose CA is only in the system store (DESIGN.md §8). DNS answers are cached per host and
+//! port because concurrent lookups here sometimes stall for exactly 5 s; one lookup per host
+//! is enough for a run.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ureq::config::Config;
+use ureq::http::Uri;
+use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+/// Builds the agent every registry download should share.
+pub fn registry_agent() -> ureq::Agent {
+    let config: Config = ureq::Agent::config_builder()
+        .tls_config(
+            TlsConfig::builder()
+                .root_certs(RootCerts::PlatformVerifier)
+                .build(),
+        )
+        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_global(Some(Duration::from_secs(120)))
+        .http_status_as_error(false)
+        .user_agent(concat!("cargo-minaudit/", env!("CARGO_PKG_VERSION")))
+        .build();
+    ureq::Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default())
+}
+
+/// Resolves each (host, port) once and reuses the answer.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: DefaultResolver,
+    cache: Mutex<HashMap<String, ResolvedSocketAddrs>>,
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}:{}",
+            uri.scheme_str().unwrap_or(""),
+            uri.host().unwrap_or(""),
+            uri.port_u16().map(|p| p.to_string()).unwrap_or_default()
+        );
+        if let Ok(cache) = self.cache.lock() {
+            if let Some(hit) = cache.get(&key) {
+                return Ok(hit.clone());
+            }
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(key, addrs.clone());
+        }
+        Ok(addrs)
+    }
+}

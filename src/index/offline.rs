@@ -19,6 +19,13 @@ use super::{layout, Index, IndexCrate, IndexError};
 /// cargo's `.cache` directory for a sparse index URL (`https://...` or `sparse+https://...`),
 /// honouring `CARGO_HOME`. `None` if cargo's home cannot be determined.
 pub fn cargo_sparse_cache_dir(index_url: &str) -> Option<PathBuf> {
+    cargo_sparse_cache_dir_in(None, index_url)
+}
+
+/// Like [`cargo_sparse_cache_dir`] under an explicit cargo home (`None`: `CARGO_HOME` or
+/// `~/.cargo`). Uses the stable hash of cargo >= 1.85; crates-index's default (legacy) hash
+/// names the directory older cargo used, which cargo 1.95 no longer fills.
+pub fn cargo_sparse_cache_dir_in(cargo_home: Option<&Path>, index_url: &str) -> Option<PathBuf> {
     let url = if index_url.starts_with("sparse+") {
         index_url.to_string()
     } else {
@@ -26,7 +33,7 @@ pub fn cargo_sparse_cache_dir(index_url: &str) -> Option<PathBuf> {
     };
     let (dir, _) = crates_index::local_path_and_canonical_url_with_hash_kind(
         &url,
-        None,
+        cargo_home,
         &crates_index::HashKind::Stable,
     )
     .ok()?;

@@ -9,14 +9,19 @@ use minaudit::index::cooldown::{
     apply_cooldown, parse_exclude_newer, parse_min_age, CooldownError, CooldownPolicy, CooldownRule,
 };
 use minaudit::index::local_registry::LocalRegistryIndex;
-use minaudit::index::{load_snapshot, IndexSnapshot};
+use minaudit::index::{load_snapshot_with, IndexSnapshot, WalkOptions};
 
 fn snapshot() -> IndexSnapshot {
     let r = LocalRegistryIndex::open(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/index/registry"),
     )
     .unwrap();
-    load_snapshot(&r, &["a".to_string()], |_, _| {}).unwrap()
+    // Dev-deps too, so that `dddd` (no pubtime) is in.
+    let opts = WalkOptions {
+        dev_deps: true,
+        all_versions: false,
+    };
+    load_snapshot_with(&r, &["a".to_string()], opts, |_, _| {}).unwrap()
 }
 
 fn ts(s: &str) -> Timestamp {

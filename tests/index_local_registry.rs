@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use minaudit::index::local_registry::LocalRegistryIndex;
-use minaudit::index::{load_snapshot, Index, IndexCrate, IndexError};
+use minaudit::index::{
+    load_snapshot, load_snapshot_with, Index, IndexCrate, IndexError, IndexSnapshot, WalkOptions,
+};
 
 fn registry() -> LocalRegistryIndex {
     LocalRegistryIndex::open(
@@ -95,19 +97,64 @@ impl Index for Recording<'_> {
     }
 }
 
-#[test]
-fn snapshot_is_the_hand_derived_closure_loaded_layer_by_layer() {
+fn walk(opts: WalkOptions) -> (IndexSnapshot, Vec<Vec<String>>) {
     let r = registry();
     let rec = Recording {
         inner: &r,
         batches: RefCell::new(Vec::new()),
     };
     let mut layers = Vec::new();
-    let snap = load_snapshot(&rec, &names(&["a"]), |depth, n| layers.push((depth, n))).unwrap();
-    let crates: Vec<_> = snap.crates.keys().cloned().collect();
-    assert_eq!(crates, ["MyCrate", "a", "bb", "ccc", "dddd", "eeeee"]);
-    // 3 of a + 2 of bb + 1 each of ccc, dddd, eeeee, MyCrate.
-    assert_eq!(snap.version_count(), 9);
+    let snap = load_snapshot_with(&rec, &names(&["a"]), opts, |depth, n| {
+        layers.push((depth, n))
+    })
+    .unwrap();
+    let batches = rec.batches.into_inner();
+    let sizes: Vec<_> = batches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (i, b.len()))
+        .collect();
+    assert_eq!(layers, sizes, "progress reports each batch");
+    (snap, batches)
+}
+
+fn versions(snap: &IndexSnapshot) -> Vec<String> {
+    snap.crates
+        .values()
+        .flat_map(|c| {
+            c.versions
+                .iter()
+                .map(|v| format!("{}@{}", v.name, v.version))
+        })
+        .collect()
+}
+
+#[test]
+fn default_walk_is_the_hand_derived_lockable_closure() {
+    let (snap, batches) = walk(WalkOptions::default());
+    // No dev-deps of registry crates; `ccc 0.2.0` is not matched by `^0.3`, so its dep
+    // `hhhh` is never asked for; `MyCrate` comes through `ccc 0.3.0`.
+    assert_eq!(
+        batches,
+        vec![
+            names(&["a"]),
+            names(&["bb", "ccc", "eeeee"]),
+            names(&["MyCrate", "gone"])
+        ]
+    );
+    assert_eq!(
+        versions(&snap),
+        [
+            "MyCrate@1.0.0",
+            "a@0.9.0",
+            "a@1.0.0",
+            "a@1.1.0",
+            "bb@1.0.0",
+            "bb@1.2.0",
+            "ccc@0.3.0",
+            "eeeee@1.0.0"
+        ]
+    );
     assert_eq!(
         snap.not_found,
         BTreeMap::from([("gone".to_string(), BTreeSet::from(["bb".to_string()]))])
@@ -115,16 +162,39 @@ fn snapshot_is_the_hand_derived_closure_loaded_layer_by_layer() {
     assert_eq!(snap.foreign_registry_deps, 1);
     assert!(snap.source.starts_with("local registry "));
     assert_eq!(
-        *rec.batches.borrow(),
-        vec![
-            names(&["a"]),
-            names(&["bb", "ccc", "dddd", "eeeee"]),
-            names(&["MyCrate", "gone"]),
-        ]
+        snap.version("a", &"1.0.0".parse().unwrap())
+            .unwrap()
+            .deps
+            .len(),
+        4
     );
-    assert_eq!(layers, [(0, 1), (1, 4), (2, 2)]);
-    let one = snap.version("a", &"1.0.0".parse().unwrap()).unwrap();
-    assert_eq!(one.deps.len(), 4);
+    // The same through the convenience entry point.
+    assert_eq!(
+        load_snapshot(&registry(), &names(&["a"]), |_, _| {}).unwrap(),
+        snap
+    );
+}
+
+#[test]
+fn dev_deps_and_names_only_walks() {
+    let (snap, batches) = walk(WalkOptions {
+        dev_deps: true,
+        all_versions: false,
+    });
+    assert_eq!(batches[1], names(&["bb", "ccc", "dddd", "eeeee"]));
+    assert_eq!(snap.version_count(), 9);
+
+    let (snap, batches) = walk(WalkOptions {
+        dev_deps: true,
+        all_versions: true,
+    });
+    assert_eq!(batches[2], names(&["MyCrate", "gone", "hhhh"]));
+    assert_eq!(
+        snap.version_count(),
+        10,
+        "every version of every loaded crate"
+    );
+    assert_eq!(snap.not_found["hhhh"], BTreeSet::from(["ccc".to_string()]));
 }
 
 #[test]

@@ -368,7 +368,7 @@ fn crates_io_serde_and_memchr() {
     assert!(got["no-such-crate-minaudit-zz"].is_none());
     for name in ["serde", "memchr"] {
         let k = got[name].as_ref().unwrap();
-        assert!(k.versions.len() > 50, "{name}: {}", k.versions.len());
+        assert!(k.versions.len() > 40, "{name}: {}", k.versions.len());
         for v in &k.versions {
             assert_eq!(v.cksum.len(), 64, "{name} {}", v.version);
             assert!(v.cksum.bytes().all(|b| b.is_ascii_hexdigit()));

@@ -80,7 +80,7 @@ pub mod parse; // pure: index file text -> IndexCrate
 pub mod snapshot; // closed-world BFS over an Index
 pub mod sparse; // IO edge: crates.io sparse index over HTTPS
 
-pub use snapshot::{load_snapshot, IndexSnapshot};
+pub use snapshot::{load_snapshot, load_snapshot_with, IndexSnapshot, WalkOptions};
 
 use std::path::PathBuf;
 

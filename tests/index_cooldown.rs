@@ -9,7 +9,7 @@ use minaudit::index::cooldown::{
     apply_cooldown, parse_exclude_newer, parse_min_age, CooldownError, CooldownPolicy, CooldownRule,
 };
 use minaudit::index::local_registry::LocalRegistryIndex;
-use minaudit::index::{load_snapshot_with, IndexSnapshot, WalkOptions};
+use minaudit::index::{load_snapshot_with, IndexSnapshot, Root, WalkOptions};
 
 fn snapshot() -> IndexSnapshot {
     let r = LocalRegistryIndex::open(
@@ -21,7 +21,7 @@ fn snapshot() -> IndexSnapshot {
         dev_deps: true,
         all_versions: false,
     };
-    load_snapshot_with(&r, &["a".to_string()], opts, |_, _| {}).unwrap()
+    load_snapshot_with(&r, &[Root::all_versions("a")], opts, |_, _| {}).unwrap()
 }
 
 fn ts(s: &str) -> Timestamp {

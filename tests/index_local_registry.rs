@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use minaudit::index::local_registry::LocalRegistryIndex;
 use minaudit::index::{
-    load_snapshot, load_snapshot_with, Index, IndexCrate, IndexError, IndexSnapshot, WalkOptions,
+    load_snapshot, load_snapshot_with, Index, IndexCrate, IndexError, IndexSnapshot, Root,
+    WalkOptions,
 };
 
 fn registry() -> LocalRegistryIndex {
@@ -104,7 +105,7 @@ fn walk(opts: WalkOptions) -> (IndexSnapshot, Vec<Vec<String>>) {
         batches: RefCell::new(Vec::new()),
     };
     let mut layers = Vec::new();
-    let snap = load_snapshot_with(&rec, &names(&["a"]), opts, |depth, n| {
+    let snap = load_snapshot_with(&rec, &[Root::all_versions("a")], opts, |depth, n| {
         layers.push((depth, n))
     })
     .unwrap();
@@ -195,6 +196,20 @@ fn dev_deps_and_names_only_walks() {
         "every version of every loaded crate"
     );
     assert_eq!(snap.not_found["hhhh"], BTreeSet::from(["ccc".to_string()]));
+}
+
+#[test]
+fn root_requirement_limits_the_walk() {
+    // Only `a 1.1.0` matches `>=1.1`: its single build dep `eeeee` is all that is reached.
+    let req = semver::VersionReq::parse(">=1.1").unwrap();
+    let snap = load_snapshot_with(
+        &registry(),
+        &[Root::matching("a", req)],
+        WalkOptions::default(),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(versions(&snap), ["a@1.1.0", "eeeee@1.0.0"]);
 }
 
 #[test]

@@ -14,7 +14,9 @@ use minaudit::index::disk_cache::DiskCache;
 use minaudit::index::local_registry::LocalRegistryIndex;
 use minaudit::index::offline::OfflineIndex;
 use minaudit::index::sparse::{proxy_from_env, SparseConfig, SparseIndex, SparseStats};
-use minaudit::index::{load_snapshot, Index, IndexCrate, IndexError};
+use minaudit::index::{
+    load_snapshot, load_snapshot_with, Index, IndexCrate, IndexError, Root, WalkOptions,
+};
 
 #[derive(Debug, Clone)]
 struct Req {
@@ -301,6 +303,18 @@ fn reuses_cargos_cache_entry_for_revalidation() {
 }
 
 #[test]
+fn bad_proxy_is_reported_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = SparseConfig {
+        proxy: Some("not a url at all ::".into()),
+        ..config("http://127.0.0.1:9/", tmp.path(), None)
+    };
+    let err = SparseIndex::new(cfg).err().unwrap();
+    assert!(matches!(err, IndexError::BadProxy { .. }), "{err}");
+    assert!(err.to_string().contains("HTTPS_PROXY"));
+}
+
+#[test]
 fn proxy_choice_follows_curl_precedence_and_no_proxy() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
         move |k: &str| {
@@ -414,16 +428,65 @@ fn crates_io_serde_and_memchr() {
     }
 }
 
+/// Every registry package `cargo generate-lockfile` picks for a project depending on the
+/// roots must be in the snapshot (cargo is the oracle for "lockable").
+fn cargo_lock_packages(dir: &Path) -> Vec<(String, String)> {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        concat!(
+            "[package]\nname = \"probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\n",
+            "[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+            "clap = { version = \"4\", features = [\"derive\"] }\nserde_json = \"1\"\n"
+        ),
+    )
+    .unwrap();
+    let st = std::process::Command::new("cargo")
+        .arg("generate-lockfile")
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let lock: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.join("Cargo.lock")).unwrap()).unwrap();
+    lock["package"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p.get("source").is_some())
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 #[ignore = "needs network: crates.io sparse index"]
 fn crates_io_closure_timing() {
     let tmp = tempfile::tempdir().unwrap();
-    let roots = names(&["tokio", "clap", "serde_json"]);
-    for round in ["cold", "warm"] {
-        let idx = crates_io(tmp.path());
+    // The probe project's requirements, as a workspace member would state them.
+    let roots = [("tokio", "1"), ("clap", "4"), ("serde_json", "1")]
+        .map(|(n, r)| Root::matching(n, semver::VersionReq::parse(r).unwrap()));
+    let mut default_snap = None;
+    for (round, opts) in [
+        ("cold", WalkOptions::default()),
+        ("warm", WalkOptions::default()),
+        (
+            "dev-deps",
+            WalkOptions {
+                dev_deps: true,
+                all_versions: false,
+            },
+        ),
+    ] {
+        let idx = crates_io(&tmp.path().join("cache"));
         let t = Instant::now();
         let mut layers = Vec::new();
-        let snap = load_snapshot(&idx, &roots, |d, n| layers.push((d, n))).unwrap();
+        let snap = load_snapshot_with(&idx, &roots, opts, |d, n| layers.push((d, n))).unwrap();
         let el = t.elapsed();
         let no_pubtime = snap
             .crates
@@ -432,14 +495,40 @@ fn crates_io_closure_timing() {
             .filter(|v| v.pubtime.is_none())
             .count();
         eprintln!(
-            "{round}: {} crates, {} versions ({no_pubtime} without pubtime), {} layers, not found {:?}, {:.2?}; {:?}",
+            "{round}: {} crates, {} versions ({no_pubtime} without pubtime), layers {:?}, not found {:?}, {:.2?}; {:?}",
             snap.crates.len(),
             snap.version_count(),
-            layers.len(),
+            layers.iter().map(|l| l.1).collect::<Vec<_>>(),
             snap.not_found.keys().collect::<Vec<_>>(),
             el,
             idx.stats()
         );
-        assert!(snap.crates.contains_key("mio") && snap.crates.contains_key("serde"));
+        if default_snap.is_none() {
+            default_snap = Some(snap);
+        }
     }
+    let snap = default_snap.unwrap();
+    // One batch of 200 names into an empty cache: the parallel fetch alone.
+    let batch: Vec<String> = snap.crates.keys().take(200).cloned().collect();
+    let idx = crates_io(&tmp.path().join("cache-batch"));
+    let t = Instant::now();
+    let got = idx.load_crates(&batch).unwrap();
+    eprintln!(
+        "one batch of {} names: {:.2?}; {:?}",
+        got.len(),
+        t.elapsed(),
+        idx.stats()
+    );
+    let locked = cargo_lock_packages(&tmp.path().join("probe"));
+    assert!(locked.len() > 30);
+    for (name, version) in &locked {
+        assert!(
+            snap.version(name, &version.parse().unwrap()).is_some(),
+            "cargo locked {name} {version}, missing from the snapshot"
+        );
+    }
+    eprintln!(
+        "all {} packages of cargo's lock are in the snapshot",
+        locked.len()
+    );
 }

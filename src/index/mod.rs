@@ -80,7 +80,7 @@ pub mod parse; // pure: index file text -> IndexCrate
 pub mod snapshot; // closed-world BFS over an Index
 pub mod sparse; // IO edge: crates.io sparse index over HTTPS
 
-pub use snapshot::{load_snapshot, load_snapshot_with, IndexSnapshot, WalkOptions};
+pub use snapshot::{load_snapshot, load_snapshot_with, IndexSnapshot, Root, WalkOptions};
 
 use std::path::PathBuf;
 
@@ -123,6 +123,8 @@ pub enum IndexError {
     NotALocalRegistry { path: PathBuf, message: String },
     #[error("crate `{name}` is not in the offline index caches (looked in {searched})\nhint: run once without --offline (or run `cargo fetch`) to fill the cache")]
     NotCached { name: String, searched: String },
+    #[error("invalid proxy URL `{url}`: {message}\nhint: fix or unset HTTPS_PROXY / ALL_PROXY")]
+    BadProxy { url: String, message: String },
     #[error("{url}: server answered HTTP {status}\nhint: {hint}")]
     HttpStatus {
         url: String,

@@ -1,7 +1,7 @@
 //! Closed-world index snapshot: every crate version reachable from the roots, loaded once.
 //!
 //! Reachability is per *version*, loading is per crate name and batched by layer:
-//! - every version of a root is reachable;
+//! - the versions of a root that its requirement matches (all if it has none) are reachable;
 //! - a dependency of a reachable version makes reachable every version of the target crate
 //!   that its requirement matches (semver matching, which is cargo's, pre-release rule
 //!   included); all targets and optional deps count (the lockfile resolve ignores cfg and
@@ -64,13 +64,39 @@ pub struct WalkOptions {
     pub all_versions: bool,
 }
 
-/// [`load_snapshot_with`] with the default (lockfile-shaped) walk.
+/// A starting point of the walk: a crate and, optionally, the requirement that selects its
+/// versions (a workspace member's dependency requirement); `None` = every version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    pub name: String,
+    pub req: Option<semver::VersionReq>,
+}
+
+impl Root {
+    pub fn all_versions(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            req: None,
+        }
+    }
+
+    pub fn matching(name: &str, req: semver::VersionReq) -> Self {
+        Self {
+            name: name.to_string(),
+            req: Some(req),
+        }
+    }
+}
+
+/// [`load_snapshot_with`] with the default (lockfile-shaped) walk from every version of
+/// each root.
 pub fn load_snapshot(
     index: &dyn Index,
     roots: &[String],
     progress: impl FnMut(usize, usize),
 ) -> Result<IndexSnapshot, IndexError> {
-    load_snapshot_with(index, roots, WalkOptions::default(), progress)
+    let roots: Vec<Root> = roots.iter().map(|n| Root::all_versions(n)).collect();
+    load_snapshot_with(index, &roots, WalkOptions::default(), progress)
 }
 
 /// A requirement reaching a crate: `None` = every version (a root).
@@ -83,7 +109,7 @@ struct Demand {
 /// Loads the reachable closure of `roots`. `progress(depth, batch_len)` before each batch.
 pub fn load_snapshot_with(
     index: &dyn Index,
-    roots: &[String],
+    roots: &[Root],
     opts: WalkOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<IndexSnapshot, IndexError> {
@@ -100,8 +126,8 @@ pub fn load_snapshot_with(
     let mut stack: Vec<Demand> = roots
         .iter()
         .map(|r| Demand {
-            target: r.clone(),
-            req: None,
+            target: r.name.clone(),
+            req: r.req.clone(),
             from: None,
         })
         .collect();

@@ -171,10 +171,9 @@ impl SparseIndex {
         }
         let proxy = match &cfg.proxy {
             None => None,
-            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| IndexError::Network {
+            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| IndexError::BadProxy {
                 url: p.clone(),
-                attempts: 0,
-                message: format!("invalid proxy URL: {e}"),
+                message: e.to_string(),
             })?),
         };
         let tls = ureq::tls::TlsConfig::builder()

@@ -5,6 +5,7 @@
 //! - `sparse`: crates.io sparse index over HTTPS, with an on-disk cache (IO edge);
 //! - `offline`: cargo's own index cache and ours, no network (IO edge);
 //! - `local_registry`: a directory in Cargo's `local-registry` layout (IO edge).
+//!
 //! `cooldown` filters versions by publish time (pure; the clock is passed in).
 
 use std::collections::BTreeMap;
@@ -67,4 +68,73 @@ pub struct IndexVersion {
 pub struct IndexCrate {
     pub name: String,
     pub versions: Vec<IndexVersion>,
+}
+
+pub mod cargo_cache; // pure: decode cargo's `.cache` entry format
+pub mod cooldown; // pure: publish-time filters over a snapshot
+pub mod disk_cache; // IO edge: our cache of sparse index files
+pub mod layout; // pure: cargo's index path rule (prefix directories)
+pub mod local_registry; // IO edge: `local-registry` directory
+pub mod offline; // IO edge: our cache dir, then cargo's cache
+pub mod parse; // pure: index file text -> IndexCrate
+pub mod snapshot; // closed-world BFS over an Index
+pub mod sparse; // IO edge: crates.io sparse index over HTTPS
+
+pub use snapshot::{load_snapshot, load_snapshot_with, IndexSnapshot, Root, WalkOptions};
+
+use std::path::PathBuf;
+
+/// A source of registry index files. Implementations are IO edges; everything after
+/// [`load_snapshot`] works on owned data.
+pub trait Index {
+    /// Loads every named crate. Batch API so network implementations can fetch in parallel.
+    /// `None` means the registry does not have that crate (HTTP 404/410/451, no file).
+    fn load_crates(
+        &self,
+        names: &[String],
+    ) -> Result<BTreeMap<String, Option<IndexCrate>>, IndexError>;
+
+    /// One line for reports, e.g. `crates.io sparse index (https://index.crates.io/)`.
+    fn describe(&self) -> String;
+}
+
+/// Errors of every index source. Each names the file or URL and carries a hint.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(transparent)]
+    Parse(#[from] parse::ParseError),
+    #[error("invalid crate name `{0}`")]
+    InvalidName(String),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write cache file {path}: {source}\nhint: check that --cache-dir is writable")]
+    CacheWrite {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("malformed cargo index cache file {path}: {message}\nhint: delete the file; cargo recreates it on its next online run")]
+    CargoCache { path: PathBuf, message: String },
+    #[error("{path} is not a local registry: {message}\nhint: --registry-dir expects a directory with `index/<prefix>/<name>` files and `<name>-<version>.crate` files beside `index/`")]
+    NotALocalRegistry { path: PathBuf, message: String },
+    #[error("crate `{name}` is not in the offline index caches (looked in {searched})\nhint: run once without --offline (or run `cargo fetch`) to fill the cache")]
+    NotCached { name: String, searched: String },
+    #[error("invalid proxy URL `{url}`: {message}\nhint: fix or unset HTTPS_PROXY / ALL_PROXY")]
+    BadProxy { url: String, message: String },
+    #[error("{url}: server answered HTTP {status}\nhint: {hint}")]
+    HttpStatus {
+        url: String,
+        status: u16,
+        hint: String,
+    },
+    #[error("{url}: request failed after {attempts} attempts: {message}\nhint: check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or use --offline to rely on cached index files")]
+    Network {
+        url: String,
+        attempts: u32,
+        message: String,
+    },
 }

@@ -12,6 +12,7 @@
 //!   as wildcard;
 //! - `[[unpublished]]` row: audited_as → version, all criteria;
 //! - exemption: root → version, its criteria.
+//!
 //! Violations (`violation = REQ`) are not edges: any audit (full: its version; delta: either
 //! end) or exemption whose criteria contain the closure of one of the violation's criteria and
 //! whose version matches REQ is a conflict, and cargo-vet then fails the whole run.

@@ -18,6 +18,7 @@
 //!    otherwise a root gets at least safe-to-deploy (the built-in default, NOT config's
 //!    `default-criteria`, which only `certify` uses). Each normal/build dependency then gets the
 //!    package's criteria, or `dependency-criteria[dep]` if set, unioned into its own.
+//!
 //! First-party packages in the middle pass requirements through like any other, and their own
 //! policies apply; only third-party packages are audited. A package is third-party iff its
 //! source is crates.io or its policy says `audit-as-crates-io = true` (cargo-vet

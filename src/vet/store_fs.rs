@@ -12,7 +12,10 @@ pub enum StoreLoadError {
         source: std::io::Error,
     },
     #[error("in {dir}: {source}")]
-    Parse { dir: PathBuf, source: StoreError },
+    Parse {
+        dir: PathBuf,
+        source: Box<StoreError>,
+    },
 }
 
 /// Read `config.toml`, `audits.toml` and `imports.lock` from `dir`. A missing `imports.lock` is
@@ -31,6 +34,6 @@ pub fn read_store_dir(dir: &Path) -> Result<Store, StoreLoadError> {
     let imports = read("imports.lock", true)?;
     Store::from_texts(&config, &audits, &imports).map_err(|source| StoreLoadError::Parse {
         dir: dir.to_owned(),
-        source,
+        source: Box::new(source),
     })
 }

@@ -21,6 +21,7 @@
 //!    suggested too.
 //! 4. Sort all suggestions by (lines, crate, to) (stable), drop adjacent duplicates with the
 //!    same crate and the same diff (from, to, lines), and sum the lines: the backlog.
+//!
 //! cargo-vet turns a failed download or diff into a warning and drops that candidate (a package
 //! whose candidates all fail vanishes from the backlog); here a `DiffCost` error aborts.
 
@@ -103,6 +104,9 @@ pub enum SuggestError<E> {
         source: E,
     },
 }
+
+/// The chosen diff and, for a git revision, the extra published -> revision delta.
+pub type DeltaSuggestion = (DiffChoice, Option<DiffChoice>);
 
 /// One diff candidate chosen for one failing package.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,7 +242,7 @@ pub fn suggest_delta<C: DiffCost>(
     failures: &[SearchFailure],
     published: Option<&BTreeSet<semver::Version>>,
     cost: &C,
-) -> Result<Option<(DiffChoice, Option<DiffChoice>)>, SuggestError<C::Error>> {
+) -> Result<Option<DeltaSuggestion>, SuggestError<C::Error>> {
     let Some((first, rest)) = failures.split_first() else {
         return Ok(Some((
             DiffChoice {

@@ -116,6 +116,58 @@ pub struct DiffChoice {
     pub lines: u64,
 }
 
+/// What `cargo vet check` concludes before suggesting: the audit graph of every third-party
+/// crate and the packages (index into the graph, failing criteria) that are not vetted, in
+/// cargo-vet's package order (name, version).
+pub struct CheckResult {
+    pub graphs: HashMap<String, AuditGraph>,
+    pub failures: Vec<(usize, CriteriaSet)>,
+}
+
+/// Vet every third-party package against `store`; `Err` with all violation conflicts when any
+/// third-party crate has one (cargo-vet then fails before suggesting).
+pub fn check(
+    store: &Store,
+    graph: &PackageGraph,
+    req: &Requirements,
+) -> Result<CheckResult, Vec<ViolationConflict>> {
+    let mut order: Vec<usize> = (0..graph.packages.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (pa, pb) = (&graph.packages[a], &graph.packages[b]);
+        (&pa.name, &pa.version, a).cmp(&(&pb.name, &pb.version, b))
+    });
+    let mut built: HashMap<String, Result<AuditGraph, Vec<ViolationConflict>>> = HashMap::new();
+    let mut conflicts = Vec::new();
+    let mut failures = Vec::new();
+    for &i in &order {
+        if !req.third_party[i] {
+            continue;
+        }
+        let pkg = &graph.packages[i];
+        let g = built
+            .entry(pkg.name.clone())
+            .or_insert_with(|| AuditGraph::build(store, &pkg.name));
+        match g {
+            // Reported per package, as cargo-vet does.
+            Err(c) => conflicts.extend(c.iter().cloned()),
+            Ok(g) => {
+                let failing = g.failing_criteria(&req.required[i], &pkg.version);
+                if !failing.is_empty() {
+                    failures.push((i, failing));
+                }
+            }
+        }
+    }
+    if !conflicts.is_empty() {
+        return Err(conflicts);
+    }
+    let graphs = built
+        .into_iter()
+        .filter_map(|(k, g)| g.ok().map(|g| (k, g)))
+        .collect();
+    Ok(CheckResult { graphs, failures })
+}
+
 /// `cargo vet suggest` on `store` (the caller's store; exemptions are removed here) for the
 /// package graph, pricing with `cost`.
 pub fn suggest<C: DiffCost>(
@@ -138,48 +190,20 @@ pub fn suggest_with_requirements<C: DiffCost>(
     published: &PublishedVersions,
     cost: &C,
 ) -> Result<SuggestOutcome, SuggestError<C::Error>> {
-    // Package order as cargo-vet's node order: (name, version), input order for ties.
-    let mut order: Vec<usize> = (0..graph.packages.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (pa, pb) = (&graph.packages[a], &graph.packages[b]);
-        (&pa.name, &pa.version, a).cmp(&(&pb.name, &pb.version, b))
-    });
-
-    let mut graphs: HashMap<&str, Result<AuditGraph, Vec<ViolationConflict>>> = HashMap::new();
-    let mut conflicts = Vec::new();
-    let mut failures: Vec<(usize, CriteriaSet)> = Vec::new();
-    for &i in &order {
-        if !req.third_party[i] {
-            continue;
-        }
-        let pkg = &graph.packages[i];
-        let g = graphs
-            .entry(pkg.name.as_str())
-            .or_insert_with(|| AuditGraph::build(store, &pkg.name));
-        match g {
-            Err(c) => {
-                // Reported once per package, as cargo-vet does.
-                conflicts.extend(c.iter().cloned());
-            }
-            Ok(g) => {
-                let failing = g.failing_criteria(&req.required[i], &pkg.version);
-                if !failing.is_empty() {
-                    failures.push((i, failing));
-                }
-            }
-        }
-    }
-    if !conflicts.is_empty() {
-        return Ok(SuggestOutcome::ViolationConflict(conflicts));
-    }
-    if failures.is_empty() {
+    let checked = match check(store, graph, req) {
+        Ok(c) => c,
+        Err(conflicts) => return Ok(SuggestOutcome::ViolationConflict(conflicts)),
+    };
+    if checked.failures.is_empty() {
         return Ok(SuggestOutcome::Vetted);
     }
+    let graphs = checked.graphs;
+    let failures = checked.failures;
 
     let mut items: Vec<SuggestedAudit> = Vec::new();
     for (i, failing) in failures {
         let pkg = &graph.packages[i];
-        let Some(Ok(g)) = graphs.get(pkg.name.as_str()) else {
+        let Some(g) = graphs.get(pkg.name.as_str()) else {
             continue;
         };
         let search_failures: Vec<SearchFailure> = failing

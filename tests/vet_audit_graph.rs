@@ -256,9 +256,8 @@ version = "1.6.0"
 criteria = "safe-to-run"
 delta = "1.3.0 -> 1.6.0"
 "#;
-    let config = format!(
-        "{CONFIG}\n[[exemptions.x]]\nversion = \"1.2.0\"\ncriteria = \"safe-to-run\"\n"
-    );
+    let config =
+        format!("{CONFIG}\n[[exemptions.x]]\nversion = \"1.2.0\"\ncriteria = \"safe-to-run\"\n");
     let s = store(&config, audits, "");
     let conflicts = AuditGraph::build(&s, "x").unwrap_err();
     let mut what: Vec<String> = conflicts
@@ -395,9 +394,8 @@ end = "2030-01-01"
 #[test]
 fn search_prefers_audits_over_exemptions() {
     // 1.0.0 is both exempted and fully audited: cargo-vet's search takes the audit (no caveat).
-    let config = format!(
-        "{CONFIG}\n[[exemptions.q]]\nversion = \"1.0.0\"\ncriteria = \"safe-to-deploy\"\n"
-    );
+    let config =
+        format!("{CONFIG}\n[[exemptions.q]]\nversion = \"1.0.0\"\ncriteria = \"safe-to-deploy\"\n");
     let s = store(
         &config,
         "[[audits.q]]\ncriteria = \"safe-to-deploy\"\nversion = \"1.0.0\"\n",
@@ -407,7 +405,10 @@ fn search_prefers_audits_over_exemptions() {
     let path = g.search(1, &v("1.0.0")).unwrap();
     assert_eq!(path.len(), 1);
     assert!(
-        matches!(path[0], minaudit::vet::audit_graph::EdgeOrigin::LocalAudit { .. }),
+        matches!(
+            path[0],
+            minaudit::vet::audit_graph::EdgeOrigin::LocalAudit { .. }
+        ),
         "{path:?}"
     );
 }

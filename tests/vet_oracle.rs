@@ -223,3 +223,53 @@ fn resolver_and_suggest_reproduce_cargo_vet_on_the_corpus() {
         check_project(&oracle, &shared, p);
     }
 }
+
+/// `package_graph_from_metadata` against distill.py's independent reading of the same
+/// `cargo metadata` output (needs ../shared and cargo able to resolve the project offline).
+#[test]
+fn metadata_graph_matches_the_distilled_graph() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("skipping: ../shared not found (set MINAUDIT_SHARED)");
+        return;
+    };
+    let project = "incrementalmerkletree";
+    let manifest = shared
+        .join("realworld/projects")
+        .join(project)
+        .join("Cargo.toml");
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--locked", "--all-features", "--offline"])
+        .args(["--format-version", "1", "--manifest-path"])
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        eprintln!(
+            "skipping: cargo metadata --offline failed for {project} (registry cache empty?): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let metadata: cargo_metadata::Metadata = serde_json::from_slice(&out.stdout).unwrap();
+    let ours = minaudit::vet::metadata_graph::package_graph_from_metadata(&metadata).unwrap();
+    let theirs = load_graph(&read_json(
+        &repo().join(format!("fixtures/vet/oracle/{project}.graph.json")),
+    ));
+    let key = |g: &PackageGraph| {
+        let pkgs: BTreeSet<String> = g.packages.iter().map(|p| format!("{p:?}")).collect();
+        let edges: BTreeSet<String> = g
+            .edges
+            .iter()
+            .map(|e| {
+                let (f, t) = (&g.packages[e.from], &g.packages[e.to]);
+                format!(
+                    "{} {} -> {} {} {:?}",
+                    f.name, f.version, t.name, t.version, e.kinds
+                )
+            })
+            .collect();
+        (pkgs, edges)
+    };
+    assert_eq!(key(&ours), key(&theirs));
+    assert!(ours.packages.iter().any(|p| p.is_workspace_member));
+}

@@ -143,7 +143,12 @@ fn a_version_leading_to_the_target_can_be_the_suggested_end() {
     let audits = format!(
         "{FULL_1_AND_2}\n[[audits.s]]\ncriteria = \"safe-to-deploy\"\ndelta = \"1.4.0 -> 1.5.0\"\n"
     );
-    let sz = sizes(&[("1.0.0", 100), ("1.4.0", 101), ("1.5.0", 130), ("2.0.0", 150)]);
+    let sz = sizes(&[
+        ("1.0.0", 100),
+        ("1.4.0", 101),
+        ("1.5.0", 130),
+        ("2.0.0", 150),
+    ]);
     let o = run("", &audits, &[("s", "1.5.0")], &sz, &BTreeMap::new());
     assert_eq!(
         picks(&o),
@@ -237,7 +242,10 @@ fn exemptions_are_dropped_except_suggest_false() {
     assert_eq!(picks(&o), [("a".into(), None, "1.0.0".into(), 7)]);
 
     // With both suggest = false, everything is vetted: backlog 0.
-    let config = config.replace("criteria = \"safe-to-deploy\"\n\n", "criteria = \"safe-to-deploy\"\nsuggest = false\n\n");
+    let config = config.replace(
+        "criteria = \"safe-to-deploy\"\n\n",
+        "criteria = \"safe-to-deploy\"\nsuggest = false\n\n",
+    );
     let o = run(
         &config,
         "[audits]\n",
@@ -296,7 +304,10 @@ fn git_revision_gets_an_extra_delta_from_the_nearest_published_version() {
     let sz = sizes(&[("1.0.0", 50), (rev, 52)]);
     let published: PublishedVersions = [(
         "s".to_owned(),
-        ["0.9.0", "1.0.0"].iter().map(|s| s.parse().unwrap()).collect(),
+        ["0.9.0", "1.0.0"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect(),
     )]
     .into_iter()
     .collect();
@@ -314,7 +325,56 @@ fn git_revision_gets_an_extra_delta_from_the_nearest_published_version() {
 fn diff_cost_errors_abort_with_the_delta_named() {
     let sz = sizes(&[("1.0.0", 100)]); // 1.5.0 has no size
     let store = Store::from_texts("", FULL_1_AND_2, "").unwrap();
-    let e = suggest(&store, &graph(&[("s", "1.5.0")]), &BTreeMap::new(), &cost(&sz)).unwrap_err();
+    let e = suggest(
+        &store,
+        &graph(&[("s", "1.5.0")]),
+        &BTreeMap::new(),
+        &cost(&sz),
+    )
+    .unwrap_err();
     assert!(matches!(e, SuggestError::Diff { .. }));
     assert!(e.to_string().contains("s 1.0.0 -> 1.5.0"), "{e}");
+}
+
+#[test]
+fn pricing_a_candidate_version_matches_suggest_on_a_lock_holding_it() {
+    // The per-version API must agree with the whole-lock suggest for each version alone.
+    use minaudit::vet::audit_graph::AuditGraph;
+    use minaudit::vet::suggest::suggest_for_version;
+    let sz = sizes(&[
+        ("0.5.0", 5),
+        ("1.0.0", 100),
+        ("1.5.0", 110),
+        ("2.0.0", 150),
+        ("3.0.0", 500),
+    ]);
+    let store = Store::from_texts("", FULL_1_AND_2, "")
+        .unwrap()
+        .for_suggest();
+    let g = AuditGraph::build(&store, "s").unwrap();
+    let deploy = store.mapper.set_from(&["safe-to-deploy"], None).unwrap();
+    for ver in ["0.5.0", "1.0.0", "1.5.0", "2.0.0", "3.0.0"] {
+        let alone = run("", FULL_1_AND_2, &[("s", ver)], &sz, &BTreeMap::new());
+        let priced =
+            suggest_for_version(&store.mapper, &g, "s", &v(ver), &deploy, None, &cost(&sz))
+                .unwrap();
+        match (alone, priced) {
+            (SuggestOutcome::Vetted, None) => {}
+            (SuggestOutcome::Suggestions { audits, .. }, Some(p)) => assert_eq!(audits, p),
+            (a, p) => panic!("{ver}: {a:?} vs {p:?}"),
+        }
+    }
+    // 3.0.0: nothing above; below is 2.0.0 (|500-150| = 350) -> that delta.
+    let p = suggest_for_version(
+        &store.mapper,
+        &g,
+        "s",
+        &v("3.0.0"),
+        &deploy,
+        None,
+        &cost(&sz),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!((p[0].from.clone(), p[0].lines), (Some(v("2.0.0")), 350));
 }

@@ -356,3 +356,44 @@ pub fn suggest_delta<C: DiffCost>(
     };
     Ok(best.map(|b| (b, extra)))
 }
+
+/// Price one (crate, version) under a required criteria set, as `suggest` would if that version
+/// were locked: `Ok(None)` when it is already vetted, else the chosen audit (and the extra
+/// git-revision delta). For pricing candidate versions that are not in the current lock;
+/// `audit_graph` must come from the same (for-suggest) store.
+pub fn suggest_for_version<C: DiffCost>(
+    mapper: &super::criteria::CriteriaMapper,
+    audit_graph: &AuditGraph,
+    krate: &str,
+    version: &VetVersion,
+    required: &CriteriaSet,
+    published: Option<&BTreeSet<semver::Version>>,
+    cost: &C,
+) -> Result<Option<Vec<SuggestedAudit>>, SuggestError<C::Error>> {
+    let failing = audit_graph.failing_criteria(required, version);
+    if failing.is_empty() {
+        return Ok(None);
+    }
+    let failures: Vec<SearchFailure> = failing
+        .indices()
+        .filter_map(|c| audit_graph.search(c, version).err())
+        .collect();
+    let criteria = mapper.minimal_names(&failing);
+    let Some((main, extra)) = suggest_delta(krate, version, &failures, published, cost)? else {
+        return Ok(Some(Vec::new()));
+    };
+    Ok(Some(
+        extra
+            .into_iter()
+            .chain([main])
+            .map(|d| SuggestedAudit {
+                krate: krate.to_owned(),
+                from: d.from,
+                to: d.to,
+                criteria: criteria.clone(),
+                lines: d.lines,
+                for_versions: vec![version.clone()],
+            })
+            .collect(),
+    ))
+}

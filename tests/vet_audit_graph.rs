@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use minaudit::vet::audit_graph::{AuditGraph, ConflictWith};
 use minaudit::vet::criteria::localize_import;
 use minaudit::vet::format::{parse_foreign_audits, VetVersion};
-use minaudit::vet::store::Store;
+use minaudit::vet::store::{ImportMerge, Store};
 
 const CONFIG: &str = "[cargo-vet]\nversion = \"0.10\"\n";
 
@@ -367,7 +367,8 @@ end = "2030-01-01"
     );
     let audits = "[criteria.crypto-reviewed]\ndescription = \"c\"\n\n[audits]\n";
     let mut s = store(&config, audits, "");
-    s.with_full_import("peer", peer).unwrap();
+    s.with_full_import("peer", peer, ImportMerge::Replace)
+        .unwrap();
     let a = &s.imported["peer"].audits["a"];
     assert_eq!(a[0].criteria, ["safe-to-deploy"]);
     assert_eq!(a[1].criteria, ["crypto-reviewed"]);
@@ -411,4 +412,44 @@ fn search_prefers_audits_over_exemptions() {
         ),
         "{path:?}"
     );
+}
+
+#[test]
+fn full_import_replace_versus_union() {
+    // imports.lock holds peer's full audit of m 1.0.0; the fetched full file no longer has it
+    // but has m 2.0.0. Replace (cargo-vet online): only 2.0.0 vetted. Union: both.
+    let config = format!("{CONFIG}\n[imports.peer]\nurl = \"https://example.invalid/a.toml\"\n");
+    let imports = "[[audits.peer.audits.m]]\nwho = \"p\"\ncriteria = \"safe-to-deploy\"\nversion = \"1.0.0\"\n";
+    let full = "[[audits.m]]\nwho = \"p\"\ncriteria = \"safe-to-deploy\"\nversion = \"2.0.0\"\n\n[[audits.m]]\nwho = \"p\"\ncriteria = \"safe-to-deploy\"\nversion = \"1.0.0\"\nimportable = false\n";
+    let base = store(&config, "[audits]\n", imports);
+    assert_eq!(
+        vetted(&base, "m", "1.0.0"),
+        ["safe-to-run", "safe-to-deploy"]
+    );
+    assert!(vetted(&base, "m", "2.0.0").is_empty());
+
+    let mut replaced = base.clone();
+    replaced
+        .with_full_import("peer", full, ImportMerge::Replace)
+        .unwrap();
+    // The 1.0.0 entry in the full file is not importable, so it is dropped.
+    assert!(vetted(&replaced, "m", "1.0.0").is_empty());
+    assert_eq!(
+        vetted(&replaced, "m", "2.0.0"),
+        ["safe-to-run", "safe-to-deploy"]
+    );
+
+    let mut unioned = base.clone();
+    unioned
+        .with_full_import("peer", full, ImportMerge::Union)
+        .unwrap();
+    assert_eq!(
+        vetted(&unioned, "m", "1.0.0"),
+        ["safe-to-run", "safe-to-deploy"]
+    );
+    assert_eq!(
+        vetted(&unioned, "m", "2.0.0"),
+        ["safe-to-run", "safe-to-deploy"]
+    );
+    assert_eq!(unioned.imported["peer"].audits["m"].len(), 2);
 }

@@ -37,6 +37,59 @@ pub enum StoreError {
     },
 }
 
+/// How a full peer file combines with imports.lock's copy of that import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMerge {
+    Replace,
+    Union,
+}
+
+/// `base` plus every entry of `extra` not already in it (same kind and criteria; same publisher,
+/// dates and criteria for wildcard/trusted entries), in order.
+fn union_audits(mut base: AuditsFile, extra: AuditsFile) -> AuditsFile {
+    for (krate, list) in extra.audits {
+        let have = base.audits.entry(krate).or_default();
+        for a in list {
+            if !have
+                .iter()
+                .any(|h| h.kind == a.kind && h.criteria == a.criteria)
+            {
+                have.push(a);
+            }
+        }
+    }
+    for (krate, list) in extra.wildcard_audits {
+        let have = base.wildcard_audits.entry(krate).or_default();
+        for w in list {
+            if !have.iter().any(|h| {
+                h.source == w.source
+                    && h.start == w.start
+                    && h.end == w.end
+                    && h.criteria == w.criteria
+            }) {
+                have.push(w);
+            }
+        }
+    }
+    for (krate, list) in extra.trusted {
+        let have = base.trusted.entry(krate).or_default();
+        for t in list {
+            if !have.iter().any(|h| {
+                h.source == t.source
+                    && h.start == t.start
+                    && h.end == t.end
+                    && h.criteria == t.criteria
+            }) {
+                have.push(t);
+            }
+        }
+    }
+    for (name, c) in extra.criteria {
+        base.criteria.entry(name).or_insert(c);
+    }
+    base
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportUniverse {
     ImportsLock,
@@ -156,13 +209,16 @@ impl Store {
         Ok(())
     }
 
-    /// Replace import `name` by its complete peer audit file (text), mapped into local criteria
-    /// with that import's `exclude` and `criteria-map` from config.toml. An import name not in
-    /// config.toml is added with no exclusions and no criteria-map.
+    /// Bring in import `name`'s complete peer audit file (text), mapped into local criteria with
+    /// that import's `exclude` and `criteria-map` from config.toml (an import name not in
+    /// config.toml gets neither). [`ImportMerge::Replace`] is what cargo-vet does online (the
+    /// live file replaces imports.lock's copy); [`ImportMerge::Union`] keeps imports.lock's
+    /// entries too, as `../shared/oracle/make_fat_imports_lock.py` builds the oracle's universe.
     pub fn with_full_import(
         &mut self,
         name: &str,
         peer_audits_text: &str,
+        merge: ImportMerge,
     ) -> Result<ForeignParseReport, StoreError> {
         let (foreign, report) = parse_foreign_audits(name, peer_audits_text)?;
         let (exclude, map) = match self.config.imports.get(name) {
@@ -176,7 +232,11 @@ impl Store {
                 source,
             }
         })?;
-        self.imported.insert(name.to_owned(), local);
+        let merged = match (merge, self.imported.remove(name)) {
+            (ImportMerge::Union, Some(existing)) => union_audits(existing, local),
+            (_, _) => local,
+        };
+        self.imported.insert(name.to_owned(), merged);
         self.universe = ImportUniverse::FullSources;
         Ok(report)
     }

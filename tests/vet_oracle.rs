@@ -18,6 +18,7 @@ use minaudit::vet::format::VetVersion;
 use minaudit::vet::required::{
     resolve_requirements, EdgeKinds, GraphEdge, GraphPackage, PackageGraph,
 };
+use minaudit::vet::store::ImportMerge;
 use minaudit::vet::store_fs::read_store_dir;
 use minaudit::vet::suggest::{check, suggest_with_requirements, PublishedVersions, SuggestOutcome};
 
@@ -84,12 +85,37 @@ fn store_dir(shared: Option<&std::path::Path>, project: &str) -> Option<PathBuf>
     dir.is_dir().then_some(dir)
 }
 
-fn check_project(oracle: &std::path::Path, store_dir: &std::path::Path, project: &str) {
+fn check_project(
+    oracle: &std::path::Path,
+    store_dir: &std::path::Path,
+    shared: Option<&std::path::Path>,
+    project: &str,
+) {
     let graph = load_graph(&read_json(&oracle.join(format!("{project}.graph.json"))));
     let expected = read_json(&oracle.join(format!("{project}.expected.json")));
     let diffs = read_json(&oracle.join(format!("{project}.diffs.json")));
     let unpublished = read_json(&oracle.join(format!("{project}.unpublished.json")));
-    let store = read_store_dir(store_dir).unwrap();
+    let mut store = read_store_dir(store_dir).unwrap();
+    // "P+full": the universe where the listed imports are merged in full (union with
+    // imports.lock), as gen_full.sh built it for cargo-vet.
+    let imports = oracle.join(format!("{project}.imports.json"));
+    if imports.exists() {
+        let Some(shared) = shared else {
+            eprintln!("skipping {project}: needs ../shared's audit sources");
+            return;
+        };
+        let map = read_json(&imports);
+        for (name, dir) in map.as_object().unwrap() {
+            let path = shared
+                .join("realworld/audit-sources")
+                .join(dir.as_str().unwrap())
+                .join("audits.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            store
+                .with_full_import(name, &text, ImportMerge::Union)
+                .unwrap_or_else(|e| panic!("{project}: {name}: {e}"));
+        }
+    }
     let store = store.for_suggest();
     let req = resolve_requirements(&graph, &store.config.policy, &store.mapper).unwrap();
 
@@ -226,9 +252,10 @@ fn resolver_and_suggest_reproduce_cargo_vet_on_the_corpus() {
     );
     let mut checked = 0;
     for p in &projects {
-        match store_dir(shared.as_deref(), p) {
+        let base = p.strip_suffix("+full").unwrap_or(p);
+        match store_dir(shared.as_deref(), base) {
             Some(dir) => {
-                check_project(&oracle, &dir, p);
+                check_project(&oracle, &dir, shared.as_deref(), p);
                 checked += 1;
             }
             None => eprintln!("skipping {p}: its store is not in fixtures and ../shared is absent"),

@@ -70,10 +70,17 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 
 fn toml_error(file: &str, text: &str, err: toml::de::Error) -> FormatError {
     let line = err.span().map(|s| line_of(text, s.start));
+    // Lowercase only the first letter: the rest may quote keys or versions.
+    let msg = err.message().trim().trim_end_matches('.');
+    let mut chars = msg.chars();
+    let msg = match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect::<String>(),
+        None => String::new(),
+    };
     FormatError::new(
         file,
         line,
-        err.message().trim_end_matches('.').to_lowercase(),
+        msg,
         format!("fix the entry in {file} (cargo vet fmt shows the expected layout)"),
     )
 }

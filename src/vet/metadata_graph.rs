@@ -17,56 +17,72 @@ pub enum MetadataGraphError {
     NoResolve,
     #[error("cargo metadata names package {0} in the resolve graph but not in packages\nhint: pass the unmodified output of one cargo metadata run")]
     UnknownPackage(String),
+    #[error("unreadable cargo metadata: {0}")]
+    Unreadable(String),
 }
 
 pub fn package_graph_from_metadata(
     metadata: &cargo_metadata::Metadata,
 ) -> Result<PackageGraph, MetadataGraphError> {
-    let resolve = metadata
-        .resolve
-        .as_ref()
-        .ok_or(MetadataGraphError::NoResolve)?;
-    let by_id: HashMap<&cargo_metadata::PackageId, &cargo_metadata::Package> =
-        metadata.packages.iter().map(|p| (&p.id, p)).collect();
+    if metadata.resolve.is_none() {
+        return Err(MetadataGraphError::NoResolve);
+    }
+    let resolved = crate::workspace::graph_from_metadata(metadata)
+        .map_err(|e| MetadataGraphError::Unreadable(e.to_string()))?;
+    package_graph_from_resolved(&resolved)
+}
+
+/// The same graph from the workspace loader's [`ResolvedGraph`](crate::workspace::ResolvedGraph)
+/// (which the app already holds, and fixtures can build without running cargo).
+pub fn package_graph_from_resolved(
+    graph: &crate::workspace::ResolvedGraph,
+) -> Result<PackageGraph, MetadataGraphError> {
     let mut index = HashMap::new();
-    let mut packages = Vec::with_capacity(resolve.nodes.len());
-    for node in &resolve.nodes {
+    let mut packages = Vec::with_capacity(graph.nodes.len());
+    let by_id: HashMap<&str, &crate::workspace::GraphPackage> =
+        graph.packages.iter().map(|p| (p.id.as_str(), p)).collect();
+    for node in &graph.nodes {
         let p = by_id
-            .get(&node.id)
-            .ok_or_else(|| MetadataGraphError::UnknownPackage(node.id.repr.clone()))?;
-        let git_rev = p.source.as_ref().and_then(|s| {
-            let rest = s.repr.strip_prefix("git+")?;
+            .get(node.id.as_str())
+            .ok_or_else(|| MetadataGraphError::UnknownPackage(node.id.clone()))?;
+        let git_rev = p.source.as_deref().and_then(|s| {
+            let rest = s.strip_prefix("git+")?;
             rest.rsplit_once('#').map(|(_, frag)| frag.to_owned())
         });
-        index.insert(&node.id, packages.len());
+        index.insert(node.id.as_str(), packages.len());
         packages.push(GraphPackage {
-            name: p.name.to_string(),
+            name: p.name.clone(),
             version: VetVersion {
                 semver: p.version.clone(),
                 git_rev,
             },
-            is_crates_io: p.source.as_ref().is_some_and(|s| s.is_crates_io()),
-            is_workspace_member: metadata.workspace_members.contains(&node.id),
+            is_crates_io: p.source.as_deref().is_some_and(is_crates_io_source),
+            is_workspace_member: graph.workspace_members.contains(&node.id),
         });
     }
     let mut edges = Vec::new();
-    for node in &resolve.nodes {
-        let from = index[&node.id];
+    for node in &graph.nodes {
+        let from = index[node.id.as_str()];
         for dep in &node.deps {
             let to = *index
-                .get(&dep.pkg)
-                .ok_or_else(|| MetadataGraphError::UnknownPackage(dep.pkg.repr.clone()))?;
+                .get(dep.pkg.as_str())
+                .ok_or_else(|| MetadataGraphError::UnknownPackage(dep.pkg.clone()))?;
             let mut kinds = EdgeKinds::default();
             for k in &dep.dep_kinds {
                 match k.kind {
-                    cargo_metadata::DependencyKind::Normal => kinds.normal = true,
-                    cargo_metadata::DependencyKind::Development => kinds.dev = true,
-                    cargo_metadata::DependencyKind::Build => kinds.build = true,
-                    _ => {}
+                    crate::index::DepKind::Normal => kinds.normal = true,
+                    crate::index::DepKind::Dev => kinds.dev = true,
+                    crate::index::DepKind::Build => kinds.build = true,
                 }
             }
             edges.push(GraphEdge { from, to, kinds });
         }
     }
     Ok(PackageGraph { packages, edges })
+}
+
+/// crates.io exactly as cargo_metadata's `Source::is_crates_io` (and so cargo-vet) decides it;
+/// Cargo records crates.io under this id even when a local registry replaces it.
+pub fn is_crates_io_source(source: &str) -> bool {
+    source == "registry+https://github.com/rust-lang/crates.io-index"
 }

@@ -1,4 +1,0 @@
-//! TODO
-pub fn main_with_exit_code() -> i32 {
-    0
-}

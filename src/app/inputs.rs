@@ -1,0 +1,117 @@
+//! Loading the inputs every subcommand shares: the workspace and its locked graph, the
+//! cargo-vet store in the chosen audit universe, the registry index and the crate source.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::cargo_config::find_local_registry_replacement;
+use crate::cli::CommonArgs;
+use crate::index::local_registry::LocalRegistryIndex;
+use crate::index::offline::OfflineIndex;
+use crate::index::sparse::SparseIndex;
+use crate::index::Index;
+use crate::price::crate_source::{
+    CacheDirSource, CargoCacheSource, ChainSource, CrateSource, HttpsSource, LocalRegistrySource,
+};
+use crate::shell::Shell;
+use crate::workspace::{CargoMetadataSource, ResolvedGraph, Workspace, WorkspaceSource};
+
+/// minaudit's cache root: `--cache-dir`, else `$XDG_CACHE_HOME/cargo-minaudit`, else
+/// `~/.cache/cargo-minaudit`.
+pub fn cache_dir(common: &CommonArgs) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = &common.cache_dir {
+        return Ok(dir.clone());
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .context("cannot find a cache directory\nhint: pass --cache-dir DIR")?;
+    Ok(base.join("cargo-minaudit"))
+}
+
+pub struct LoadedWorkspace {
+    pub workspace: Workspace,
+    pub graph: ResolvedGraph,
+}
+
+pub fn load_workspace(common: &CommonArgs, shell: &Shell) -> anyhow::Result<LoadedWorkspace> {
+    let source = CargoMetadataSource {
+        manifest_path: common.manifest_path.clone(),
+        offline: common.offline,
+    };
+    let workspace = source.workspace()?;
+    shell.status(
+        "Loading",
+        format!(
+            "workspace {} ({} members)",
+            workspace.root.display(),
+            workspace.members.len()
+        ),
+    );
+    let graph = source.resolved_graph()?;
+    Ok(LoadedWorkspace { workspace, graph })
+}
+
+/// Where registry data comes from, in the order a user expects: `--registry-dir`, then a
+/// local-registry replacement of crates-io in `.cargo/config.toml`, then crates.io (its cache
+/// only when `--offline`).
+pub enum RegistryChoice {
+    LocalDir(PathBuf),
+    CratesIo,
+}
+
+pub fn choose_registry(common: &CommonArgs, root: &Path) -> anyhow::Result<RegistryChoice> {
+    if let Some(dir) = &common.registry_dir {
+        return Ok(RegistryChoice::LocalDir(dir.clone()));
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let replacement =
+        find_local_registry_replacement(root, cargo_home.as_deref()).map_err(anyhow::Error::msg)?;
+    Ok(match replacement {
+        Some(r) => RegistryChoice::LocalDir(r.dir),
+        None => RegistryChoice::CratesIo,
+    })
+}
+
+pub fn open_index(
+    choice: &RegistryChoice,
+    common: &CommonArgs,
+    cache: &Path,
+) -> anyhow::Result<Box<dyn Index + Sync>> {
+    Ok(match choice {
+        RegistryChoice::LocalDir(dir) => Box::new(LocalRegistryIndex::open(dir.clone())?),
+        RegistryChoice::CratesIo if common.offline => {
+            Box::new(OfflineIndex::crates_io(Some(&cache.join("index"))))
+        }
+        RegistryChoice::CratesIo => Box::new(SparseIndex::crates_io(&cache.join("index"))?),
+    })
+}
+
+/// `.crate` files: the local registry, or cargo's download cache, ours, then static.crates.io
+/// (not when `--offline`). Every source checks the index SHA-256.
+pub fn crate_source(
+    choice: &RegistryChoice,
+    common: &CommonArgs,
+    cache: &Path,
+) -> Box<dyn CrateSource + Sync> {
+    match choice {
+        RegistryChoice::LocalDir(dir) => Box::new(LocalRegistrySource { dir: dir.clone() }),
+        RegistryChoice::CratesIo => {
+            let mut sources: Vec<Box<dyn CrateSource>> = vec![
+                Box::new(CargoCacheSource::from_env()),
+                Box::new(CacheDirSource::new(cache)),
+            ];
+            if !common.offline {
+                sources.push(Box::new(HttpsSource::new(
+                    crate::price::http::registry_agent(),
+                    Some(cache.join("crates")),
+                )));
+            }
+            Box::new(ChainSource { sources })
+        }
+    }
+}

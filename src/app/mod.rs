@@ -1,0 +1,56 @@
+//! The only place that sequences IO: parse flags, load inputs, run the pure core, print.
+//! One function per subcommand; `main.rs` only maps the outcome to an exit code.
+//!
+//! Exit codes (DESIGN.md §5): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
+
+mod imports;
+mod inputs;
+mod pricing;
+mod report_cmd;
+
+use clap::Parser;
+
+use crate::cli::{CargoCli, Command, MinauditArgs};
+use crate::shell::{Shell, Verbosity};
+
+/// What a subcommand concluded, before it becomes an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    GateFailed,
+}
+
+/// Parses `std::env::args`, runs, prints errors; returns the process exit code.
+pub fn main_with_exit_code() -> i32 {
+    let CargoCli::Minaudit(args) = CargoCli::parse();
+    let shell = Shell::new(verbosity(&args));
+    match run(&args, &shell) {
+        Ok(Outcome::Ok) => 0,
+        Ok(Outcome::GateFailed) => 1,
+        Err(err) => {
+            shell.error(format!("{err:#}"));
+            2
+        }
+    }
+}
+
+fn verbosity(args: &MinauditArgs) -> Verbosity {
+    if args.common.quiet {
+        Verbosity::Quiet
+    } else if args.common.verbose > 0 {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    }
+}
+
+pub fn run(args: &MinauditArgs, shell: &Shell) -> anyhow::Result<Outcome> {
+    match &args.command {
+        Some(Command::Report(report)) => report_cmd::run(&args.common, report, shell),
+        None => anyhow::bail!(
+            "solving for the optimal lock is not implemented yet\nhint: `cargo minaudit report` prices the current lock"
+        ),
+        Some(Command::WhatIf) => anyhow::bail!("`what-if` is not implemented yet"),
+        Some(Command::Explain { .. }) => anyhow::bail!("`explain` is not implemented yet"),
+    }
+}

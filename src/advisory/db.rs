@@ -34,8 +34,8 @@ pub struct AdvisoryDb {
 }
 
 impl AdvisoryDb {
-    /// Builds the index. `files[i]` names where `advisories[i]` came from, for the duplicate
-    /// error.
+    /// Builds the index from `(file it came from, advisory)` pairs; the file names only serve
+    /// the duplicate-id error.
     pub fn from_advisories(
         advisories: Vec<(String, Advisory)>,
     ) -> Result<AdvisoryDb, AdvisoryError> {

@@ -184,9 +184,7 @@ pub fn crate_targets(
     })?;
     let package = raw.package.unwrap_or_default();
     let exists = |p: &str| files.contains(p);
-    let mut targets = CrateTargets::default();
-
-    targets.lib = match &raw.lib {
+    let lib = match &raw.lib {
         Some(lib) => normalize(lib.path.as_deref().unwrap_or("src/lib.rs")),
         None if package.autolib != Some(false) && exists("src/lib.rs") => {
             Some("src/lib.rs".to_string())
@@ -212,7 +210,7 @@ pub fn crate_targets(
     let edition_2015 = package.edition.as_deref().is_none_or(|e| e == "2015");
     let autobins = package
         .autobins
-        .unwrap_or(!(edition_2015 && !raw.bin.is_empty()));
+        .unwrap_or(!edition_2015 || raw.bin.is_empty());
     if autobins {
         for f in files {
             let discovered = *f == "src/main.rs"
@@ -229,9 +227,8 @@ pub fn crate_targets(
     }
     bins.sort();
     bins.dedup();
-    targets.bins = bins;
 
-    targets.build_scripts = match &package.build {
+    let build_scripts = match &package.build {
         None | Some(RawBuild::Enabled(true)) => {
             if exists("build.rs") {
                 vec!["build.rs".to_string()]
@@ -244,14 +241,19 @@ pub fn crate_targets(
         Some(RawBuild::Many(ps)) => ps.iter().filter_map(|p| normalize(p)).collect(),
     };
 
-    targets.excluded = raw
+    let excluded = raw
         .example
         .iter()
         .chain(&raw.test)
         .chain(&raw.bench)
         .filter_map(|t| t.path.as_deref().and_then(normalize))
         .collect();
-    Ok(targets)
+    Ok(CrateTargets {
+        lib,
+        bins,
+        build_scripts,
+        excluded,
+    })
 }
 
 fn dir_of(path: &str) -> &str {

@@ -1,4 +1,4 @@
-//! `--count code` on synthetic crates with hand-computed totals, through a real `.crate`
+//! `--count code` (price::code_count) on synthetic crates with hand-computed totals, through a real `.crate`
 //! stream, and over real unpacked crates in cargo's registry cache (skipped when absent).
 
 mod price_support;

@@ -263,21 +263,43 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
-/// Writes the demo graph as path-only packages `<root>/<name>`; `app` is the workspace and its
-/// only member.
-fn write_workspace(root: &Path) {
-    for name in all_names() {
+/// A graph to write as path-only packages: names, edges (from, to, kind, target), proc-macros.
+/// The first name is the workspace and its only member.
+struct Spec {
+    names: Vec<String>,
+    edges: Vec<(String, String, DepKind, Option<String>)>,
+    proc_macros: BTreeSet<String>,
+}
+
+fn demo_spec() -> Spec {
+    let mut names: Vec<String> = all_names().iter().map(|s| s.to_string()).collect();
+    names.retain(|n| n != "app");
+    names.insert(0, "app".to_string());
+    Spec {
+        names,
+        edges: EDGES
+            .iter()
+            .map(|&(f, t, k, c)| (f.to_string(), t.to_string(), k, c.map(str::to_string)))
+            .collect(),
+        proc_macros: PROC_MACROS.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// Writes `spec` as sibling directories `<root>/<name>`, outside the member's directory so
+/// only the member is a workspace member.
+fn write_workspace(root: &Path, spec: &Spec) {
+    for (i, name) in spec.names.iter().enumerate() {
         let mut manifest =
             format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
-        if name == "app" {
+        if i == 0 {
             manifest.push_str("\n[workspace]\n");
         }
-        if PROC_MACROS.contains(&name) {
+        if spec.proc_macros.contains(name) {
             manifest.push_str("\n[lib]\nproc-macro = true\n");
         }
         // one table per header: TOML forbids repeating `[dependencies]`
         let mut tables: std::collections::BTreeMap<String, String> = Default::default();
-        for &(from, to, kind, target) in EDGES.iter().filter(|e| e.0 == name) {
+        for (_, to, kind, target) in spec.edges.iter().filter(|e| &e.0 == name) {
             let table = match kind {
                 DepKind::Normal => "dependencies",
                 DepKind::Build => "build-dependencies",
@@ -287,17 +309,14 @@ fn write_workspace(root: &Path) {
                 None => format!("[{table}]"),
                 Some(t) => format!("[target.'{t}'.{table}]"),
             };
-            let _ = from;
-            let dir = format!("../{to}");
             tables
                 .entry(header)
                 .or_default()
-                .push_str(&format!("{to} = {{ path = \"{dir}\" }}\n"));
+                .push_str(&format!("{to} = {{ path = \"../{to}\" }}\n"));
         }
         for (header, body) in tables {
             manifest.push_str(&format!("\n{header}\n{body}"));
         }
-        // siblings outside app's directory, so only `app` is a workspace member
         let dir = root.join(name);
         write(&dir.join("Cargo.toml"), &manifest);
         write(&dir.join("src/lib.rs"), "");
@@ -335,11 +354,45 @@ fn agrees_with_cargo_tree() {
         return;
     }
     let tmp = tempfile::tempdir().expect("tmp");
-    let root = tmp.path();
-    write_workspace(root);
-    let root = &root.join("app");
-    let Some(json) = cargo(
-        root,
+    let spec = demo_spec();
+    for targets in [&[LINUX][..], &[WINDOWS], &[LINUX, WINDOWS]] {
+        let Some(result) = ours_and_cargo_tree(tmp.path(), &spec, &rustc, &host, targets) else {
+            eprintln!("skipping: cargo unavailable");
+            return;
+        };
+        assert_eq!(result.ours, result.cargo_tree, "built for {targets:?}");
+        // Cargo does not even resolve dev-dependencies of non-members (bdev is absent).
+        assert!(!result.in_graph.contains("bdev"));
+        let expected: BTreeSet<String> = expected_not_built(targets)
+            .intersection(&result.in_graph)
+            .cloned()
+            .collect();
+        assert_eq!(result.not_built, expected, "{targets:?}");
+    }
+}
+
+struct Compared {
+    ours: BTreeSet<String>,
+    not_built: BTreeSet<String>,
+    cargo_tree: BTreeSet<String>,
+    in_graph: BTreeSet<String>,
+}
+
+/// Writes `spec` under `dir` (once), then runs the whole pipeline (cargo metadata →
+/// ResolvedGraph → BuildGraph → build_reach with real rustc cfg) and `cargo tree --target`.
+fn ours_and_cargo_tree(
+    dir: &Path,
+    spec: &Spec,
+    rustc: &RustcCfgSource,
+    host: &str,
+    targets: &[&str],
+) -> Option<Compared> {
+    let root = dir.join(&spec.names[0]);
+    if !root.join("Cargo.toml").is_file() {
+        write_workspace(dir, spec);
+    }
+    let json = cargo(
+        &root,
         &[
             "metadata",
             "--format-version",
@@ -347,10 +400,7 @@ fn agrees_with_cargo_tree() {
             "--offline",
             "--all-features",
         ],
-    ) else {
-        eprintln!("skipping: cargo unavailable");
-        return;
-    };
+    )?;
     let meta = minaudit::workspace::parse_metadata_json(&json).expect("metadata");
     let proc_macros: BTreeSet<String> = meta
         .packages
@@ -372,45 +422,104 @@ fn agrees_with_cargo_tree() {
             .map(|p| p.name.clone())
             .expect("package")
     };
+    let platforms = Platforms {
+        host: platform(rustc, host),
+        targets: targets.iter().map(|t| platform(rustc, t)).collect(),
+    };
+    let reach = build_reach(&graph, &platforms);
 
-    for targets in [&[LINUX][..], &[WINDOWS], &[LINUX, WINDOWS]] {
-        let platforms = Platforms {
-            host: platform(&rustc, &host),
-            targets: targets.iter().map(|t| platform(&rustc, t)).collect(),
-        };
-        let reach = build_reach(&graph, &platforms);
-        let ours: BTreeSet<String> = reach.built.iter().map(name_of).collect();
-        let not_built: BTreeSet<String> = reach.not_built.iter().map(name_of).collect();
-
-        let mut args = vec![
-            "tree",
-            "--offline",
-            "-e",
-            "normal,build,dev",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ];
-        for t in targets {
-            args.push("--target");
-            args.push(t);
-        }
-        let tree = cargo(root, &args).expect("cargo tree");
-        let theirs: BTreeSet<String> = tree
+    let mut args = vec![
+        "tree",
+        "--offline",
+        "-e",
+        "normal,build,dev",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+    ];
+    for t in targets {
+        args.push("--target");
+        args.push(t);
+    }
+    let tree = cargo(&root, &args)?;
+    Some(Compared {
+        ours: reach.built.iter().map(name_of).collect(),
+        not_built: reach.not_built.iter().map(name_of).collect(),
+        cargo_tree: tree
             .lines()
             .filter_map(|l| l.split_whitespace().next())
-            .filter(|n| !n.is_empty())
             .map(str::to_string)
-            .collect();
-        assert_eq!(ours, theirs, "built for {targets:?}\ncargo tree:\n{tree}");
-        // Cargo does not even resolve dev-dependencies of non-members (bdev is absent).
-        let in_graph: BTreeSet<String> = resolved.packages.iter().map(|p| p.name.clone()).collect();
-        assert!(!in_graph.contains("bdev"));
-        let expected: BTreeSet<String> = expected_not_built(targets)
-            .intersection(&in_graph)
+            .collect(),
+        in_graph: resolved.packages.iter().map(|p| p.name.clone()).collect(),
+    })
+}
+
+/// Random acyclic graphs over the hand-checked target strings, each compared with
+/// `cargo tree` for three target sets.
+#[test]
+fn random_graphs_agree_with_cargo_tree() {
+    let rustc = RustcCfgSource::new(std::env::var_os("RUSTC"));
+    let Ok(host) = rustc.host() else {
+        eprintln!("skipping: rustc unavailable");
+        return;
+    };
+    let targets_pool: Vec<Option<String>> = std::iter::once(None)
+        .chain(CASES.iter().map(|c| Some(c.0.to_string())))
+        .collect();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut compared = 0;
+    for round in 0..16 {
+        let n = 5 + (next() % 4) as usize;
+        let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+        let mut edges = Vec::new();
+        let mut headers = BTreeSet::new();
+        for from in 0..n {
+            for to in from + 1..n {
+                if next() % 3 != 0 {
+                    continue;
+                }
+                let kind = match next() % 5 {
+                    0 => DepKind::Build,
+                    1 if from == 0 => DepKind::Dev,
+                    _ => DepKind::Normal,
+                };
+                let target = targets_pool[(next() % targets_pool.len() as u64) as usize].clone();
+                if headers.insert((from, to, kind, target.clone())) {
+                    edges.push((names[from].clone(), names[to].clone(), kind, target));
+                }
+            }
+        }
+        let proc_macros: BTreeSet<String> = names[1..]
+            .iter()
+            .filter(|_| next() % 3 == 0)
             .cloned()
             .collect();
-        assert_eq!(not_built, expected, "{targets:?}");
+        let spec = Spec {
+            names,
+            edges,
+            proc_macros,
+        };
+        let tmp = tempfile::tempdir().expect("tmp");
+        for targets in [&[LINUX][..], &[WINDOWS], &[LINUX, WINDOWS]] {
+            let Some(result) = ours_and_cargo_tree(tmp.path(), &spec, &rustc, &host, targets)
+            else {
+                eprintln!("skipping: cargo unavailable");
+                return;
+            };
+            assert_eq!(
+                result.ours, result.cargo_tree,
+                "round {round}, targets {targets:?}, edges {:?}, proc-macros {:?}",
+                spec.edges, spec.proc_macros
+            );
+            compared += 1;
+        }
     }
+    assert_eq!(compared, 48);
 }

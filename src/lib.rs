@@ -5,6 +5,7 @@
 //! `-> cost table -> report`. Modules marked "IO edge" touch files, network or processes; every
 //! other module is pure: it never touches files, network, clock or stdout.
 
+pub mod advisory; // RustSec advisory-db: parse (pure over text), queries (pure), dir loader (IO edge)
 pub mod app; // IO edge: sequences everything, one fn per subcommand
 pub mod cargo_config; // IO edge: crates-io source replacement from .cargo/config.toml
 pub mod cli; // clap types only
@@ -14,5 +15,6 @@ pub mod price; // crate downloads + line counts (IO edge), suggest pricing (pure
 pub mod registry_builder; // fixture registries for tests and the demo (IO edge, test support)
 pub mod report; // report data + renderers (pure)
 pub mod shell; // IO edge: cargo-style status lines and progress bars on stderr
+pub mod target_filter; // --target: cfg evaluation + build reachability (pure), rustc --print cfg (IO edge)
 pub mod vet; // cargo-vet store parsing (pure over text) + audit graph (pure)
 pub mod workspace; // IO edge: cargo metadata -> Workspace

@@ -10,6 +10,7 @@
 //! - [`http`] (IO edge): the one shared HTTPS agent (platform verifier, cached DNS);
 //! - [`archive`] (pure over bytes): the one walk over a `.crate` with every safety check;
 //! - [`linecount`] (pure over bytes): the full-audit count straight from the gzip tar stream;
+//! - [`code_count`] (pure): which of those files compile into the crate (`--count code`);
 //! - [`unpack`] (IO edge): safe extraction of a `.crate` for git;
 //! - [`diffstat`] (IO edge): the delta count from git itself, run with a clean environment;
 //! - [`audit_lines`] (IO edge): one entry point composing the above with the caches;
@@ -22,6 +23,7 @@
 pub mod archive;
 pub mod audit_lines;
 pub mod cache;
+pub mod code_count;
 pub mod crate_source;
 pub mod diffstat;
 pub mod http;

@@ -240,6 +240,12 @@ fn generated_version_chains_match_independent_git_run() {
             let b = system_untar(&bytes, &root.join("src"), &prefix);
             let oracle = git_oracle(&a, &b, &root.join("home"));
             assert_eq!(ours.count(), oracle, "step {step}: {pv} -> {version}");
+            // The optimiser's lower bound from full counts never exceeds git's figure.
+            let old_lines =
+                count_crate_lines(pbytes, &format!("gen-{pv}"), Default::default()).unwrap();
+            let new_lines = count_crate_lines(&bytes, &prefix, Default::default()).unwrap();
+            let bound = minaudit::price::bounds::delta_lower_bound(&old_lines, &new_lines);
+            assert!(bound <= oracle, "step {step}: bound {bound} > git {oracle}");
             // The chain must exercise rename detection: without it git would count more.
             let no_renames = git_oracle_with(&a, &b, &root.join("home"), &["--no-renames"]);
             assert!(no_renames >= oracle);

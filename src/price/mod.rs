@@ -22,6 +22,7 @@
 
 pub mod archive;
 pub mod audit_lines;
+pub mod bounds;
 pub mod cache;
 pub mod code_count;
 pub mod crate_source;

@@ -98,6 +98,10 @@ pub struct CommonArgs {
     #[arg(long = "target", value_name = "TRIPLE", global = true)]
     pub targets: Vec<String>,
 
+    /// Allow versions whose `rust-version` is newer than the workspace's
+    #[arg(long, global = true)]
+    pub ignore_rust_version: bool,
+
     /// Give up proving optimality after this many seconds and report the gap
     #[arg(long, value_name = "SECONDS", global = true)]
     pub time_limit: Option<f64>,

@@ -115,3 +115,31 @@ pub fn crate_source(
         }
     }
 }
+
+/// Everything a pricing subcommand loads before the pure core runs.
+pub struct Session {
+    pub cache_dir: PathBuf,
+    pub workspace: Workspace,
+    pub resolved: ResolvedGraph,
+    pub store: crate::vet::store::Store,
+    pub universe: crate::report::CostUniverse,
+    pub graph: crate::vet::required::PackageGraph,
+    pub index: Box<dyn Index + Sync>,
+    pub source: Box<dyn CrateSource + Sync>,
+}
+
+impl Session {
+    pub fn load(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Session> {
+        let cache_dir = cache_dir(common)?;
+        let LoadedWorkspace { workspace, graph: resolved } = load_workspace(common, shell)?;
+        let store_dir = workspace.vet_store_dir();
+        let mut store = crate::vet::store_fs::read_store_dir(&store_dir)?;
+        let universe =
+            super::imports::apply_universe(&mut store, common, &store_dir, &cache_dir, shell)?;
+        let graph = crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?;
+        let registry = choose_registry(common, &workspace.root)?;
+        let index = open_index(&registry, common, &cache_dir)?;
+        let source = crate_source(&registry, common, &cache_dir);
+        Ok(Session { cache_dir, workspace, resolved, store, universe, graph, index, source })
+    }
+}

@@ -4,6 +4,7 @@
 //! Exit codes (DESIGN.md §5): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
 mod imports;
+mod optimise;
 mod inputs;
 mod pricing;
 mod report_cmd;
@@ -47,9 +48,7 @@ fn verbosity(args: &MinauditArgs) -> Verbosity {
 pub fn run(args: &MinauditArgs, shell: &Shell) -> anyhow::Result<Outcome> {
     match &args.command {
         Some(Command::Report(report)) => report_cmd::run(&args.common, report, shell),
-        None => anyhow::bail!(
-            "solving for the optimal lock is not implemented yet\nhint: `cargo minaudit report` prices the current lock"
-        ),
+        None => optimise::run(&args.common, args.dry_run, shell),
         Some(Command::WhatIf) => anyhow::bail!("`what-if` is not implemented yet"),
         Some(Command::Explain { .. }) => anyhow::bail!("`explain` is not implemented yet"),
     }

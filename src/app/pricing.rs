@@ -33,7 +33,7 @@ pub type Checksums = BTreeMap<(String, semver::Version), String>;
 /// A pricing failure inside `suggest` (its `DiffCost` error type), with the whole cause chain.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct CountFailure(String);
+pub struct CountFailure(pub String);
 
 /// One audit to count: crate, `from` (`None` = full audit), `to`.
 type AuditKey = (String, Option<semver::Version>, semver::Version);

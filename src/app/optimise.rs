@@ -1,0 +1,390 @@
+//! `cargo minaudit [--dry-run]`: find the cheapest valid lock and prove it optimal.
+//!
+//! Phases:
+//! 1. load the session and price the current lock exactly (as `report` does);
+//! 2. roots from the workspace, the registry closure they can reach (index snapshot), the
+//!    candidate versions, and the 0/1 model (`model`);
+//! 3. lazy pricing loop (see `optimise::prices`): candidates start at a proven lower bound
+//!    (0 until their crate is touched; then tar-stream counts), the model is solved, the picked
+//!    versions whose price is only a bound are priced exactly (git), and the model is solved
+//!    again, until everything picked is exact. Every candidate's true price is at least what
+//!    the model used, so the last answer is optimal for exact prices;
+//! 4. the plan: change table, audits before and after, solver status and time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use anyhow::Context;
+use rayon::prelude::*;
+use semver::Version;
+
+use crate::cli::{CommonArgs, OutputFormat};
+use crate::index::{load_snapshot_with, Root, WalkOptions};
+use crate::model::{self, CandidateOptions, Locked};
+use crate::optimise::changes::changes;
+use crate::optimise::prices::{Price, PriceContext};
+use crate::optimise::roots::roots_from_workspace;
+use crate::price::archive::crate_prefix;
+use crate::price::audit_lines::{AuditLineCounter, VersionRef};
+use crate::price::bounds::delta_lower_bound;
+use crate::price::cache::LineCountCache;
+use crate::price::crate_source::{prefetch, CrateId};
+use crate::price::diffstat::GitDiffer;
+use crate::price::linecount::{count_crate_lines, CrateLines};
+use crate::price::ArchiveLimits;
+use crate::report::{self, Backlog, Report, SolverSummary, SuggestedAudit};
+use crate::shell::Shell;
+use crate::solve::{self, SolveOptions, Status};
+use crate::vet::format::VetVersion;
+use crate::vet::suggest::SuggestedAudit as VetAudit;
+
+use super::inputs::Session;
+use super::pricing::{self, CountFailure, Pricer};
+use super::Outcome;
+
+type Key = (String, Version);
+type AuditKey = (String, Option<Version>, Version);
+
+/// Line counts gathered during the run: full counts from the tar stream (exact), and exact
+/// delta counts from git.
+struct Counts<'a> {
+    session: &'a Session,
+    checksums: &'a pricing::Checksums,
+    full: BTreeMap<Key, CrateLines>,
+    exact: BTreeMap<AuditKey, u64>,
+}
+
+impl Counts<'_> {
+    fn cksum(&self, name: &str, v: &Version) -> anyhow::Result<String> {
+        self.checksums.get(&(name.to_owned(), v.clone())).cloned().with_context(|| {
+            format!("cannot price {name} {v}: the registry index does not list that version")
+        })
+    }
+
+    /// Downloads (parallel, checksum-verified) and counts every crate file not counted yet.
+    fn ensure_full(&mut self, keys: &BTreeSet<Key>, shell: &Shell) -> anyhow::Result<()> {
+        let todo: Vec<Key> = keys.iter().filter(|k| !self.full.contains_key(*k)).cloned().collect();
+        if todo.is_empty() {
+            return Ok(());
+        }
+        let ids = todo
+            .iter()
+            .map(|(n, v)| Ok(CrateId { name: n.clone(), version: v.to_string(), cksum: self.cksum(n, v)? }))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let bar = shell.progress("Fetching", ids.len() as u64);
+        let source = self.session.source.as_ref();
+        for r in prefetch(source, &ids, 8, &|p| bar.set_position(p.done as u64)) {
+            r?;
+        }
+        bar.finish_and_clear();
+        let counted = ids
+            .par_iter()
+            .zip(&todo)
+            .map(|(id, key)| {
+                let bytes = source.crate_bytes(&id.name, &id.version, &id.cksum)?;
+                let lines = count_crate_lines(&bytes, &crate_prefix(&id.name, &id.version), ArchiveLimits::default())
+                    .with_context(|| format!("cannot count lines of {} {}", id.name, id.version))?;
+                Ok((key.clone(), lines))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        self.full.extend(counted);
+        Ok(())
+    }
+
+    /// Exact counts (git for deltas) of every audit not counted yet.
+    fn ensure_exact(&mut self, audits: &BTreeSet<AuditKey>, shell: &Shell) -> anyhow::Result<()> {
+        let todo: Vec<AuditKey> = audits.iter().filter(|a| !self.exact.contains_key(*a)).cloned().collect();
+        let mut files = BTreeSet::new();
+        for (n, from, to) in &todo {
+            files.insert((n.clone(), to.clone()));
+            if let Some(f) = from {
+                files.insert((n.clone(), f.clone()));
+            }
+        }
+        self.ensure_full(&files, shell)?;
+        let cache_dir = &self.session.cache_dir;
+        let git = GitDiffer::new(&cache_dir.join("diff-work"))?;
+        let counter = AuditLineCounter::new(
+            self.session.source.as_ref(),
+            Some(git),
+            LineCountCache::load(cache_dir).unwrap_or_default(),
+            None,
+        );
+        let counted = todo
+            .par_iter()
+            .map(|key| {
+                let (n, from, to) = key;
+                let lines = match from {
+                    None => self.full[&(n.clone(), to.clone())].total,
+                    Some(f) => {
+                        let (fv, tv) = (f.to_string(), to.to_string());
+                        let (fc, tc) = (self.cksum(n, f)?, self.cksum(n, to)?);
+                        counter
+                            .count(n, Some(VersionRef { version: &fv, cksum: &fc }), VersionRef { version: &tv, cksum: &tc })
+                            .with_context(|| format!("cannot count lines of {n} {f} -> {to}"))?
+                            .stat
+                            .count()
+                    }
+                };
+                Ok((key.clone(), lines))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if let Err(e) = counter.into_cache().save(cache_dir) {
+            shell.warn(format!("could not save the line-count cache: {e}"));
+        }
+        self.exact.extend(counted);
+        Ok(())
+    }
+
+    /// The best figure known for an audit: exact when counted, else a proven lower bound.
+    fn figure(&self, key: &AuditKey) -> Option<(u64, bool)> {
+        if let Some(&n) = self.exact.get(key) {
+            return Some((n, true));
+        }
+        let (n, from, to) = key;
+        let new = self.full.get(&(n.clone(), to.clone()))?;
+        match from {
+            None => Some((new.total, true)),
+            Some(f) => Some((delta_lower_bound(self.full.get(&(n.clone(), f.clone()))?, new), false)),
+        }
+    }
+}
+
+fn audit_key(krate: &str, from: Option<&VetVersion>, to: &VetVersion) -> AuditKey {
+    (krate.to_owned(), from.map(|f| f.semver.clone()), to.semver.clone())
+}
+
+/// Prices one candidate from the counts gathered so far: exact when every audit of suggest's
+/// choice is exact, else the (proven) lower bound.
+fn price_from_counts(ctx: &mut PriceContext<'_>, counts: &Counts<'_>, key: &Key) -> anyhow::Result<Price> {
+    let cost = |krate: &str, from: Option<&VetVersion>, to: &VetVersion| {
+        let k = audit_key(krate, from, to);
+        counts
+            .figure(&k)
+            .map(|(n, _)| n)
+            .ok_or_else(|| CountFailure(format!("internal: {krate} {to} was not counted")))
+    };
+    // Whether the *chosen* audit's figure is exact decides the state.
+    let priced = ctx.price_with(&key.0, &key.1, &cost)?;
+    Ok(match priced {
+        None => Price::Vetted,
+        Some((lines, audits)) => {
+            let all_exact = audits.iter().all(|a| {
+                counts.figure(&audit_key(&a.krate, a.from.as_ref(), &a.to)).is_some_and(|(_, e)| e)
+            });
+            if all_exact {
+                Price::Exact { lines, audits }
+            } else {
+                Price::AtLeast(lines)
+            }
+        }
+    })
+}
+
+pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let s = Session::load(common, shell)?;
+    let (mut published, mut checksums) = pricing::load_registry_facts(s.index.as_ref(), &s.graph, shell)?;
+    let pricer = Pricer { source: s.source.as_ref(), checksums: &checksums, cache_dir: &s.cache_dir, shell };
+    let current_outcome = pricer.price(&s.store, &s.graph, &published)?;
+    let current = match &current_outcome {
+        crate::vet::suggest::SuggestOutcome::Suggestions { audits, total_lines } => Backlog {
+            backlog_lines: *total_lines,
+            audits: audits.iter().map(report_audit).collect(),
+        },
+        _ => Backlog { backlog_lines: 0, audits: Vec::new() },
+    };
+
+    // Phase 2: the model.
+    let roots = roots_from_workspace(&s.workspace, &s.resolved);
+    let walk: Vec<Root> = roots
+        .packages
+        .iter()
+        .flat_map(|r| &r.deps)
+        .filter(|d| d.registry.is_none())
+        .map(|d| Root::matching(d.crate_name(), d.req.clone()))
+        .collect();
+    let snapshot = load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
+    let mut locked: Locked = Locked::new();
+    let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+    for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
+        locked.insert((p.name.clone(), p.version.semver.clone()));
+        current_versions.entry(p.name.clone()).or_default().push(p.version.semver.clone());
+    }
+    let msrv = s.workspace.members.iter().filter_map(|m| m.rust_version.clone()).min();
+    let cands = model::generate(
+        &snapshot.crates,
+        &roots,
+        &locked,
+        &CandidateOptions { max_rust_version: if common.ignore_rust_version { None } else { msrv } },
+    );
+    if !cands.missing.is_empty() {
+        anyhow::bail!(
+            "the registry ({}) lacks crates the workspace requires: {}",
+            snapshot.source,
+            cands.missing.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    shell.status(
+        "Modelling",
+        format!("{} candidate versions of {} crates", cands.len(), cands.by_crate.len()),
+    );
+    // Registry facts for crates the current lock does not have.
+    let new_names: Vec<String> =
+        cands.by_crate.keys().filter(|n| !published.contains_key(*n)).cloned().collect();
+    for (name, krate) in s.index.load_crates(&new_names)? {
+        let Some(krate) = krate else { continue };
+        let versions = published.entry(name.clone()).or_default();
+        for v in krate.versions {
+            versions.insert(v.version.clone());
+            checksums.insert((name.clone(), v.version), v.cksum);
+        }
+    }
+    let locked_outside = locked
+        .iter()
+        .filter(|(n, v)| !cands.by_crate.get(n).is_some_and(|c| c.iter().any(|c| c.version() == v)))
+        .count() as u64;
+
+    // Phase 3: lazy pricing.
+    let mut ctx = PriceContext::new(&s.store, &s.graph, &published)?;
+    let mut book: BTreeMap<Key, Price> = BTreeMap::new();
+    for c in cands.iter() {
+        let key = (c.name().to_owned(), c.version().clone());
+        let price = if ctx.is_vetted(&key.0, &key.1)? { Price::Vetted } else { Price::AtLeast(0) };
+        book.insert(key, price);
+    }
+    let mut counts = Counts { session: &s, checksums: &checksums, full: BTreeMap::new(), exact: BTreeMap::new() };
+    let mut bounded: BTreeSet<String> = BTreeSet::new();
+    let mut m = model::build(&cands, &roots, &|n, v| book.get(&(n.to_owned(), v.clone())).map(Price::model_cost))?;
+    let opts = SolveOptions { time_limit: common.time_limit, ..SolveOptions::default() };
+    let mut rounds = 0;
+    let solution = loop {
+        rounds += 1;
+        for p in m.pkgs.iter_mut() {
+            p.cost = book[&(p.name.clone(), p.version.clone())].model_cost();
+        }
+        let sol = match solve::solve(&m, locked_outside, &opts)? {
+            solve::Outcome::Solved(sol) => sol,
+            solve::Outcome::Unsat => anyhow::bail!(
+                "no lock satisfies the workspace's requirements with the allowed versions (yanked, MSRV and cooldown filters applied)\nhint: run `cargo update --workspace --dry-run` to see Cargo's explanation"
+            ),
+        };
+        let picked: Vec<Key> = sol
+            .chosen
+            .iter()
+            .flat_map(|(n, vs)| vs.iter().map(move |v| (n.clone(), v.clone())))
+            .filter(|k| !book[k].is_exact())
+            .collect();
+        if picked.is_empty() {
+            break sol;
+        }
+        shell.verbose("Pricing", format!("round {rounds}: {} picked versions need exact prices", picked.len()));
+        // Bound every candidate of the crates the solver touched, so it stops picking unknowns.
+        let touched: BTreeSet<String> = picked.iter().map(|(n, _)| n.clone()).filter(|n| !bounded.contains(n)).collect();
+        let mut need_files: BTreeSet<Key> = BTreeSet::new();
+        let mut to_bound: Vec<Key> = Vec::new();
+        for name in &touched {
+            for c in &cands.by_crate[name] {
+                let key = (name.clone(), c.version().clone());
+                if book[&key] == Price::Vetted {
+                    continue;
+                }
+                for (from, to) in ctx.candidate_audits(name, c.version())? {
+                    need_files.insert((name.clone(), to));
+                    if let Some(f) = from {
+                        need_files.insert((name.clone(), f));
+                    }
+                }
+                to_bound.push(key);
+            }
+        }
+        counts.ensure_full(&need_files, shell)?;
+        for key in &to_bound {
+            let price = price_from_counts(&mut ctx, &counts, key)?;
+            book.insert(key.clone(), price);
+        }
+        bounded.extend(touched);
+        // Exact prices for what was picked (and is still inexact).
+        let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
+        for key in picked.iter().filter(|k| !book[*k].is_exact()) {
+            for (from, to) in ctx.candidate_audits(&key.0, &key.1)? {
+                need_exact.insert((key.0.clone(), from, to));
+            }
+        }
+        counts.ensure_exact(&need_exact, shell)?;
+        for key in &picked {
+            if !book[key].is_exact() {
+                let price = price_from_counts(&mut ctx, &counts, key)?;
+                anyhow::ensure!(price.is_exact(), "internal: {} {} still inexact after exact counting", key.0, key.1);
+                book.insert(key.clone(), price);
+            }
+        }
+    };
+
+    // Phase 4: the plan.
+    let mut audits: Vec<SuggestedAudit> = Vec::new();
+    let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
+    for (name, versions) in &solution.chosen {
+        for v in versions {
+            if let Price::Exact { audits: list, .. } = &book[&(name.clone(), v.clone())] {
+                for a in list {
+                    if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
+                        audits.push(report_audit(a));
+                    }
+                }
+            }
+        }
+    }
+    audits.sort_by(|a, b| (a.lines, &a.krate).cmp(&(b.lines, &b.krate)));
+    let optimal = Backlog { backlog_lines: audits.iter().map(|a| a.lines).sum(), audits };
+    let report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        cost_universe: s.universe.clone(),
+        current,
+        optimal: Some(optimal),
+        changes: changes(&current_versions, &solution.chosen),
+        solver: Some(SolverSummary {
+            status: match solution.status {
+                Status::Optimal => "optimal".into(),
+                Status::Feasible => "feasible".into(),
+            },
+            gap: solution.gap,
+        }),
+        violations: Vec::new(),
+    };
+    shell.status(
+        "Solved",
+        format!(
+            "{} in {:.1}s ({} pricing rounds, {} candidates, {} crate files counted, {} deltas diffed)",
+            report.solver.as_ref().map(|s| s.status.as_str()).unwrap_or("?"),
+            started.elapsed().as_secs_f64(),
+            rounds,
+            cands.len(),
+            counts.full.len(),
+            counts.exact.len()
+        ),
+    );
+    let text = match common.format {
+        OutputFormat::Human => report::render_human(&report),
+        OutputFormat::Json => report::render_json(&report),
+        OutputFormat::Markdown => report::render_markdown(&report),
+    };
+    print!("{text}");
+    if !dry_run {
+        anyhow::bail!("writing Cargo.lock is not implemented yet; nothing was written\nhint: use --dry-run to see the plan");
+    }
+    Ok(Outcome::Ok)
+}
+
+fn report_audit(a: &VetAudit) -> SuggestedAudit {
+    let from = a.from.as_ref().map(|f| f.to_string());
+    let version = a.to.to_string();
+    SuggestedAudit {
+        command: SuggestedAudit::vet_command(&a.krate, from.as_deref(), &version),
+        krate: a.krate.clone(),
+        version,
+        from,
+        lines: a.lines,
+        criteria: a.criteria.clone(),
+    }
+}

@@ -1,0 +1,9 @@
+//! The optimiser's pure glue between the workspace, the vet store and the 0/1 model:
+//! - [`roots`]: workspace -> the model's roots;
+//! - [`prices`]: the price book of candidate versions (exact, or a proven lower bound) and the
+//!   lazy-pricing loop's bookkeeping;
+//! - [`changes`]: current lock vs chosen versions -> the change table.
+
+pub mod changes;
+pub mod prices;
+pub mod roots;

@@ -9,9 +9,11 @@ pub mod app; // IO edge: sequences everything, one fn per subcommand
 pub mod cli; // clap types only
 pub mod index; // Index trait (IO edge impls) + pure version types and cooldown filter
 pub mod lockfile; // Cargo.lock parse/render (pure)
+pub mod model; // 0/1 model of Cargo's lockfile resolve (pure)
 pub mod price; // crate downloads + line counts (IO edge), suggest pricing (pure)
 pub mod registry_builder; // fixture registries for tests and the demo (IO edge, test support)
 pub mod report; // report data + renderers (pure)
 pub mod shell; // IO edge: cargo-style status lines and progress bars on stderr
+pub mod solve; // optimiser: lexicographic MIP solve over model (pure, good_lp + HiGHS)
 pub mod vet; // cargo-vet store parsing (pure over text) + audit graph (pure)
 pub mod workspace; // IO edge: cargo metadata -> Workspace

@@ -175,8 +175,10 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
 
     let locked: Vec<bool> = m.pkgs.iter().map(|p| p.locked).collect();
     let current = eval::complete(m, &locked);
-    let current_ok =
-        eval::first_violated(&rows, &current).is_none() && eval::unfounded(m, &current).is_empty();
+    // a locked package outside the candidates is one Cargo would drop: the lock is not a fixed point
+    let current_ok = locked_outside == 0
+        && eval::first_violated(&rows, &current).is_none()
+        && eval::unfounded(m, &current).is_empty();
     let mut rounds = 0;
 
     // stage 1: lines

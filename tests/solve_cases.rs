@@ -342,3 +342,24 @@ fn requirement_spanning_buckets() {
     );
     assert_eq!(chosen(&run(&c, &Default::default())), ["a 0.9.0"]);
 }
+
+// Cargo rejects a package cycle among normal/build edges ("cyclic package dependency"), so
+// a 1.0.0 ⇄ b 1.0.0 is not a lock; b 1.1.0 (no dependency back, dearer) breaks the cycle.
+#[test]
+fn package_cycles_are_rejected() {
+    let mut a = ver("a", "1.0.0", 1);
+    a.deps = vec![dep("b", "^1")];
+    let mut b1 = ver("b", "1.0.0", 1);
+    b1.deps = vec![dep("a", "^1")];
+    let c = case(vec![a, b1, ver("b", "1.1.0", 5)], vec![dep("a", "^1")], &[]);
+    assert_eq!(
+        chosen(&run(&c, &Default::default())),
+        ["a 1.0.0", "b 1.1.0"]
+    );
+    let mut a = ver("a", "1.0.0", 1);
+    a.deps = vec![dep("b", "^1")];
+    let mut b1 = ver("b", "1.0.0", 1);
+    b1.deps = vec![dep("a", "^1")];
+    let c = case(vec![a, b1], vec![dep("a", "^1")], &[]);
+    assert_eq!(chosen(&run(&c, &Default::default())), ["UNSAT"]);
+}

@@ -84,8 +84,19 @@ struct Edge {
     buckets: Vec<(Lit, Vec<PkgId>)>,
 }
 
+/// A dependency edge of a registry package, kept to find package cycles in answers.
+#[derive(Debug, Clone)]
+pub struct PkgEdge {
+    pub from: PkgId,
+    pub active: Lit,
+    /// Per bucket: route literal and matching versions.
+    pub targets: Vec<(Lit, Vec<PkgId>)>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    /// Edges between registry packages (root edges are not listed).
+    pub pkg_edges: Vec<PkgEdge>,
     pub pkgs: Vec<Pkg>,
     pub kinds: Vec<VarKind>,
     pub implications: Vec<Implication>,
@@ -365,6 +376,11 @@ pub fn build(
             let e = add_edge(&mut m, d, active, &mut edges);
             edge_deps.push(d);
             edges_of.entry((p, d.name.as_str())).or_default().push(e);
+            m.pkg_edges.push(PkgEdge {
+                from: p,
+                active,
+                targets: edges[e].buckets.clone(),
+            });
         }
     }
     let ctx = Ctx {

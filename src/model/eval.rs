@@ -141,3 +141,77 @@ pub fn loop_cuts(m: &Model, u: &[VarId]) -> Vec<Row> {
         })
         .collect()
 }
+
+/// A cycle of packages linked by active edges (Cargo rejects those: "cyclic package
+/// dependency"), as the literals that together create it; None when acyclic.
+pub fn find_cycle(m: &Model, val: &[bool]) -> Option<Vec<VarId>> {
+    // adjacency over chosen packages: (target, literals making this edge)
+    let mut adj: Vec<Vec<(usize, Vec<VarId>)>> = vec![Vec::new(); m.pkgs.len()];
+    for e in &m.pkg_edges {
+        if !val[m.pkgs[e.from].x] || !lit(val, e.active) {
+            continue;
+        }
+        for (route, pkgs) in &e.targets {
+            if !lit(val, *route) {
+                continue;
+            }
+            for &q in pkgs {
+                if val[m.pkgs[q].x] {
+                    let mut lits = Vec::new();
+                    for l in [e.active, *route] {
+                        if let Lit::Var(v) = l {
+                            lits.push(v);
+                        }
+                    }
+                    adj[e.from].push((q, lits));
+                }
+            }
+        }
+    }
+    // iterative DFS with colours; on a back edge, walk the stack back to the target
+    let n = m.pkgs.len();
+    let mut colour = vec![0u8; n];
+    for s in 0..n {
+        if colour[s] != 0 || !val[m.pkgs[s].x] {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(s, 0)];
+        colour[s] = 1;
+        while let Some(&mut (u, ref mut i)) = stack.last_mut() {
+            if *i < adj[u].len() {
+                let (w, _) = adj[u][*i];
+                *i += 1;
+                if colour[w] == 1 {
+                    // cycle: stack from w to u, then the edge u -> w
+                    let start = stack.iter().position(|(x, _)| *x == w).unwrap_or(0);
+                    let mut lits = Vec::new();
+                    for k in start..stack.len() {
+                        let (a, ia) = stack[k];
+                        lits.push(m.pkgs[a].x);
+                        lits.extend(adj[a][ia - 1].1.iter().copied());
+                    }
+                    lits.sort_unstable();
+                    lits.dedup();
+                    return Some(lits);
+                }
+                if colour[w] == 0 {
+                    colour[w] = 1;
+                    stack.push((w, 0));
+                }
+            } else {
+                colour[u] = 2;
+                stack.pop();
+            }
+        }
+    }
+    None
+}
+
+/// `Σ lits ≤ |lits| − 1`: not all of the cycle's literals at once.
+pub fn cycle_cut(lits: &[VarId]) -> Row {
+    Row {
+        terms: lits.iter().map(|v| (*v, 1.0)).collect(),
+        lo: f64::NEG_INFINITY,
+        hi: lits.len() as f64 - 1.0,
+    }
+}

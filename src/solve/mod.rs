@@ -6,8 +6,9 @@
 //! because line counts reach 10^9 and weights on top would leave double precision:
 //! stage 1 minimises lines; stage 2 adds `lines ≤ L*` and minimises `audits·W + changed` with
 //! `W = max changed + 1` (both small integers, so that weighted sum is exact).
-//! After every solve the answer is checked against the model's rows and for self-supporting
-//! (unfounded) sets; those are cut off with loop inequalities and the stage is solved again.
+//! After every solve the answer is checked against the model's rows, for self-supporting
+//! (unfounded) sets and for package cycles (Cargo rejects "cyclic package dependency"); those
+//! are cut off (loop inequalities, cycle no-goods) and the stage is solved again.
 //! Warm start: the current lock, completed with the features Cargo would activate, when it is a
 //! valid assignment; stage 2 starts from stage 1's answer. Backend: HiGHS via good_lp, gaps 0.
 
@@ -71,7 +72,7 @@ pub struct Solution {
     pub current_lock_valid: bool,
     /// Objective of the current lock when it was valid.
     pub current: Option<Objective>,
-    /// Loop-cut rounds needed (0 when no self-supporting set showed up).
+    /// Cut rounds needed (loop or cycle cuts; 0 when the first answer was valid).
     pub cut_rounds: usize,
 }
 
@@ -88,7 +89,7 @@ pub enum SolveError {
     Backend(String),
     #[error("no valid lock found within the time limit; raise --time-limit")]
     NoSolution,
-    #[error("self-supporting cycles still present after {0} cut rounds; this is a bug, please report it")]
+    #[error("self-supporting sets or package cycles still present after {0} cut rounds; raise the limit or report it")]
     CutLimit(usize),
     #[error(
         "the solver returned an assignment violating row {0}; this is a bug, please report it"
@@ -149,11 +150,14 @@ fn run_stage(
             return Err(SolveError::Inconsistent(r));
         }
         let u = eval::unfounded(m, &values);
-        if u.is_empty() {
+        if !u.is_empty() {
+            rows.extend(eval::loop_cuts(m, &u));
+        } else if let Some(cycle) = eval::find_cycle(m, &values) {
+            rows.push(eval::cycle_cut(&cycle));
+        } else {
             return Ok(Some((values, proven, gap)));
         }
         *rounds += 1;
-        rows.extend(eval::loop_cuts(m, &u));
         // the start stays valid: it was founded, and loop cuts hold for founded assignments
         start = start.filter(|s| eval::first_violated(rows, s).is_none());
     }
@@ -178,7 +182,8 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     // a locked package outside the candidates is one Cargo would drop: the lock is not a fixed point
     let current_ok = locked_outside == 0
         && eval::first_violated(&rows, &current).is_none()
-        && eval::unfounded(m, &current).is_empty();
+        && eval::unfounded(m, &current).is_empty()
+        && eval::find_cycle(m, &current).is_none();
     let mut rounds = 0;
 
     // stage 1: lines

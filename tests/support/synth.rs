@@ -3,9 +3,9 @@
 //! n crates in layers (crate i depends only on crates j > i); each crate publishes 2–12
 //! versions over time (mostly patch bumps, some minor, few major); a dependency's requirement
 //! is a caret on the target's newest version published before the dependent, or half the
-//! time on an older one of the same bucket (2 % exact pins);
+//! time on an older one of the same bucket (exact pins only on a neighbour crate);
 //! 20 % of dependencies optional behind a feature, some enabled by `default`; `std` features
-//! requested across edges; 1 % of crates carry a `links` value; prices log-uniform in
+//! requested across edges; 3 % of the single-bucket crates carry a `links` value; prices log-uniform in
 //! 50..100k lines with 25 % already audited (0). The workspace depends on the top crates.
 
 use std::collections::BTreeMap;
@@ -98,7 +98,13 @@ pub fn synth(n: usize, seed: u64) -> Synth {
                 }
             }
         }
-        let links = rng.chance(1).then(|| format!("native-{i}"));
+        // `links` only on crates that never left one bucket (-sys crates whose dependents
+        // converge); a links crate in two buckets needed at once is unsatisfiable
+        let one_bucket = history[i].iter().all(|(_, v)| {
+            let (a, b) = (&history[i][0].1, v);
+            a.major == b.major && (a.major != 0 || a.minor == b.minor)
+        });
+        let links = (one_bucket && rng.chance(knob("SYN_LINKS", 3))).then(|| format!("native-{i}"));
         let mut versions = Vec::new();
         for (t, v) in &history[i] {
             let mut deps = Vec::new();
@@ -132,7 +138,9 @@ pub fn synth(n: usize, seed: u64) -> Synth {
                 } else {
                     *newest
                 };
-                let req = if rng.chance(2) {
+                // exact pins only between neighbours (the serde/serde_derive pattern): random pins on
+                // popular crates make the whole registry unsatisfiable
+                let req = if j == i + 1 && rng.chance(knob("SYN_PIN", 10)) {
                     VersionReq::parse(&format!("={tv}"))
                 } else {
                     VersionReq::parse(&format!("^{tv}"))
@@ -210,4 +218,11 @@ pub fn synth(n: usize, seed: u64) -> Synth {
         locked: Locked::new(),
         cost,
     }
+}
+
+fn knob(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }

@@ -5,8 +5,8 @@
 //! The checker below is written from Cargo's rules (DESIGN.md §2), not from the model: it
 //! walks the lockfile resolve from the roots through the chosen versions with feature sets.
 //! Generated requirements are caret/tilde/exact (one bucket each); cross-bucket requirements
-//! and package-level cycles are not generated (dependencies go from lower to higher crate
-//! index). Feature tables are random and may be cyclic.
+//! are not generated. Dependencies may point back up (name-level cycles, which Cargo rejects
+//! when they close at package level); feature tables are random and may be cyclic.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -136,9 +136,14 @@ fn random_world(seed: u64) -> World {
         for &v in &sets[i] {
             let version = Version::parse(v).unwrap();
             let mut deps = Vec::new();
-            if i + 1 < n {
-                for _ in 0..rng.below(3) {
-                    let j = i + 1 + rng.below((n - i - 1) as u64) as usize;
+            for _ in 0..rng.below(3) {
+                // mostly downwards; sometimes back up, which makes name-level cycles
+                let j = if i + 1 < n && !rng.chance(15) {
+                    i + 1 + rng.below((n - i - 1) as u64) as usize
+                } else {
+                    rng.below(n as u64) as usize
+                };
+                if j != i {
                     deps.push(random_dep(&mut rng, &names[j], &sets[j], true));
                 }
             }
@@ -328,6 +333,7 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
     }
     // walk the lockfile resolve
     let mut state: BTreeMap<(String, Version), State> = BTreeMap::new();
+    let mut edges: BTreeMap<(String, Version), BTreeSet<(String, Version)>> = BTreeMap::new();
     let mut pending: Vec<(&IndexVersion, BTreeSet<String>)> = Vec::new();
     let request =
         |iv: &IndexVersion, d: &IndexDep, extra: &BTreeSet<String>| -> Option<BTreeSet<String>> {
@@ -411,11 +417,38 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
             let Some(req) = request(target, d, &extra) else {
                 return false;
             };
+            edges
+                .entry(key.clone())
+                .or_default()
+                .insert((target.name.clone(), target.version.clone()));
             pending.push((target, req));
         }
     }
+    if has_cycle(&edges) {
+        return false; // cargo: "cyclic package dependency"
+    }
     let reached: BTreeSet<(String, Version)> = state.into_keys().collect();
     &reached == chosen
+}
+
+type Pid = (String, Version);
+
+fn has_cycle(edges: &BTreeMap<Pid, BTreeSet<Pid>>) -> bool {
+    // repeatedly strip nodes without outgoing edges; a cycle is what remains
+    let mut out: BTreeMap<Pid, BTreeSet<Pid>> = edges.clone();
+    loop {
+        let sinks: Vec<Pid> = out
+            .iter()
+            .filter(|(_, ts)| ts.iter().all(|t| !out.contains_key(t)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if sinks.is_empty() {
+            return !out.is_empty();
+        }
+        for k in sinks {
+            out.remove(&k);
+        }
+    }
 }
 
 fn objective(w: &World, chosen: &BTreeSet<(String, Version)>) -> Objective {

@@ -70,7 +70,7 @@ fn random_req(rng: &mut Rng, existing: &[&'static str]) -> VersionReq {
         let (a, b) = (Version::parse(a).unwrap(), Version::parse(b).unwrap());
         a.min(b)
     } else {
-        Version::parse(*rng.pick(POOL)).unwrap()
+        Version::parse(rng.pick::<&str>(POOL)).unwrap()
     };
     let op = if rng.pct(22, 5) {
         *rng.pick(&["~", "="])
@@ -165,7 +165,7 @@ fn random_world(seed: u64) -> World {
                 for _ in 0..rng.below(3) {
                     match rng.below(7) {
                         0 => vals.push(rng.pick(&fnames).to_string()),
-                        1 | 2 | 3 if !optional.is_empty() => {
+                        1..=3 if !optional.is_empty() => {
                             let o = rng.pick(&optional);
                             if dep_syntax.contains(o) {
                                 vals.push(format!("dep:{o}"));
@@ -464,7 +464,8 @@ fn objective(w: &World, chosen: &BTreeSet<(String, Version)>) -> Objective {
 
 /// Cheapest valid lock by enumeration, None if there is none; also the number of locks.
 fn brute_force(w: &World) -> (Option<Objective>, usize) {
-    let mut groups: BTreeMap<(String, (u64, u64, u64)), Vec<Version>> = BTreeMap::new();
+    type Groups = BTreeMap<(String, (u64, u64, u64)), Vec<Version>>;
+    let mut groups: Groups = BTreeMap::new();
     for c in w.index.values() {
         for v in &c.versions {
             groups

@@ -185,8 +185,7 @@ pub fn find_cycle(m: &Model, val: &[bool]) -> Option<Vec<VarId>> {
                     // cycle: stack from w to u, then the edge u -> w
                     let start = stack.iter().position(|(x, _)| *x == w).unwrap_or(0);
                     let mut lits = Vec::new();
-                    for k in start..stack.len() {
-                        let (a, ia) = stack[k];
+                    for &(a, ia) in &stack[start..] {
                         lits.push(m.pkgs[a].x);
                         lits.extend(adj[a][ia - 1].1.iter().copied());
                     }

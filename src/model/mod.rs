@@ -11,6 +11,7 @@
 //! - `t[e,b]` per edge e whose requirement matches versions in several buckets: Cargo records
 //!   one target per edge, and t picks its bucket (`Σ_b t[e,b] = active(e)`);
 //! - And-nodes naming conjunctions that serve as reasons (support terms).
+//!
 //! An edge (dependency d of p, dev-deps only for roots) is active when: root → always; d
 //! non-optional → `x[p]`; d optional → `o[p,d.name]`. Rules:
 //! 1. requirement: `active(e) ≤ Σ x[q]` over q matching d.req in the edge's bucket (or
@@ -28,6 +29,7 @@
 //!    inequality (as in ASP solvers), then the model is solved again.
 //! 4. at most one version per (name, bucket); at most one package per `links` value (a root's
 //!    `links` forbids every registry version with the same value).
+//!
 //! Candidates are already filtered: not yanked unless locked, MSRV, valid feature tables.
 
 pub mod bucket;

@@ -8,6 +8,7 @@
 //!   the requested features of the edges;
 //! - path/git non-members: their normal+build dependencies active under the features their
 //!   dependents request (constant: registry crates cannot depend on path packages).
+//!
 //! Edges between roots (path dependencies) are not listed.
 
 use crate::index::IndexDep;

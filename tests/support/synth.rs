@@ -195,8 +195,7 @@ pub fn synth(n: usize, seed: u64) -> Synth {
     }
     let top = (n / 20).max(5).min(n);
     let mut root_deps = Vec::new();
-    for i in 0..top {
-        let hist = &history[i];
+    for (i, hist) in history.iter().enumerate().take(top) {
         let pick = if rng.chance(30) {
             &hist[rng.below(hist.len() as u64) as usize].1
         } else {

@@ -2,7 +2,8 @@
 //! Not an oracle test: it prints sizes and times (the solver itself re-checks every answer
 //! against the model's rows, foundedness and package cycles).
 //! Run: `cargo test --test solve_scale -- --ignored --nocapture`
-//! (env MINAUDIT_SCALE="100,300", MINAUDIT_TIME_LIMIT=seconds per stage).
+//! (env MINAUDIT_SCALE="100,300", MINAUDIT_TIME_LIMIT=seconds per stage, MINAUDIT_CLOSURE=0
+//! to leave out the closure inequalities).
 //!
 //! Second table: warm start. The cold optimum becomes the current lock, 10 % of the prices
 //! change (as after new audits are imported), and the instance is solved again with and
@@ -21,9 +22,15 @@ use semver::Version;
 fn build(s: &synth::Synth) -> (usize, Model, u128) {
     let t0 = Instant::now();
     let cands = model::generate(&s.index, &s.roots, &s.locked, &Default::default());
-    let m = model::build(&cands, &s.roots, &|name, v| {
-        s.cost.get(&(name.to_string(), v.clone())).copied()
-    })
+    let opts = model::BuildOptions {
+        closure_cuts: std::env::var("MINAUDIT_CLOSURE").map_or(true, |v| v != "0"),
+    };
+    let m = model::build_with(
+        &cands,
+        &s.roots,
+        &|name, v| s.cost.get(&(name.to_string(), v.clone())).copied(),
+        &opts,
+    )
     .unwrap();
     (cands.len(), m, t0.elapsed().as_millis())
 }

@@ -229,11 +229,35 @@ impl Model {
     }
 }
 
+/// Knobs of model building.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Add closure inequalities (valid cuts that tighten the LP relaxation; see
+    /// [`closure_cuts`]).
+    pub closure_cuts: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { closure_cuts: true }
+    }
+}
+
 /// Builds the model. `cost` must price every candidate; `None` is an error, never 0.
 pub fn build(
     cands: &Candidates<'_>,
     roots: &Roots,
     cost: &dyn Fn(&str, &Version) -> Option<u64>,
+) -> Result<Model, ModelError> {
+    build_with(cands, roots, cost, &BuildOptions::default())
+}
+
+/// [`build`] with options.
+pub fn build_with(
+    cands: &Candidates<'_>,
+    roots: &Roots,
+    cost: &dyn Fn(&str, &Version) -> Option<u64>,
+    opts: &BuildOptions,
 ) -> Result<Model, ModelError> {
     let mut m = Model::default();
     // 1. package variables
@@ -425,6 +449,9 @@ pub fn build(
             }
         }
     }
+    if opts.closure_cuts {
+        closure_cuts(&mut m);
+    }
     // 6. g ≤ x, o ≤ x; one version per (name, bucket); one package per `links`
     let mut owned: Vec<(PkgId, VarId)> = m
         .features
@@ -542,4 +569,73 @@ fn apply_value(m: &mut Model, ctx: &Ctx, p: PkgId, val: &FeatureValue, body: &[L
             }
         }
     }
+}
+
+/// Closure inequalities (DESIGN.md §8, in x-form). Take the versions of one (crate, bucket)
+/// from the newest down, as long as each has a non-optional edge into the same bucket of a
+/// crate q; for every such suffix U: `Σ_{u∈U} x[u] ≤ Σ_{w ∈ ∪ M_u} x[q,w]`, M_u the versions
+/// u's requirement matches. Valid: at most one u is chosen, and its edge is active, so one
+/// of its matches is chosen. Stronger than summing the per-version rows, whose right-hand
+/// sides can add up past 1 in the LP relaxation.
+fn closure_cuts(m: &mut Model) {
+    // (source crate, source bucket, target crate, target bucket) -> version -> matches
+    type Key = (String, Bucket, String, Bucket);
+    let mut groups: BTreeMap<Key, BTreeMap<Version, Vec<PkgId>>> = BTreeMap::new();
+    let mut bucket_members: BTreeMap<(String, Bucket), Vec<(Version, PkgId)>> = BTreeMap::new();
+    for (p, pkg) in m.pkgs.iter().enumerate() {
+        bucket_members
+            .entry((pkg.name.clone(), pkg.bucket))
+            .or_default()
+            .push((pkg.version.clone(), p));
+    }
+    for e in &m.pkg_edges {
+        let src = &m.pkgs[e.from];
+        if e.active != Lit::Var(src.x) || e.targets.len() != 1 {
+            continue; // optional or spanning buckets
+        }
+        let tgt = &e.targets[0].1;
+        let Some(&first) = tgt.first() else { continue };
+        let key = (
+            src.name.clone(),
+            src.bucket,
+            m.pkgs[first].name.clone(),
+            m.pkgs[first].bucket,
+        );
+        let slot = groups
+            .entry(key)
+            .or_default()
+            .entry(src.version.clone())
+            .or_insert_with(|| tgt.clone());
+        if tgt.len() < slot.len() {
+            *slot = tgt.clone();
+        }
+    }
+    let mut new_rows = Vec::new();
+    for ((sname, sbucket, _, _), by_version) in groups {
+        let Some(members) = bucket_members.get(&(sname, sbucket)) else {
+            continue;
+        };
+        let mut sorted = members.clone();
+        sorted.sort();
+        let mut lhs: Vec<PkgId> = Vec::new();
+        let mut rhs: std::collections::BTreeSet<PkgId> = std::collections::BTreeSet::new();
+        for (v, p) in sorted.iter().rev() {
+            let Some(matches) = by_version.get(v) else {
+                break;
+            };
+            lhs.push(*p);
+            rhs.extend(matches.iter().copied());
+            if lhs.len() >= 2 {
+                let mut terms: Vec<(VarId, f64)> =
+                    lhs.iter().map(|u| (m.pkgs[*u].x, 1.0)).collect();
+                terms.extend(rhs.iter().map(|w| (m.pkgs[*w].x, -1.0)));
+                new_rows.push(Row {
+                    terms,
+                    lo: f64::NEG_INFINITY,
+                    hi: 0.0,
+                });
+            }
+        }
+    }
+    m.rows.extend(new_rows);
 }

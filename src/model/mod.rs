@@ -30,6 +30,9 @@
 //! 4. at most one version per (name, bucket); at most one package per `links` value (a root's
 //!    `links` forbids every registry version with the same value).
 //!
+//! Optional strengthening (on by default, [`BuildOptions`]): closure inequalities over the
+//! newest-first suffixes of a bucket whose versions all depend on the same target bucket.
+//!
 //! Candidates are already filtered: not yanked unless locked, MSRV, valid feature tables.
 
 pub mod bucket;
@@ -43,7 +46,7 @@ use std::collections::BTreeSet;
 
 pub use bucket::Bucket;
 pub use candidates::{generate, CandidateOptions, Candidates};
-pub use encode::{build, Lit, Model, Pkg, Row, VarId, VarKind};
+pub use encode::{build, build_with, BuildOptions, Lit, Model, Pkg, Row, VarId, VarKind};
 pub use features::{FeatureTable, FeatureValue};
 pub use roots::{RootPackage, Roots};
 

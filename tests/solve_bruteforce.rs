@@ -4,8 +4,8 @@
 //!
 //! The checker below is written from Cargo's rules (DESIGN.md §2), not from the model: it
 //! walks the lockfile resolve from the roots through the chosen versions with feature sets.
-//! Generated requirements are caret/tilde/exact (one bucket each); cross-bucket requirements
-//! are not generated. Dependencies may point back up (name-level cycles, which Cargo rejects
+//! Generated requirements are mostly caret/tilde/exact (one bucket each), sometimes spanning
+//! buckets (`*`, `>=1.0.0`, `>=0.1.0, <2.0.0`): the checker then tries every routing. Dependencies may point back up (name-level cycles, which Cargo rejects
 //! when they close at package level); feature tables are random and may be cyclic.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,6 +72,10 @@ fn random_req(rng: &mut Rng, existing: &[&'static str]) -> VersionReq {
     } else {
         Version::parse(rng.pick::<&str>(POOL)).unwrap()
     };
+    if rng.chance(6) {
+        // spans buckets: Cargo records one target per edge
+        return VersionReq::parse(*rng.pick(&[">=0.1.0, <2.0.0", "*", ">=1.0.0"])).unwrap();
+    }
     let op = if rng.pct(22, 5) {
         *rng.pick(&["~", "="])
     } else {
@@ -279,26 +283,39 @@ struct State {
     feats: BTreeSet<String>,
 }
 
+/// Chosen versions a dependency may resolve to (several only for cross-bucket requirements).
 fn find<'a>(
     w: &'a World,
     chosen: &BTreeSet<(String, Version)>,
     d: &IndexDep,
-) -> Option<&'a IndexVersion> {
+) -> Vec<&'a IndexVersion> {
     let name = d.package.as_deref().unwrap_or(&d.name);
-    let hits: Vec<&IndexVersion> = w
-        .index
-        .get(name)?
+    let Some(krate) = w.index.get(name) else {
+        return vec![];
+    };
+    krate
         .versions
         .iter()
         .filter(|v| {
             d.req.matches(&v.version) && chosen.contains(&(name.to_string(), v.version.clone()))
         })
-        .collect();
-    assert!(
-        hits.len() <= 1,
-        "generator makes single-bucket requirements only"
-    );
-    hits.first().copied()
+        .collect()
+}
+
+/// Which of the possible targets each ambiguous edge takes: (source, dep index) -> choice.
+type Routing = BTreeMap<(String, usize), usize>;
+
+fn pick<'a>(
+    w: &'a World,
+    chosen: &BTreeSet<(String, Version)>,
+    routing: &Routing,
+    src: &str,
+    i: usize,
+    d: &IndexDep,
+) -> Option<&'a IndexVersion> {
+    let hits = find(w, chosen, d);
+    let k = routing.get(&(src.to_string(), i)).copied().unwrap_or(0);
+    hits.get(k).copied()
 }
 
 /// Is `chosen` a lock Cargo's lockfile resolve would keep?
@@ -331,7 +348,59 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
     if uniq.len() != links.len() {
         return false;
     }
-    // walk the lockfile resolve
+    // Cargo records one target per edge: the lock is valid if some routing of the ambiguous
+    // edges (requirements matching chosen versions in several buckets) works
+    let mut ambiguous: Vec<((String, usize), usize)> = Vec::new();
+    for (r, root) in w.roots.packages.iter().enumerate() {
+        for (i, d) in root.deps.iter().enumerate() {
+            let n = find(w, chosen, d).len();
+            if n > 1 {
+                ambiguous.push(((format!("root{r}"), i), n));
+            }
+        }
+    }
+    for (name, v) in chosen {
+        let iv = w.index[name]
+            .versions
+            .iter()
+            .find(|x| &x.version == v)
+            .unwrap();
+        for (i, d) in iv.deps.iter().enumerate() {
+            let n = find(w, chosen, d).len();
+            if n > 1 && d.kind != DepKind::Dev {
+                ambiguous.push(((format!("{name} {v}"), i), n));
+            }
+        }
+    }
+    let mut choice = vec![0usize; ambiguous.len()];
+    loop {
+        let routing: Routing = ambiguous
+            .iter()
+            .zip(&choice)
+            .map(|((k, _), c)| (k.clone(), *c))
+            .collect();
+        if walk(w, chosen, &routing) {
+            return true;
+        }
+        let mut k = 0;
+        loop {
+            if k == ambiguous.len() {
+                return false;
+            }
+            choice[k] += 1;
+            if choice[k] < ambiguous[k].1 {
+                break;
+            }
+            choice[k] = 0;
+            k += 1;
+        }
+    }
+}
+
+/// The lockfile resolve from the roots through `chosen` with fixed edge targets: valid iff
+/// every active edge finds its target with the requested features, no package cycle, and
+/// exactly the chosen versions are reached.
+fn walk(w: &World, chosen: &BTreeSet<(String, Version)>, routing: &Routing) -> bool {
     let mut state: BTreeMap<(String, Version), State> = BTreeMap::new();
     let mut edges: BTreeMap<(String, Version), BTreeSet<(String, Version)>> = BTreeMap::new();
     let mut pending: Vec<(&IndexVersion, BTreeSet<String>)> = Vec::new();
@@ -348,9 +417,9 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
             }
             Some(req)
         };
-    for r in &w.roots.packages {
-        for d in &r.deps {
-            let Some(iv) = find(w, chosen, d) else {
+    for (r, root) in w.roots.packages.iter().enumerate() {
+        for (i, d) in root.deps.iter().enumerate() {
+            let Some(iv) = pick(w, chosen, routing, &format!("root{r}"), i, d) else {
                 return false;
             };
             let Some(req) = request(iv, d, &BTreeSet::new()) else {
@@ -406,11 +475,12 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
             }
         }
         state.get_mut(&key).unwrap().feats = feats;
-        for d in iv.deps.iter().filter(|d| d.kind != DepKind::Dev) {
-            if d.optional && !on_deps.contains(&d.name) {
+        let src = format!("{} {}", iv.name, iv.version);
+        for (i, d) in iv.deps.iter().enumerate() {
+            if d.kind == DepKind::Dev || (d.optional && !on_deps.contains(&d.name)) {
                 continue;
             }
-            let Some(target) = find(w, chosen, d) else {
+            let Some(target) = pick(w, chosen, routing, &src, i, d) else {
                 return false;
             };
             let extra = dep_feats.get(&d.name).cloned().unwrap_or_default();

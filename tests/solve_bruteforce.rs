@@ -192,6 +192,14 @@ fn random_world(seed: u64) -> World {
                 vals.retain(|v| v != f);
                 features.insert(f.to_string(), vals);
             }
+            // the `serde = ["dep:serde", "chrono/serde"]` pattern: an explicit feature named like
+            // a dep-syntax optional dep, which a strong `n/f` turns on and a weak one does not
+            for o in &dep_syntax {
+                if !fnames.is_empty() && rng.chance(50) {
+                    let other = rng.pick(&fnames).to_string();
+                    features.insert(o.clone(), vec![format!("dep:{o}"), other]);
+                }
+            }
             // a weak or strong `n/f` on a dep-syntax optional dep is fine; a bare name of a
             // dep-syntax dep would be invalid, never generated above
             let links = rng.pct(8, 3).then(|| "L".to_string());

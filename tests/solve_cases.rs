@@ -363,3 +363,34 @@ fn package_cycles_are_rejected() {
     let c = case(vec![a, b1], vec![dep("a", "^1")], &[]);
     assert_eq!(chosen(&run(&c, &Default::default())), ["UNSAT"]);
 }
+
+// `b = ["dep:b", "extra"]`, `extra = ["dep:c"]`: the strong `b/x` turns feature b on (so
+// extra, so c joins the lock); the weak `b?/x` turns dep b on (lockfile resolve) but not
+// feature b, so c stays out.
+#[test]
+fn strong_dep_feature_enables_the_same_named_feature_weak_does_not() {
+    let mk = |value: &'static str| {
+        let mut a = ver("a", "1.0.0", 1);
+        a.deps = vec![opt(dep("b", "^1")), opt(dep("c", "^1"))];
+        a.features = vec![
+            ("b", vec!["dep:b", "extra"]),
+            ("extra", vec!["dep:c"]),
+            ("w", vec![value]),
+        ];
+        let mut b = ver("b", "1.0.0", 1);
+        b.features = vec![("x", vec![])];
+        case(
+            vec![a, b, ver("c", "1.0.0", 1)],
+            vec![feats(dep("a", "^1"), &["w"])],
+            &[],
+        )
+    };
+    assert_eq!(
+        chosen(&run(&mk("b/x"), &Default::default())),
+        ["a 1.0.0", "b 1.0.0", "c 1.0.0"]
+    );
+    assert_eq!(
+        chosen(&run(&mk("b?/x"), &Default::default())),
+        ["a 1.0.0", "b 1.0.0"]
+    );
+}

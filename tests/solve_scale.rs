@@ -3,7 +3,7 @@
 //! against the model's rows, foundedness and package cycles).
 //! Run: `cargo test --test solve_scale -- --ignored --nocapture`
 //! (env MINAUDIT_SCALE="100,300", MINAUDIT_TIME_LIMIT=seconds per stage, MINAUDIT_CLOSURE=0
-//! to leave out the closure inequalities).
+//! to leave out the closure inequalities, MINAUDIT_VERBOSE=1 for HiGHS logs).
 //!
 //! Second table: warm start. The cold optimum becomes the current lock, 10 % of the prices
 //! change (as after new audits are imported), and the instance is solved again with and
@@ -44,9 +44,9 @@ fn outside(s: &synth::Synth, m: &Model) -> u64 {
     s.locked.difference(&inside).count() as u64
 }
 
-fn timed(m: &Model, outside: u64, opts: &SolveOptions) -> (f64, Outcome) {
+fn timed(m: &Model, outside: u64, opts: &SolveOptions) -> (f64, Result<Outcome, String>) {
     let t = Instant::now();
-    let out = solve::solve(m, outside, opts).expect("solver runs");
+    let out = solve::solve(m, outside, opts).map_err(|e| e.to_string());
     (t.elapsed().as_secs_f64(), out)
 }
 
@@ -64,6 +64,7 @@ fn solve_times_on_synthetic_registries() {
         .unwrap_or(300.0);
     let opts = SolveOptions {
         time_limit: Some(limit),
+        verbose: std::env::var_os("MINAUDIT_VERBOSE").is_some(),
         ..Default::default()
     };
     let cold_opts = SolveOptions {
@@ -79,8 +80,11 @@ fn solve_times_on_synthetic_registries() {
         let (cands, m, model_ms) = build(&s);
         let rows = m.all_rows().len();
         let (secs, out) = timed(&m, 0, &opts);
-        let Outcome::Solved(sol) = out else {
-            println!("| {n} | {versions} | {cands} | {} | {rows} | {model_ms} | {secs:.2} | Unsat | | | | |", m.num_vars());
+        let Ok(Outcome::Solved(sol)) = out else {
+            println!(
+                "| {n} | {versions} | {cands} | {} | {rows} | {model_ms} | {secs:.2} | {out:?} | | | | |",
+                m.num_vars()
+            );
             continue;
         };
         println!(
@@ -113,15 +117,16 @@ fn solve_times_on_synthetic_registries() {
         let out2 = outside(&s2, &m2);
         let (warm_s, warm) = timed(&m2, out2, &opts);
         let (cold_s, cold) = timed(&m2, out2, &cold_opts);
-        let describe = |o: &Outcome| match o {
-            Outcome::Solved(s) => format!(
+        let describe = |o: &Result<Outcome, String>| match o {
+            Ok(Outcome::Solved(s)) => format!(
                 "{:?} lines {} changed {} (current lock: {:?})",
                 s.status,
                 s.objective.lines,
                 s.objective.changed,
                 s.current.map(|c| c.lines)
             ),
-            Outcome::Unsat => "Unsat".into(),
+            Ok(Outcome::Unsat) => "Unsat".into(),
+            Err(e) => e.clone(),
         };
         warm_rows.push(format!(
             "| {n} | {warm_s:.2} | {cold_s:.2} | {} | {} |",

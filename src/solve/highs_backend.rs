@@ -70,6 +70,7 @@ pub fn solve(
         .try_into_inner()
         .map_err(|e| SolveError::Backend(e.to_string()))?;
     opt(&mut model, "output_flag", verbose)?;
+    opt(&mut model, "log_to_console", verbose)?;
     opt(&mut model, "mip_rel_gap", 0.0)?;
     opt(&mut model, "mip_abs_gap", 0.0)?;
     // one thread: the machines are shared, and HiGHS's MIP search is mostly serial anyway

@@ -11,11 +11,13 @@ pub mod cargo_config; // IO edge: crates-io source replacement from .cargo/confi
 pub mod cli; // clap types only
 pub mod index; // Index trait (IO edge impls) + pure version types and cooldown filter
 pub mod lockfile; // Cargo.lock parse/render (pure)
+pub mod model; // 0/1 model of Cargo's lockfile resolve (pure)
 pub mod optimise; // pure glue: roots, price book (exact or lower bound), change table
 pub mod price; // crate downloads + line counts (IO edge), suggest pricing (pure)
 pub mod registry_builder; // fixture registries for tests and the demo (IO edge, test support)
 pub mod report; // report data + renderers (pure)
 pub mod shell; // IO edge: cargo-style status lines and progress bars on stderr
+pub mod solve; // optimiser: lexicographic MIP solve over model (pure, good_lp + HiGHS)
 pub mod target_filter; // --target: cfg evaluation + build reachability (pure), rustc --print cfg (IO edge)
 pub mod vet; // cargo-vet store parsing (pure over text) + audit graph (pure)
 pub mod workspace; // IO edge: cargo metadata -> Workspace

@@ -1,0 +1,121 @@
+//! One MIP solve of a [`Model`] with HiGHS, modelled through good_lp.
+//!
+//! good_lp builds the problem; we take the `highs::Model` out of it (`try_into_inner`) to set
+//! options ourselves and to read the MIP gap, which good_lp's solution type hides. Gaps are 0
+//! (`mip_rel_gap`, `mip_abs_gap`): with HiGHS's default 1e-4 "optimal" would not be proven.
+
+use good_lp::{variable, Expression, ProblemVariables, Variable};
+use highs::{HighsModelStatus, HighsSolutionStatus};
+
+use crate::model::Row;
+
+use super::SolveError;
+
+/// Result of one backend call.
+#[derive(Debug, Clone)]
+pub enum RawOutcome {
+    /// Values per variable, whether optimality was proven, and the relative gap.
+    Solved {
+        values: Vec<bool>,
+        proven: bool,
+        gap: f64,
+    },
+    Infeasible,
+    /// Stopped (time limit) with no incumbent.
+    NoSolution,
+}
+
+fn expression(terms: &[(usize, f64)], vars: &[Variable]) -> Expression {
+    let mut e = Expression::with_capacity(terms.len());
+    for (v, c) in terms {
+        e.add_mul(*c, vars[*v]);
+    }
+    e
+}
+
+fn opt<V: highs::HighsOptionValue>(m: &mut highs::Model, k: &str, v: V) -> Result<(), SolveError> {
+    m.try_set_option(k, v)
+        .map_err(|e| SolveError::Backend(format!("cannot set HiGHS option {k}: {e:?}")))
+}
+
+/// Minimises `objective` over binaries subject to `rows`.
+pub fn solve(
+    num_vars: usize,
+    rows: &[Row],
+    objective: &[(usize, f64)],
+    start: Option<&[bool]>,
+    time_limit: Option<f64>,
+    verbose: bool,
+) -> Result<RawOutcome, SolveError> {
+    let mut pv = ProblemVariables::new();
+    let vars: Vec<Variable> = (0..num_vars).map(|_| pv.add(variable().binary())).collect();
+    let mut problem = pv
+        .minimise(expression(objective, &vars))
+        .using(good_lp::highs);
+    for r in rows {
+        let e = expression(&r.terms, &vars);
+        use good_lp::SolverModel;
+        if r.lo == r.hi {
+            problem.add_constraint(e.eq(r.lo));
+        } else {
+            if r.lo.is_finite() {
+                problem.add_constraint(e.clone().geq(r.lo));
+            }
+            if r.hi.is_finite() {
+                problem.add_constraint(e.leq(r.hi));
+            }
+        }
+    }
+    let mut model = problem
+        .try_into_inner()
+        .map_err(|e| SolveError::Backend(e.to_string()))?;
+    opt(&mut model, "output_flag", verbose)?;
+    opt(&mut model, "log_to_console", verbose)?;
+    opt(&mut model, "mip_rel_gap", 0.0)?;
+    opt(&mut model, "mip_abs_gap", 0.0)?;
+    // one thread: the machines are shared, and HiGHS's MIP search is mostly serial anyway
+    opt(&mut model, "threads", 1)?;
+    if let Some(t) = time_limit {
+        opt(&mut model, "time_limit", t)?;
+    }
+    if let Some(start) = start {
+        let cols: Vec<f64> = start.iter().map(|b| if *b { 1.0 } else { 0.0 }).collect();
+        model
+            .try_set_solution(Some(&cols), None, None, None)
+            .map_err(|e| SolveError::Backend(format!("cannot pass the warm start: {e:?}")))?;
+    }
+    let solved = model
+        .try_solve()
+        .map_err(|e| SolveError::Backend(format!("HiGHS failed: {e:?}")))?;
+    let status = solved.status();
+    let proven = match status {
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+            return Ok(RawOutcome::Infeasible)
+        }
+        HighsModelStatus::Optimal => true,
+        HighsModelStatus::ModelEmpty => true,
+        HighsModelStatus::ReachedTimeLimit
+        | HighsModelStatus::ReachedIterationLimit
+        | HighsModelStatus::ReachedSolutionLimit
+        | HighsModelStatus::ReachedInterrupt
+        | HighsModelStatus::ReachedMemoryLimit
+        | HighsModelStatus::ObjectiveBound
+        | HighsModelStatus::ObjectiveTarget => false,
+        other => return Err(SolveError::Backend(format!("HiGHS status {other:?}"))),
+    };
+    if status != HighsModelStatus::ModelEmpty
+        && solved.primal_solution_status() != HighsSolutionStatus::Feasible
+    {
+        return Ok(RawOutcome::NoSolution);
+    }
+    let gap = if proven { 0.0 } else { solved.mip_gap() };
+    let sol = solved.get_solution();
+    let values = (0..num_vars)
+        .map(|i| sol.columns().get(i).is_some_and(|v| *v > 0.5))
+        .collect();
+    Ok(RawOutcome::Solved {
+        values,
+        proven,
+        gap,
+    })
+}

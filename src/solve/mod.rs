@@ -1,0 +1,267 @@
+//! The optimiser: cheapest valid lock for a [`Model`], lexicographically.
+//!
+//! Objectives, in order: `lines` (Σ price of chosen versions), `audits` (chosen versions with a
+//! price > 0), `changed` (size of the symmetric difference between the chosen and the current
+//! registry (name, version) sets). Solved as two sequential MIPs rather than one weighted sum,
+//! because line counts reach 10^9 and weights on top would leave double precision:
+//! stage 1 minimises lines; stage 2 adds `lines ≤ L*` and minimises `audits·W + changed` with
+//! `W = max changed + 1` (both small integers, so that weighted sum is exact).
+//! After every solve the answer is checked against the model's rows, for self-supporting
+//! (unfounded) sets and for package cycles (Cargo rejects "cyclic package dependency"); those
+//! are cut off (loop inequalities, cycle no-goods) and the stage is solved again.
+//! Warm start: the current lock, completed with the features Cargo would activate, when it is a
+//! valid assignment; stage 2 starts from stage 1's answer. Backend: HiGHS via good_lp, gaps 0.
+
+pub mod highs_backend;
+
+use std::collections::BTreeMap;
+
+use semver::Version;
+
+use crate::model::{eval, Model, Row};
+
+use highs_backend::RawOutcome;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveOptions {
+    /// Per MIP stage, seconds (None: no limit).
+    pub time_limit: Option<f64>,
+    /// Rounds of loop cuts per stage before giving up.
+    pub max_cut_rounds: usize,
+    /// Pass the current lock as a MIP start.
+    pub warm_start: bool,
+    /// HiGHS log on stdout (debugging only).
+    pub verbose: bool,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions {
+            time_limit: None,
+            max_cut_rounds: 50,
+            warm_start: true,
+            verbose: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Proven optimal (gap 0) on every stage.
+    Optimal,
+    /// A valid lock, optimality not proven (time limit).
+    Feasible,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Objective {
+    pub lines: u64,
+    pub audits: u64,
+    pub changed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// Chosen registry versions per crate name, ascending.
+    pub chosen: BTreeMap<String, Vec<Version>>,
+    pub objective: Objective,
+    pub status: Status,
+    /// Largest relative MIP gap over the stages (0 when optimal).
+    pub gap: f64,
+    /// Whether the current lock was a valid assignment of the model (then used as warm start).
+    pub current_lock_valid: bool,
+    /// Objective of the current lock when it was valid.
+    pub current: Option<Objective>,
+    /// Cut rounds needed (loop or cycle cuts; 0 when the first answer was valid).
+    pub cut_rounds: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Solved(Solution),
+    /// No lock satisfies the model (explanations come later).
+    Unsat,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SolveError {
+    #[error("solver backend error: {0}")]
+    Backend(String),
+    #[error("no valid lock found within the time limit; raise --time-limit")]
+    NoSolution,
+    #[error("self-supporting sets or package cycles still present after {0} cut rounds; raise the limit or report it")]
+    CutLimit(usize),
+    #[error(
+        "the solver returned an assignment violating row {0}; this is a bug, please report it"
+    )]
+    Inconsistent(usize),
+}
+
+/// Objective values of a complete assignment.
+pub fn objective_of(m: &Model, val: &[bool], locked_outside: u64) -> Objective {
+    let mut o = Objective {
+        changed: locked_outside,
+        ..Objective::default()
+    };
+    for p in &m.pkgs {
+        let on = val[p.x];
+        if on {
+            o.lines += p.cost;
+            o.audits += u64::from(p.cost > 0);
+        }
+        o.changed += u64::from(on != p.locked);
+    }
+    o
+}
+
+struct Stage {
+    objective: Vec<(usize, f64)>,
+}
+
+/// Solves one stage, adding loop cuts to `rows` until the answer is founded.
+fn run_stage(
+    m: &Model,
+    rows: &mut Vec<Row>,
+    stage: &Stage,
+    start: Option<&[bool]>,
+    opts: &SolveOptions,
+    rounds: &mut usize,
+) -> Result<Option<(Vec<bool>, bool, f64)>, SolveError> {
+    let mut start = start.map(<[bool]>::to_vec);
+    for _ in 0..=opts.max_cut_rounds {
+        let raw = highs_backend::solve(
+            m.num_vars(),
+            rows,
+            &stage.objective,
+            start.as_deref(),
+            opts.time_limit,
+            opts.verbose,
+        )?;
+        let (values, proven, gap) = match raw {
+            RawOutcome::Infeasible => return Ok(None),
+            RawOutcome::NoSolution => return Err(SolveError::NoSolution),
+            RawOutcome::Solved {
+                values,
+                proven,
+                gap,
+            } => (values, proven, gap),
+        };
+        if let Some(r) = eval::first_violated(rows, &values) {
+            return Err(SolveError::Inconsistent(r));
+        }
+        let u = eval::unfounded(m, &values);
+        if !u.is_empty() {
+            rows.extend(eval::loop_cuts(m, &u));
+        } else if let Some(cycle) = eval::find_cycle(m, &values) {
+            rows.push(eval::cycle_cut(&cycle));
+        } else {
+            return Ok(Some((values, proven, gap)));
+        }
+        *rounds += 1;
+        // the start stays valid: it was founded, and loop cuts hold for founded assignments
+        start = start.filter(|s| eval::first_violated(rows, s).is_none());
+    }
+    Err(SolveError::CutLimit(opts.max_cut_rounds))
+}
+
+/// Finds the lexicographically cheapest valid lock. `locked_outside` counts current-lock
+/// registry packages that are not candidates (each is a change whatever is chosen).
+pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outcome, SolveError> {
+    let mut rows = m.all_rows();
+    // rows without variables (an always-active edge nothing can satisfy): decided right here
+    if rows
+        .iter()
+        .any(|r| r.terms.is_empty() && (0.0 < r.lo - 1e-9 || 0.0 > r.hi + 1e-9))
+    {
+        return Ok(Outcome::Unsat);
+    }
+    rows.retain(|r| !r.terms.is_empty());
+
+    let locked: Vec<bool> = m.pkgs.iter().map(|p| p.locked).collect();
+    let current = eval::complete(m, &locked);
+    // a locked package outside the candidates is one Cargo would drop: the lock is not a fixed point
+    let current_ok = locked_outside == 0
+        && eval::first_violated(&rows, &current).is_none()
+        && eval::unfounded(m, &current).is_empty()
+        && eval::find_cycle(m, &current).is_none();
+    let mut rounds = 0;
+
+    // stage 1: lines
+    let lines: Vec<(usize, f64)> = m
+        .pkgs
+        .iter()
+        .filter(|p| p.cost > 0)
+        .map(|p| (p.x, p.cost as f64))
+        .collect();
+    let start = (opts.warm_start && current_ok).then_some(current.as_slice());
+    let Some((v1, proven1, gap1)) = run_stage(
+        m,
+        &mut rows,
+        &Stage {
+            objective: lines.clone(),
+        },
+        start,
+        opts,
+        &mut rounds,
+    )?
+    else {
+        return Ok(Outcome::Unsat);
+    };
+    let best_lines = objective_of(m, &v1, locked_outside).lines;
+
+    // stage 2: audits · W + changed, with lines fixed at (at most) the stage-1 value
+    rows.push(Row {
+        terms: lines.clone(),
+        lo: f64::NEG_INFINITY,
+        hi: best_lines as f64,
+    });
+    let w = (m.pkgs.len() + 1) as f64;
+    let objective2: Vec<(usize, f64)> = m
+        .pkgs
+        .iter()
+        .map(|p| {
+            let audit = if p.cost > 0 { w } else { 0.0 };
+            let change = if p.locked { -1.0 } else { 1.0 };
+            (p.x, audit + change)
+        })
+        .filter(|(_, c)| *c != 0.0)
+        .collect();
+    let (v2, proven2, gap2) = run_stage(
+        m,
+        &mut rows,
+        &Stage {
+            objective: objective2,
+        },
+        Some(&v1),
+        opts,
+        &mut rounds,
+    )?
+    .unwrap_or((v1, proven1, gap1)); // cannot be infeasible: v1 satisfies it
+
+    let mut chosen: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+    for p in &m.pkgs {
+        if v2[p.x] {
+            chosen
+                .entry(p.name.clone())
+                .or_default()
+                .push(p.version.clone());
+        }
+    }
+    for vs in chosen.values_mut() {
+        vs.sort();
+    }
+    let proven = proven1 && proven2;
+    Ok(Outcome::Solved(Solution {
+        chosen,
+        objective: objective_of(m, &v2, locked_outside),
+        status: if proven {
+            Status::Optimal
+        } else {
+            Status::Feasible
+        },
+        gap: gap1.max(gap2),
+        current_lock_valid: current_ok,
+        current: current_ok.then(|| objective_of(m, &current, locked_outside)),
+        cut_rounds: rounds,
+    }))
+}

@@ -1,0 +1,396 @@
+//! Hand-computed small cases for the model and the optimiser: each expectation is worked out
+//! from Cargo's rules (DESIGN.md §2) in the comment above it, not read back from the code.
+
+use std::collections::BTreeMap;
+
+use minaudit::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
+use minaudit::model::{self, CandidateOptions, Locked, ModelError, RootPackage, Roots};
+use minaudit::solve::{self, Outcome, SolveOptions, Status};
+use semver::{Version, VersionReq};
+
+fn v(s: &str) -> Version {
+    Version::parse(s).unwrap()
+}
+
+fn dep(name: &str, req: &str) -> IndexDep {
+    IndexDep {
+        name: name.into(),
+        package: None,
+        req: VersionReq::parse(req).unwrap(),
+        features: vec![],
+        optional: false,
+        default_features: true,
+        target: None,
+        kind: DepKind::Normal,
+        registry: None,
+    }
+}
+
+fn opt(mut d: IndexDep) -> IndexDep {
+    d.optional = true;
+    d
+}
+
+fn feats(d: IndexDep, fs: &[&str]) -> IndexDep {
+    IndexDep {
+        features: fs.iter().map(|s| s.to_string()).collect(),
+        ..d
+    }
+}
+
+struct Ver {
+    name: &'static str,
+    version: &'static str,
+    deps: Vec<IndexDep>,
+    features: Vec<(&'static str, Vec<&'static str>)>,
+    links: Option<&'static str>,
+    yanked: bool,
+    rust_version: Option<&'static str>,
+    cost: u64,
+}
+
+fn ver(name: &'static str, version: &'static str, cost: u64) -> Ver {
+    Ver {
+        name,
+        version,
+        deps: vec![],
+        features: vec![],
+        links: None,
+        yanked: false,
+        rust_version: None,
+        cost,
+    }
+}
+
+struct Case {
+    index: BTreeMap<String, IndexCrate>,
+    costs: BTreeMap<(String, Version), u64>,
+    roots: Roots,
+    locked: Locked,
+}
+
+fn case(vers: Vec<Ver>, root_deps: Vec<IndexDep>, locked: &[(&str, &str)]) -> Case {
+    let mut index: BTreeMap<String, IndexCrate> = BTreeMap::new();
+    let mut costs = BTreeMap::new();
+    for x in vers {
+        costs.insert((x.name.to_string(), v(x.version)), x.cost);
+        index
+            .entry(x.name.to_string())
+            .or_insert_with(|| IndexCrate {
+                name: x.name.into(),
+                versions: vec![],
+            })
+            .versions
+            .push(IndexVersion {
+                name: x.name.into(),
+                version: v(x.version),
+                deps: x.deps,
+                features: x
+                    .features
+                    .into_iter()
+                    .map(|(k, vs)| (k.to_string(), vs.into_iter().map(String::from).collect()))
+                    .collect(),
+                links: x.links.map(String::from),
+                yanked: x.yanked,
+                rust_version: x.rust_version.map(String::from),
+                cksum: String::new(),
+                pubtime: None,
+            });
+    }
+    Case {
+        index,
+        costs,
+        roots: Roots {
+            packages: vec![RootPackage {
+                name: "ws".into(),
+                deps: root_deps,
+                links: None,
+            }],
+        },
+        locked: locked.iter().map(|(n, s)| (n.to_string(), v(s))).collect(),
+    }
+}
+
+fn run(c: &Case, copts: &CandidateOptions) -> Outcome {
+    let cands = model::generate(&c.index, &c.roots, &c.locked, copts);
+    let m = model::build(&cands, &c.roots, &|n, ver| {
+        c.costs.get(&(n.to_string(), ver.clone())).copied()
+    })
+    .unwrap();
+    let inside: std::collections::BTreeSet<_> = m
+        .pkgs
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect();
+    let outside = c.locked.difference(&inside).count() as u64;
+    solve::solve(&m, outside, &SolveOptions::default()).unwrap()
+}
+
+fn chosen(o: &Outcome) -> Vec<String> {
+    match o {
+        Outcome::Solved(s) => {
+            assert_eq!(s.status, Status::Optimal);
+            s.chosen
+                .iter()
+                .flat_map(|(n, vs)| vs.iter().map(move |x| format!("{n} {x}")))
+                .collect()
+        }
+        Outcome::Unsat => vec!["UNSAT".into()],
+    }
+}
+
+// Lines first: a 1.1.0 (3 lines) beats the locked a 1.0.0 (5 lines).
+// With equal lines, keeping the locked version wins (fewer changes).
+#[test]
+fn lines_first_then_changes() {
+    let c = case(
+        vec![ver("a", "1.0.0", 5), ver("a", "1.1.0", 3)],
+        vec![dep("a", "^1.0")],
+        &[("a", "1.0.0")],
+    );
+    assert_eq!(chosen(&run(&c, &Default::default())), ["a 1.1.0"]);
+    let c = case(
+        vec![ver("a", "1.0.0", 3), ver("a", "1.1.0", 3)],
+        vec![dep("a", "^1.0")],
+        &[("a", "1.0.0")],
+    );
+    assert_eq!(chosen(&run(&c, &Default::default())), ["a 1.0.0"]);
+}
+
+// Audits second: lines tie at 4 between {a 1.0.0 (4) → b 1 (0)} and {a 1.1.0 (2) → c 1 (2)};
+// the first needs one audit, the second two.
+#[test]
+fn audits_second() {
+    let mut a1 = ver("a", "1.0.0", 4);
+    a1.deps = vec![dep("b", "^1")];
+    let mut a2 = ver("a", "1.1.0", 2);
+    a2.deps = vec![dep("c", "^1")];
+    let c = case(
+        vec![a1, a2, ver("b", "1.0.0", 0), ver("c", "1.0.0", 2)],
+        vec![dep("a", "^1.0")],
+        &[],
+    );
+    assert_eq!(
+        chosen(&run(&c, &Default::default())),
+        ["a 1.0.0", "b 1.0.0"]
+    );
+}
+
+// One version per bucket: two requirements into the 1.x bucket must agree (=1.0.0 and ^1.1
+// cannot both hold), while 0.3 and 1.x may coexist.
+#[test]
+fn one_version_per_bucket() {
+    let mut x = ver("x", "1.0.0", 1);
+    x.deps = vec![dep("a", "=1.0.0")];
+    let c = case(
+        vec![x, ver("a", "1.0.0", 1), ver("a", "1.1.0", 1)],
+        vec![dep("x", "^1"), dep("a", "^1.1")],
+        &[],
+    );
+    assert_eq!(chosen(&run(&c, &Default::default())), ["UNSAT"]);
+    let mut x = ver("x", "1.0.0", 1);
+    x.deps = vec![dep("a", "^0.3")];
+    let c = case(
+        vec![x, ver("a", "0.3.0", 1), ver("a", "1.1.0", 1)],
+        vec![dep("x", "^1"), dep("a", "^1.1")],
+        &[],
+    );
+    assert_eq!(
+        chosen(&run(&c, &Default::default())),
+        ["a 0.3.0", "a 1.1.0", "x 1.0.0"]
+    );
+}
+
+// The weak form `b?/fast` turns b on in the lockfile resolve (cargo#10801), so b joins the
+// lock, and b must be a version that has `fast` (1.1.0, dearer than 1.0.0).
+#[test]
+fn weak_dep_feature_activates_in_lockfile_resolve() {
+    let mut a = ver("a", "1.0.0", 1);
+    a.deps = vec![opt(dep("b", "^1"))];
+    a.features = vec![("speed", vec!["b?/fast"])];
+    let mut b2 = ver("b", "1.1.0", 9);
+    b2.features = vec![("fast", vec![])];
+    let c = case(
+        vec![a, ver("b", "1.0.0", 1), b2],
+        vec![feats(dep("a", "^1"), &["speed"])],
+        &[],
+    );
+    assert_eq!(
+        chosen(&run(&c, &Default::default())),
+        ["a 1.0.0", "b 1.1.0"]
+    );
+}
+
+// Without any feature turning the optional dep on, it must not be in the lock even when it is
+// locked and free: Cargo would drop it. The feature cycle f1 ⇄ f2 (with f2 enabling b) must
+// not count as a reason: only a loop cut can rule that out, since keeping b saves a change.
+#[test]
+fn feature_cycle_does_not_keep_a_package() {
+    let mut a = ver("a", "1.0.0", 1);
+    a.deps = vec![opt(dep("b", "^1"))];
+    a.features = vec![("f1", vec!["f2"]), ("f2", vec!["f1", "dep:b"])];
+    let c = case(
+        vec![a, ver("b", "1.0.0", 0)],
+        vec![dep("a", "^1")],
+        &[("a", "1.0.0"), ("b", "1.0.0")],
+    );
+    let o = run(&c, &Default::default());
+    assert_eq!(chosen(&o), ["a 1.0.0"]);
+    let Outcome::Solved(s) = o else {
+        unreachable!()
+    };
+    assert!(s.cut_rounds >= 1, "the cycle should have needed a loop cut");
+    assert!(!s.current_lock_valid);
+    assert_eq!(s.objective.changed, 1);
+}
+
+// A feature requested on an edge must exist in the chosen version: only 1.0.0 has `std`.
+#[test]
+fn requested_feature_must_exist() {
+    let mut b1 = ver("b", "1.0.0", 5);
+    b1.features = vec![("std", vec![])];
+    let c = case(
+        vec![b1, ver("b", "1.1.0", 1)],
+        vec![feats(dep("b", "^1"), &["std"])],
+        &[],
+    );
+    assert_eq!(chosen(&run(&c, &Default::default())), ["b 1.0.0"]);
+}
+
+// Two packages with the same `links` value cannot share a lock.
+#[test]
+fn links_at_most_once() {
+    let mut a = ver("a", "1.0.0", 1);
+    a.links = Some("z");
+    let mut b = ver("b", "1.0.0", 1);
+    b.links = Some("z");
+    let c = case(vec![a, b], vec![dep("a", "^1"), dep("b", "^1")], &[]);
+    assert_eq!(chosen(&run(&c, &Default::default())), ["UNSAT"]);
+}
+
+// Yanked versions are candidates only when already locked; a pre-release needs a requirement
+// naming one; the MSRV filter drops versions needing a newer Rust.
+#[test]
+fn yanked_prerelease_and_msrv_filters() {
+    let mut y = ver("a", "1.2.0", 0);
+    y.yanked = true;
+    let c = case(
+        vec![ver("a", "1.0.0", 5), y, ver("a", "1.3.0-rc.1", 0)],
+        vec![dep("a", "^1")],
+        &[],
+    );
+    assert_eq!(chosen(&run(&c, &Default::default())), ["a 1.0.0"]);
+    let mut y = ver("a", "1.2.0", 0);
+    y.yanked = true;
+    let c = case(
+        vec![ver("a", "1.0.0", 5), y],
+        vec![dep("a", "^1")],
+        &[("a", "1.2.0")],
+    );
+    assert_eq!(chosen(&run(&c, &Default::default())), ["a 1.2.0"]);
+    let mut new = ver("a", "1.1.0", 0);
+    new.rust_version = Some("1.80");
+    let c = case(vec![ver("a", "1.0.0", 5), new], vec![dep("a", "^1")], &[]);
+    let msrv = CandidateOptions {
+        max_rust_version: Some(v("1.75.0")),
+    };
+    assert_eq!(chosen(&run(&c, &msrv)), ["a 1.0.0"]);
+    assert_eq!(chosen(&run(&c, &Default::default())), ["a 1.1.0"]);
+}
+
+// Renamed dependency: features refer to the rename, the edge points at the real crate.
+#[test]
+fn renamed_dependency() {
+    let mut a = ver("a", "1.0.0", 1);
+    let mut d = opt(dep("bee", "^1"));
+    d.package = Some("b".into());
+    a.deps = vec![d];
+    a.features = vec![("default", vec!["bee/x"])];
+    let mut b1 = ver("b", "1.0.0", 1);
+    b1.features = vec![("x", vec![])];
+    let c = case(vec![a, b1, ver("b", "1.1.0", 0)], vec![dep("a", "^1")], &[]);
+    // default on a → bee (= b) on with feature x → only b 1.0.0 has x
+    assert_eq!(
+        chosen(&run(&c, &Default::default())),
+        ["a 1.0.0", "b 1.0.0"]
+    );
+}
+
+// A missing price is an error naming the version, never a silent 0.
+#[test]
+fn unknown_cost_is_an_error() {
+    let c = case(vec![ver("a", "1.0.0", 1)], vec![dep("a", "^1")], &[]);
+    let cands = model::generate(&c.index, &c.roots, &c.locked, &Default::default());
+    let err = model::build(&cands, &c.roots, &|_, _| None).unwrap_err();
+    assert_eq!(
+        err,
+        ModelError::UnknownCost {
+            name: "a".into(),
+            version: v("1.0.0")
+        }
+    );
+}
+
+// A requirement spanning buckets (`>=0.9, <2`) resolves into one of them; with a 0.9 and a 1.x
+// candidate the cheaper one wins and only it is in the lock.
+#[test]
+fn requirement_spanning_buckets() {
+    let c = case(
+        vec![ver("a", "0.9.0", 2), ver("a", "1.0.0", 7)],
+        vec![dep("a", ">=0.9, <2")],
+        &[],
+    );
+    assert_eq!(chosen(&run(&c, &Default::default())), ["a 0.9.0"]);
+}
+
+// Cargo rejects a package cycle among normal/build edges ("cyclic package dependency"), so
+// a 1.0.0 ⇄ b 1.0.0 is not a lock; b 1.1.0 (no dependency back, dearer) breaks the cycle.
+#[test]
+fn package_cycles_are_rejected() {
+    let mut a = ver("a", "1.0.0", 1);
+    a.deps = vec![dep("b", "^1")];
+    let mut b1 = ver("b", "1.0.0", 1);
+    b1.deps = vec![dep("a", "^1")];
+    let c = case(vec![a, b1, ver("b", "1.1.0", 5)], vec![dep("a", "^1")], &[]);
+    assert_eq!(
+        chosen(&run(&c, &Default::default())),
+        ["a 1.0.0", "b 1.1.0"]
+    );
+    let mut a = ver("a", "1.0.0", 1);
+    a.deps = vec![dep("b", "^1")];
+    let mut b1 = ver("b", "1.0.0", 1);
+    b1.deps = vec![dep("a", "^1")];
+    let c = case(vec![a, b1], vec![dep("a", "^1")], &[]);
+    assert_eq!(chosen(&run(&c, &Default::default())), ["UNSAT"]);
+}
+
+// `b = ["dep:b", "extra"]`, `extra = ["dep:c"]`: the strong `b/x` turns feature b on (so
+// extra, so c joins the lock); the weak `b?/x` turns dep b on (lockfile resolve) but not
+// feature b, so c stays out.
+#[test]
+fn strong_dep_feature_enables_the_same_named_feature_weak_does_not() {
+    let mk = |value: &'static str| {
+        let mut a = ver("a", "1.0.0", 1);
+        a.deps = vec![opt(dep("b", "^1")), opt(dep("c", "^1"))];
+        a.features = vec![
+            ("b", vec!["dep:b", "extra"]),
+            ("extra", vec!["dep:c"]),
+            ("w", vec![value]),
+        ];
+        let mut b = ver("b", "1.0.0", 1);
+        b.features = vec![("x", vec![])];
+        case(
+            vec![a, b, ver("c", "1.0.0", 1)],
+            vec![feats(dep("a", "^1"), &["w"])],
+            &[],
+        )
+    };
+    assert_eq!(
+        chosen(&run(&mk("b/x"), &Default::default())),
+        ["a 1.0.0", "b 1.0.0", "c 1.0.0"]
+    );
+    assert_eq!(
+        chosen(&run(&mk("b?/x"), &Default::default())),
+        ["a 1.0.0", "b 1.0.0"]
+    );
+}

@@ -74,7 +74,7 @@ fn random_req(rng: &mut Rng, existing: &[&'static str]) -> VersionReq {
     };
     if rng.chance(6) {
         // spans buckets: Cargo records one target per edge
-        return VersionReq::parse(*rng.pick(&[">=0.1.0, <2.0.0", "*", ">=1.0.0"])).unwrap();
+        return VersionReq::parse(rng.pick::<&str>(&[">=0.1.0, <2.0.0", "*", ">=1.0.0"])).unwrap();
     }
     let op = if rng.pct(22, 5) {
         *rng.pick(&["~", "="])

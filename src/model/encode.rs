@@ -283,9 +283,13 @@ pub fn build_with(
         by_crate.entry(c.index.name.as_str()).or_default().push(id);
         cand_of.push(c);
     }
-    // 2. feature and optional-dependency variables
+    // 2. feature and optional-dependency variables. A leaf feature (empty value list) has no
+    // consequence but its existence, so it gets no variable: requests on it point at x[p].
     for (p, c) in cand_of.iter().enumerate() {
-        for f in c.table.features.keys() {
+        for (f, vals) in &c.table.features {
+            if vals.is_empty() {
+                continue;
+            }
             let v = m.new_var(VarKind::Feature(p, f.clone()));
             m.features.insert((p, f.clone()), v);
         }
@@ -442,7 +446,7 @@ pub fn build_with(
     }
     // 5. feature values inside each version
     for (p, c) in cand_of.iter().enumerate() {
-        for (h, vals) in &c.table.features {
+        for (h, vals) in c.table.features.iter().filter(|(_, v)| !v.is_empty()) {
             let g = Lit::Var(m.features[&(p, h.clone())]);
             for val in vals {
                 apply_value(&mut m, &ctx, p, val, &[g], g);
@@ -518,10 +522,11 @@ struct Ctx<'c, 'a> {
 fn feature_on_bucket(m: &mut Model, ctx: &Ctx, pkgs: &[PkgId], f: &str, body: &[Lit], term: Lit) {
     let mut heads = Vec::new();
     for &p in pkgs {
-        if ctx.cand_of[p].table.has(f) {
-            let g = m.features[&(p, f.to_string())];
+        if let Some(&g) = m.features.get(&(p, f.to_string())) {
             heads.push(g);
             m.support(g, term);
+        } else if ctx.cand_of[p].table.has(f) {
+            heads.push(m.pkgs[p].x); // leaf feature: existence is all that matters
         }
     }
     // no head for a version lacking `f`: choosing it while `body` holds violates the row
@@ -533,6 +538,7 @@ fn apply_value(m: &mut Model, ctx: &Ctx, p: PkgId, val: &FeatureValue, body: &[L
     match val {
         FeatureValue::Feature(f) => match m.features.get(&(p, f.clone())) {
             Some(&g) => m.activate(g, body, term),
+            None if ctx.cand_of[p].table.has(f) => {} // leaf feature: nothing follows
             None => m.implies(vec![], body),
         },
         FeatureValue::Dep(n) => match m.optdeps.get(&(p, n.clone())) {

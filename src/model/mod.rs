@@ -7,6 +7,8 @@
 //! Variables, all binary:
 //! - `x[p]` per candidate version p: p is in the lock;
 //! - `g[p,f]` per feature f of p (implicit `n = ["dep:n"]` features included): f is active;
+//!   leaf features (empty value list) get none: only their existence matters, so a request
+//!   on one reads `x[p]` in place of `g[p,f]`;
 //! - `o[p,n]` per optional normal/build dependency name n of p: n is active;
 //! - `t[e,b]` per edge e whose requirement matches versions in several buckets: Cargo records
 //!   one target per edge, and t picks its bucket (`Σ_b t[e,b] = active(e)`);

@@ -223,7 +223,9 @@ fn weak_dep_feature_activates_in_lockfile_resolve() {
 
 // Without any feature turning the optional dep on, it must not be in the lock even when it is
 // locked and free: Cargo would drop it. The feature cycle f1 ⇄ f2 (with f2 enabling b) must
-// not count as a reason: only a loop cut can rule that out, since keeping b saves a change.
+// not count as a reason. Candidate generation already sees that no requested feature reaches
+// f1 or f2, so b is not even a candidate (the locked b counts as one change); cycles that do
+// survive generation are cut by loop inequalities (see the brute-force test).
 #[test]
 fn feature_cycle_does_not_keep_a_package() {
     let mut a = ver("a", "1.0.0", 1);
@@ -239,7 +241,6 @@ fn feature_cycle_does_not_keep_a_package() {
     let Outcome::Solved(s) = o else {
         unreachable!()
     };
-    assert!(s.cut_rounds >= 1, "the cycle should have needed a loop cut");
     assert!(!s.current_lock_valid);
     assert_eq!(s.objective.changed, 1);
 }

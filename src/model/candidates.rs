@@ -15,7 +15,7 @@ use semver::Version;
 use crate::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
 
 use super::bucket::Bucket;
-use super::features::FeatureTable;
+use super::features::{FeatureTable, FeatureValue};
 use super::roots::Roots;
 use super::Locked;
 
@@ -90,6 +90,14 @@ fn parse_rust_version(s: &str) -> Option<Version> {
 }
 
 /// Generates the candidates reachable from `roots` in the closed-world `index`.
+///
+/// Optional dependencies are followed only when some feature that could be active enables them,
+/// computed as a monotone fixpoint: per crate, the features any edge could request (edge
+/// features, `default` unless `default-features = false`, and `n/f` / `n?/f` values of
+/// reachable features); per candidate version, the closure of those features in its own table
+/// decides which optional deps are live. This over-approximates every valid lock's activation,
+/// so no valid lock loses a package, while the ecosystem-wide optional dependencies nobody can
+/// turn on (thousands of versions on real workspaces) stay out of the model.
 pub fn generate<'a>(
     index: &'a BTreeMap<String, IndexCrate>,
     roots: &Roots,
@@ -100,79 +108,167 @@ pub fn generate<'a>(
     // (crate, req) pairs already expanded; requirements repeat a lot across versions.
     let mut seen_req: BTreeSet<(String, String)> = BTreeSet::new();
     let mut taken: BTreeSet<(String, Version)> = BTreeSet::new();
-    let mut queue: VecDeque<&IndexDep> = VecDeque::new();
-    // Root deps are borrowed from `roots`, registry deps from `index`: expand root deps first
-    // with a separate loop so the queue can hold index borrows only.
-    let mut expand = |d: &IndexDep,
-                      out: &mut Candidates<'a>,
-                      queue: &mut VecDeque<&'a IndexDep>,
-                      taken: &mut BTreeSet<(String, Version)>| {
-        let name = d.crate_name();
-        if d.registry.is_some() {
-            out.foreign.insert(name.to_string());
-            return;
+    // Features some edge may request, per crate.
+    let mut requested: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // (crate, version, dep index) edges already followed.
+    let mut followed: BTreeSet<(String, Version, usize)> = BTreeSet::new();
+    let mut pending: VecDeque<IndexDep> = VecDeque::new();
+
+    let request = |requested: &mut BTreeMap<String, BTreeSet<String>>, d: &IndexDep| -> bool {
+        let set = requested.entry(d.crate_name().to_string()).or_default();
+        let mut grew = false;
+        for f in &d.features {
+            grew |= set.insert(f.clone());
         }
-        if !seen_req.insert((name.to_string(), d.req.to_string())) {
-            return;
+        if d.default_features {
+            grew |= set.insert("default".to_string());
         }
-        let Some(krate) = index.get(name) else {
-            out.missing.insert(name.to_string());
-            return;
-        };
-        for v in &krate.versions {
-            if !d.req.matches(&v.version) || taken.contains(&(name.to_string(), v.version.clone()))
-            {
-                continue;
-            }
-            let is_locked = locked.contains(&(name.to_string(), v.version.clone()));
-            let skip = if v.yanked && !is_locked {
-                Some(Skipped::Yanked)
-            } else if let (Some(max), Some(rv)) = (&opts.max_rust_version, &v.rust_version) {
-                match parse_rust_version(rv) {
-                    Some(rv) if &rv > max => Some(Skipped::RustVersion(rv.to_string())),
-                    _ => None,
-                }
-            } else {
-                None
-            };
-            taken.insert((name.to_string(), v.version.clone()));
-            if let Some(s) = skip {
-                out.skipped.push((name.to_string(), v.version.clone(), s));
-                continue;
-            }
-            let table = match FeatureTable::new(v) {
-                Ok(t) => t,
-                Err(e) => {
-                    out.skipped.push((
-                        name.to_string(),
-                        v.version.clone(),
-                        Skipped::BadFeatures(e),
-                    ));
-                    continue;
-                }
-            };
-            let cand = Candidate {
-                index: v,
-                bucket: Bucket::of(&v.version),
-                locked: is_locked,
-                table,
-            };
-            queue.extend(cand.index.deps.iter().filter(|d| d.kind != DepKind::Dev));
-            out.by_crate.entry(name.to_string()).or_default().push(cand);
-        }
+        grew
     };
     for r in &roots.packages {
         for d in &r.deps {
-            expand(d, &mut out, &mut queue, &mut taken);
+            request(&mut requested, d);
+            pending.push_back(d.clone());
         }
     }
-    while let Some(d) = queue.pop_front() {
-        expand(d, &mut out, &mut queue, &mut taken);
+    loop {
+        while let Some(d) = pending.pop_front() {
+            expand(index, &d, locked, opts, &mut out, &mut seen_req, &mut taken);
+        }
+        let mut changed = false;
+        let mut new_requests: Vec<(String, String)> = Vec::new();
+        for (name, list) in &out.by_crate {
+            let feats = requested.get(name).cloned().unwrap_or_default();
+            for cand in list {
+                let live = live_optional_deps(&cand.table, &feats, &mut new_requests);
+                for (i, d) in cand.index.deps.iter().enumerate() {
+                    if d.kind == DepKind::Dev || (d.optional && !live.contains(&d.name)) {
+                        continue;
+                    }
+                    if followed.insert((name.clone(), cand.index.version.clone(), i)) {
+                        changed = true;
+                        request(&mut requested, d);
+                        pending.push_back(d.clone());
+                    }
+                }
+                // `n/f` values request f on every live dependency named n.
+                for (dep, feature) in new_requests.drain(..) {
+                    for d in cand.index.deps.iter().filter(|d| d.kind != DepKind::Dev && d.name == dep) {
+                        changed |= requested
+                            .entry(d.crate_name().to_string())
+                            .or_default()
+                            .insert(feature.clone());
+                    }
+                }
+            }
+        }
+        if !changed && pending.is_empty() {
+            break;
+        }
     }
     for list in out.by_crate.values_mut() {
         list.sort_by(|a, b| a.index.version.cmp(&b.index.version));
     }
     out
+}
+
+/// Optional deps of one version that the features in `feats` (closed under the table) turn on;
+/// pushes the `(dep, feature)` requests of reachable `n/f` values into `requests`.
+fn live_optional_deps(
+    table: &FeatureTable,
+    feats: &BTreeSet<String>,
+    requests: &mut Vec<(String, String)>,
+) -> BTreeSet<String> {
+    let mut live = BTreeSet::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&str> = feats
+        .iter()
+        .filter(|f| table.features.contains_key(*f))
+        .map(String::as_str)
+        .collect();
+    while let Some(f) = stack.pop() {
+        if !seen.insert(f) {
+            continue;
+        }
+        for value in &table.features[f] {
+            match value {
+                FeatureValue::Feature(g) => stack.push(g),
+                FeatureValue::Dep(n) => {
+                    live.insert(n.clone());
+                }
+                FeatureValue::DepFeature { dep, feature, weak } => {
+                    // Lockfile resolve: strong and weak forms both turn the dependency on.
+                    live.insert(dep.clone());
+                    if !weak && table.features.contains_key(dep) {
+                        stack.push(dep);
+                    }
+                    requests.push((dep.clone(), feature.clone()));
+                }
+            }
+        }
+    }
+    live
+}
+
+/// Adds every usable version of `d`'s target crate that `d.req` matches.
+fn expand<'a>(
+    index: &'a BTreeMap<String, IndexCrate>,
+    d: &IndexDep,
+    locked: &Locked,
+    opts: &CandidateOptions,
+    out: &mut Candidates<'a>,
+    seen_req: &mut BTreeSet<(String, String)>,
+    taken: &mut BTreeSet<(String, Version)>,
+) {
+    let name = d.crate_name();
+    if d.registry.is_some() {
+        out.foreign.insert(name.to_string());
+        return;
+    }
+    if !seen_req.insert((name.to_string(), d.req.to_string())) {
+        return;
+    }
+    let Some(krate) = index.get(name) else {
+        out.missing.insert(name.to_string());
+        return;
+    };
+    for v in &krate.versions {
+        if !d.req.matches(&v.version) || taken.contains(&(name.to_string(), v.version.clone())) {
+            continue;
+        }
+        let is_locked = locked.contains(&(name.to_string(), v.version.clone()));
+        let skip = if v.yanked && !is_locked {
+            Some(Skipped::Yanked)
+        } else if let (Some(max), Some(rv), false) =
+            (&opts.max_rust_version, &v.rust_version, is_locked)
+        {
+            match parse_rust_version(rv) {
+                Some(rv) if &rv > max => Some(Skipped::RustVersion(rv.to_string())),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        taken.insert((name.to_string(), v.version.clone()));
+        if let Some(s) = skip {
+            out.skipped.push((name.to_string(), v.version.clone(), s));
+            continue;
+        }
+        let table = match FeatureTable::new(v) {
+            Ok(t) => t,
+            Err(e) => {
+                out.skipped.push((name.to_string(), v.version.clone(), Skipped::BadFeatures(e)));
+                continue;
+            }
+        };
+        let cand = Candidate {
+            index: v,
+            bucket: Bucket::of(&v.version),
+            locked: is_locked,
+            table,
+        };
+        out.by_crate.entry(name.to_string()).or_default().push(cand);
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! Oracles: the hand-checked backlog (winconsole-sys 0.2.1 is a 762-line full audit: Cargo.toml
 //! 29 + Cargo.toml.orig 7 + build.rs 1 + src/imp.rs 720 + src/lib.rs 5, counted with `wc -l`
 //! on the unpacked `.crate`; it sits only behind ansi-paint's `cfg(windows)` dependency), and
-//! `cargo tree --target T`, which must print exactly the packages minaudit keeps.
+//! `cargo tree --target T`, which must print exactly the packages minaudit keeps on the demo
+//! (on real projects: at least those, see the corpus test).
 //!
 //! The opt-in corpus test (`--ignored`, needs index.crates.io / static.crates.io) runs glean and
 //! cargo-vet from the shared corpus with `--target x86_64-unknown-linux-gnu`.
@@ -298,6 +299,9 @@ fn corpus_projects_with_windows_only_crates_shrink_for_linux() {
         let (all, total) = audits(&default);
         let (kept, linux_total) = audits(&linux);
         let excluded = not_built(&linux);
+        // (An audit may still name an excluded version: cargo-vet suggests a full audit of
+        // an unlocked or other version when an imported delta leads from it to a locked one,
+        // as cargo-vet does for getrandom 0.2.7 -> 0.3.3.)
         eprintln!(
             "{project}: backlog {total} lines / {} audits; --target {LINUX}: {linux_total} lines / {} audits; {} packages not built",
             all.len(),
@@ -309,17 +313,22 @@ fn corpus_projects_with_windows_only_crates_shrink_for_linux() {
             excluded.iter().any(|(name, _)| name.starts_with("windows")),
             "{project}: {excluded:?}"
         );
-        // Nothing excluded is still priced.
-        for (name, version, _, _) in &kept {
-            assert!(
-                !excluded.contains(&(name.clone(), version.clone())),
-                "{project}: {name} {version}"
-            );
-        }
-        // cargo tree agrees on what is built.
+        // Never less than cargo tree builds: everything excluded is absent from `cargo tree`.
+        // The converse can fail: minaudit evaluates each declared (kind, target) of an edge
+        // but not whether that declaration is an optional dependency left disabled (glean:
+        // rustix 0.38.20 declares errno optionally under its linux cfg, cargo tree drops it,
+        // minaudit keeps it and prices it: conservative).
         let every = all_packages(&sb.ws, false);
         let built = cargo_tree(&sb.ws, LINUX, false);
-        let expected: BTreeSet<_> = every.difference(&built).cloned().collect();
-        assert_eq!(excluded, expected, "{project}");
+        let not_in_tree: BTreeSet<_> = every.difference(&built).cloned().collect();
+        assert!(
+            excluded.is_subset(&not_in_tree),
+            "{project}: excluded but built by cargo: {:?}",
+            excluded.difference(&not_in_tree).collect::<Vec<_>>()
+        );
+        eprintln!(
+            "{project}: kept although cargo tree does not build them: {:?}",
+            not_in_tree.difference(&excluded).collect::<Vec<_>>()
+        );
     }
 }

@@ -420,3 +420,81 @@ impl Pricer<'_> {
         Ok(counted)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry_builder::crate_file;
+    use crate::registry_builder::{CrateSpec, FileSpec};
+
+    fn row(path: &str, deleted: bool, ins: u64, del: u64) -> NumstatRow {
+        NumstatRow {
+            path: path.to_string(),
+            deleted,
+            insertions: ins,
+            deletions: del,
+            binary: false,
+        }
+    }
+
+    fn classified(spec: &CrateSpec) -> Result<CodeCount, String> {
+        let bytes = crate_file::build(spec).expect("build crate");
+        classify_crate(&spec.name, &spec.version, &bytes).expect("archive reads")
+    }
+
+    #[test]
+    fn a_malformed_manifest_makes_the_code_count_unknown_not_zero() {
+        let spec = CrateSpec::new("broken", "1.0.0")
+            .file("Cargo.toml", FileSpec::Text("[package\nname = 1\n".into()))
+            .file("src/imp.rs", FileSpec::Synthetic { lines: 50 });
+        let err = classified(&spec).expect_err("unknown");
+        assert!(
+            err.starts_with("broken-1.0.0/Cargo.toml:1:"),
+            "names the manifest and line: {err}"
+        );
+    }
+
+    #[test]
+    fn delta_rows_are_classified_by_the_side_that_has_the_file() {
+        // Old: lib.rs, a.rs (lib), gone.rs (lib), tests/t.rs. New: lib.rs, a.rs, build.rs,
+        // README.md, tests/t.rs.
+        let old = classified(
+            &CrateSpec::new("x", "1.0.0")
+                .file("src/a.rs", FileSpec::Synthetic { lines: 10 })
+                .file("src/gone.rs", FileSpec::Synthetic { lines: 7 })
+                .file("tests/t.rs", FileSpec::Synthetic { lines: 3 }),
+        )
+        .expect("old");
+        let new = classified(
+            &CrateSpec::new("x", "1.1.0")
+                .file("src/a.rs", FileSpec::Synthetic { lines: 12 })
+                .file("build.rs", FileSpec::Synthetic { lines: 4 })
+                .file("README.md", FileSpec::Synthetic { lines: 9 })
+                .file("tests/t.rs", FileSpec::Synthetic { lines: 5 }),
+        )
+        .expect("new");
+        let rows = [
+            row("src/lib.rs", false, 2, 2),
+            row("src/a.rs", false, 2, 0),
+            row("src/gone.rs", true, 0, 7),
+            row("build.rs", false, 4, 0),
+            row("README.md", false, 9, 0),
+            row("tests/t.rs", false, 2, 0),
+            row("Cargo.toml", false, 3, 3),
+        ];
+        let split = split_rows(&rows, &old, &new).expect("split");
+        // Hand sum: lib 2+2 + 2 + 7 (deleted, old side) = 13; build 4; the rest is not code.
+        assert_eq!(
+            split,
+            CodeSplit {
+                lib: 13,
+                build: 4,
+                bin: 0
+            }
+        );
+        assert_eq!(split.code(), 17);
+        // A deleted row looked up on the new side does not exist there: an error, not 0.
+        let err = split_rows(&[row("src/gone.rs", false, 0, 7)], &old, &new).expect_err("bad");
+        assert!(err.contains("src/gone.rs"), "{err}");
+    }
+}

@@ -601,11 +601,10 @@ pub fn graph_from_metadata(meta: &Metadata) -> Result<ResolvedGraph, WorkspaceEr
             features: p.features.clone(),
             links: p.links.clone(),
             rust_version: p.rust_version.clone(),
-            proc_macro: p.targets.iter().any(|t| {
-                t.kind
-                    .iter()
-                    .any(|k| *k == cargo_metadata::TargetKind::ProcMacro)
-            }),
+            proc_macro: p
+                .targets
+                .iter()
+                .any(|t| t.kind.contains(&cargo_metadata::TargetKind::ProcMacro)),
         })
         .collect();
     let nodes = resolve

@@ -85,8 +85,11 @@ fn json(sb: &Sandbox, offline: bool, extra: &[&str]) -> Value {
     serde_json::from_str(&report(sb, offline, &args)).expect("json")
 }
 
-/// (crate, version, from) of every audit, and the total.
-fn audits(v: &Value) -> (BTreeSet<(String, String, Option<String>, u64)>, u64) {
+/// crate, version, from, lines.
+type Audit = (String, String, Option<String>, u64);
+
+/// (crate, version, from, lines) of every audit, and the total.
+fn audits(v: &Value) -> (BTreeSet<Audit>, u64) {
     let set = v["current"]["audits"]
         .as_array()
         .expect("audits")

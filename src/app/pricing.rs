@@ -193,9 +193,11 @@ pub struct Pricer<'a> {
     pub shell: &'a Shell,
 }
 
+/// One version's classification, or why its manifest could not be read.
+type Classified = std::sync::Arc<Result<CodeCount, String>>;
+
 /// Classification per (crate, version), shared by the audits that touch it.
-type ClassCache =
-    Mutex<BTreeMap<(String, semver::Version), std::sync::Arc<Result<CodeCount, String>>>>;
+type ClassCache = Mutex<BTreeMap<(String, semver::Version), Classified>>;
 
 impl Pricer<'_> {
     /// `cargo vet suggest` for `graph`, with exact line counts.
@@ -280,7 +282,7 @@ impl Pricer<'_> {
         krate: &str,
         version: &semver::Version,
         classes: &ClassCache,
-    ) -> anyhow::Result<(Vec<u8>, std::sync::Arc<Result<CodeCount, String>>)> {
+    ) -> anyhow::Result<(Vec<u8>, Classified)> {
         let v = version.to_string();
         let bytes = self
             .source

@@ -423,3 +423,125 @@ fn violations_of(outcome: &SuggestOutcome) -> Vec<Violation> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{EdgeKind, GraphEdge as RGEdge, GraphNode, GraphPackage as RGPackage};
+
+    fn pkg(name: &str, proc_macro: bool) -> RGPackage {
+        RGPackage {
+            id: name.to_string(),
+            name: name.to_string(),
+            version: semver::Version::new(1, 0, 0),
+            source: Some("registry+https://github.com/rust-lang/crates.io-index".to_string()),
+            dependencies: vec![],
+            features: Default::default(),
+            links: None,
+            rust_version: None,
+            proc_macro,
+        }
+    }
+
+    fn node(id: &str, deps: &[(&str, &[(DepKind, Option<&str>)])]) -> GraphNode {
+        GraphNode {
+            id: id.to_string(),
+            deps: deps
+                .iter()
+                .map(|(to, kinds)| RGEdge {
+                    name: to.to_string(),
+                    pkg: to.to_string(),
+                    dep_kinds: kinds
+                        .iter()
+                        .map(|(kind, target)| EdgeKind {
+                            kind: *kind,
+                            target: target.map(str::to_string),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            features: vec![],
+        }
+    }
+
+    /// Target windows, host linux: build edges and a proc-macro's edges are evaluated against
+    /// linux, the member's normal and dev edges against windows (hand-derived expectations).
+    #[test]
+    fn edge_kinds_survive_only_where_they_are_built() {
+        use DepKind::{Build, Dev, Normal};
+        let win = Some("cfg(windows)");
+        let unix = Some("cfg(unix)");
+        let mut resolved = ResolvedGraph {
+            packages: ["m", "a", "w", "v", "b", "h", "y", "z"]
+                .iter()
+                .map(|n| pkg(n, false))
+                .collect(),
+            nodes: vec![
+                node(
+                    "m",
+                    &[
+                        ("a", &[(Normal, None)]),
+                        ("w", &[(Normal, win), (Dev, None)]),
+                        ("v", &[(Normal, unix), (Dev, None)]),
+                        ("pm", &[(Normal, None)]),
+                    ],
+                ),
+                node("a", &[("b", &[(Build, win)]), ("h", &[(Build, unix)])]),
+                node("w", &[]),
+                node("v", &[]),
+                node("b", &[]),
+                node("h", &[]),
+                node("pm", &[("z", &[(Normal, win)]), ("y", &[(Normal, unix)])]),
+                node("y", &[]),
+                node("z", &[]),
+            ],
+            workspace_members: vec!["m".to_string()],
+        };
+        resolved.packages.push(pkg("pm", true));
+        resolved.packages[0].source = None;
+        let graph = package_graph_from_resolved(&resolved).expect("graph");
+        let platform =
+            |name: &str, cfg: &str| TargetPlatform::from_rustc_cfg(name, cfg, "test").expect("cfg");
+        let platforms = Platforms {
+            host: platform("x86_64-unknown-linux-gnu", "unix\ntarget_os=\"linux\"\n"),
+            targets: vec![platform(
+                "x86_64-pc-windows-msvc",
+                "windows\ntarget_os=\"windows\"\n",
+            )],
+        };
+        let scoped = scope_to_targets(&resolved, &graph, &platforms).expect("scoped");
+
+        let dropped: Vec<(&str, &str)> = scoped
+            .not_built
+            .iter()
+            .map(|p| (p.krate.as_str(), p.reason.as_str()))
+            .collect();
+        assert_eq!(
+            dropped,
+            [
+                ("b", "only needed by a 1.0.0 (build, cfg(windows))"),
+                ("z", "only needed by pm 1.0.0 (normal, cfg(windows))"),
+            ]
+        );
+        let name = |i: usize| scoped.graph.packages[i].name.as_str();
+        let mut edges: Vec<(&str, &str, EdgeKinds)> = scoped
+            .graph
+            .edges
+            .iter()
+            .map(|e| (name(e.from), name(e.to), e.kinds))
+            .collect();
+        edges.sort_by_key(|e| (e.0, e.1));
+        let k = |normal, build, dev| EdgeKinds { normal, build, dev };
+        assert_eq!(
+            edges,
+            [
+                ("a", "h", k(false, true, false)),
+                ("m", "a", k(true, false, false)),
+                ("m", "pm", k(true, false, false)),
+                ("m", "v", k(false, false, true)),
+                ("m", "w", k(true, false, true)),
+                ("pm", "y", k(true, false, false)),
+            ]
+        );
+    }
+}

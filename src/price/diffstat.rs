@@ -11,6 +11,10 @@
 //! deletions; a binary file (`-\t-`) adds 0 lines but still counts as a changed file. Exit
 //! status 0 (no difference) and 1 (differences) are both success.
 //!
+//! The rows themselves ([`NumstatRow`], [`parse_numstat_rows_z`], [`GitDiffer::diff_crates_rows`])
+//! are exposed too, so `--count code` can classify each file of a delta; [`sum_rows`] of them
+//! is exactly the figure above.
+//!
 //! Our differences from cargo-vet are deliberate and cannot change a number under git's default
 //! configuration: git runs with a clean environment (empty `HOME`, `GIT_CONFIG_NOSYSTEM=1`,
 //! `GIT_CONFIG_GLOBAL` pointing to an empty file, no repository around the working directory),

@@ -443,7 +443,10 @@ mod tests {
         }
     }
 
-    fn node(id: &str, deps: &[(&str, &[(DepKind, Option<&str>)])]) -> GraphNode {
+    /// A dependency: its id and its declared (kind, target) pairs.
+    type Dep<'a> = (&'a str, &'a [(DepKind, Option<&'a str>)]);
+
+    fn node(id: &str, deps: &[Dep<'_>]) -> GraphNode {
         GraphNode {
             id: id.to_string(),
             deps: deps

@@ -47,6 +47,16 @@ pub struct ReportArgs {
     pub fail_above: Option<u64>,
 }
 
+/// What a line count covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CountMode {
+    /// Every file of the crate, as `cargo vet suggest` counts (the default)
+    #[default]
+    Vet,
+    /// Also count the lines that compile into the crate (lib + build script), beside the vet count
+    Code,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
     #[default]
@@ -102,6 +112,10 @@ pub struct CommonArgs {
     #[arg(long, global = true)]
     pub ignore_rust_version: bool,
 
+    /// `code`: also show the lines that compile into each crate (lib + build script)
+    #[arg(long, value_enum, default_value_t = CountMode::Vet, global = true)]
+    pub count: CountMode,
+
     /// Give up proving optimality after this many seconds and report the gap
     #[arg(long, value_name = "SECONDS", global = true)]
     pub time_limit: Option<f64>,
@@ -136,9 +150,20 @@ mod tests {
             "--frozen-imports",
             "--fail-above",
             "10",
+            "--count",
+            "code",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--target",
+            "aarch64-apple-darwin",
         ])
         .expect("valid command line");
         assert_eq!(args.common.format, OutputFormat::Json);
+        assert_eq!(args.common.count, CountMode::Code);
+        assert_eq!(
+            args.common.targets,
+            ["x86_64-unknown-linux-gnu", "aarch64-apple-darwin"]
+        );
         assert!(args.common.frozen_imports);
         match args.command {
             Some(Command::Report(r)) => assert_eq!(r.fail_above, Some(10)),

@@ -149,6 +149,9 @@ pub struct GraphPackage {
     pub features: BTreeMap<String, Vec<String>>,
     pub links: Option<String>,
     pub rust_version: Option<semver::Version>,
+    /// The package's lib target is a `proc-macro` (it compiles for the host, like a build
+    /// script; `--target` filtering needs this).
+    pub proc_macro: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -598,6 +601,10 @@ pub fn graph_from_metadata(meta: &Metadata) -> Result<ResolvedGraph, WorkspaceEr
             features: p.features.clone(),
             links: p.links.clone(),
             rust_version: p.rust_version.clone(),
+            proc_macro: p
+                .targets
+                .iter()
+                .any(|t| t.kind.contains(&cargo_metadata::TargetKind::ProcMacro)),
         })
         .collect();
     let nodes = resolve

@@ -191,8 +191,9 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         crate::vet::suggest::SuggestOutcome::Suggestions { audits, total_lines } => Backlog {
             backlog_lines: *total_lines,
             audits: audits.iter().map(report_audit).collect(),
+            code: None,
         },
-        _ => Backlog { backlog_lines: 0, audits: Vec::new() },
+        _ => Backlog { backlog_lines: 0, audits: Vec::new(), code: None },
     };
 
     // Phase 2: the model.
@@ -255,7 +256,12 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     }
     let mut counts = Counts { session: &s, checksums: &checksums, full: BTreeMap::new(), exact: BTreeMap::new() };
     let mut bounded: BTreeSet<String> = BTreeSet::new();
+    let t = Instant::now();
     let mut m = model::build(&cands, &roots, &|n, v| book.get(&(n.to_owned(), v.clone())).map(Price::model_cost))?;
+    shell.verbose(
+        "Modelled",
+        format!("{} variables, {} rows in {:.2}s", m.num_vars(), m.all_rows().len(), t.elapsed().as_secs_f64()),
+    );
     let opts = SolveOptions { time_limit: common.time_limit, ..SolveOptions::default() };
     let mut rounds = 0;
     let solution = loop {
@@ -263,7 +269,10 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         for p in m.pkgs.iter_mut() {
             p.cost = book[&(p.name.clone(), p.version.clone())].model_cost();
         }
-        let sol = match solve::solve(&m, locked_outside, &opts)? {
+        let t = Instant::now();
+        let outcome = solve::solve(&m, locked_outside, &opts)?;
+        shell.verbose("Solved", format!("round {rounds} in {:.2}s", t.elapsed().as_secs_f64()));
+        let sol = match outcome {
             solve::Outcome::Solved(sol) => sol,
             solve::Outcome::Unsat => anyhow::bail!(
                 "no lock satisfies the workspace's requirements with the allowed versions (yanked, MSRV and cooldown filters applied)\nhint: run `cargo update --workspace --dry-run` to see Cargo's explanation"
@@ -336,7 +345,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         }
     }
     audits.sort_by(|a, b| (a.lines, &a.krate).cmp(&(b.lines, &b.krate)));
-    let optimal = Backlog { backlog_lines: audits.iter().map(|a| a.lines).sum(), audits };
+    let optimal = Backlog { backlog_lines: audits.iter().map(|a| a.lines).sum(), audits, code: None };
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         cost_universe: s.universe.clone(),
@@ -351,6 +360,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
             gap: solution.gap,
         }),
         violations: Vec::new(),
+        target_scope: None,
     };
     shell.status(
         "Solved",
@@ -386,5 +396,6 @@ fn report_audit(a: &VetAudit) -> SuggestedAudit {
         from,
         lines: a.lines,
         criteria: a.criteria.clone(),
+        code: None,
     }
 }

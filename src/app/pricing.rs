@@ -8,6 +8,15 @@
 //!
 //! Nothing is ever priced as 0 by accident: a version missing from the index, a failed
 //! download or a failed diff is an error naming the crate and the audit.
+//!
+//! `--count code` adds a third step, only for the audits suggest finally chose (parallel): each
+//! version's files are classified by [`code_count`] from its own normalized `Cargo.toml`; a
+//! full audit sums its lib and build-script files, a delta sums the `git diff --numstat` rows
+//! (the same rows whose sum is the vet count) whose path is lib or build-script code in the new
+//! version, or in the old version for a deleted file. Bins are summed apart. A manifest that
+//! cannot be read makes that audit's code count *unknown* (with the reason), never 0; a failed
+//! download or diff is an error as for the vet count. Code counts are not cached yet (the
+//! tar-stream part is cheap; deltas run git once more).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -17,10 +26,14 @@ use anyhow::Context;
 use rayon::prelude::*;
 
 use crate::index::Index;
+use crate::price::archive::{crate_prefix, walk};
 use crate::price::audit_lines::{AuditLineCounter, VersionRef};
 use crate::price::cache::LineCountCache;
+use crate::price::code_count::{code_count, CodeCount, CodeRole, FileClass};
 use crate::price::crate_source::{prefetch, CrateId, CrateSource};
-use crate::price::diffstat::GitDiffer;
+use crate::price::diffstat::{CrateArchive, GitDiffer, NumstatRow};
+use crate::price::linecount::count_crate_lines;
+use crate::price::{ArchiveError, ArchiveLimits};
 use crate::shell::Shell;
 use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
@@ -36,7 +49,104 @@ pub type Checksums = BTreeMap<(String, semver::Version), String>;
 pub struct CountFailure(pub String);
 
 /// One audit to count: crate, `from` (`None` = full audit), `to`.
-type AuditKey = (String, Option<semver::Version>, semver::Version);
+pub type AuditKey = (String, Option<semver::Version>, semver::Version);
+
+/// Lines of an audit per code role (the rest of its lines are not code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CodeSplit {
+    pub lib: u64,
+    pub build: u64,
+    pub bin: u64,
+}
+
+impl CodeSplit {
+    /// What a dependency compiles: lib + build script (bins are not built for dependents).
+    pub fn code(&self) -> u64 {
+        self.lib + self.build
+    }
+
+    fn add(&mut self, role: CodeRole, lines: u64) {
+        match role {
+            CodeRole::Lib => self.lib += lines,
+            CodeRole::BuildScript => self.build += lines,
+            CodeRole::Bin => self.bin += lines,
+        }
+    }
+}
+
+/// An audit's code count, or why it is unknown (a manifest that cannot be classified).
+pub type CodeFigure = Result<CodeSplit, String>;
+
+/// The code split of a full audit: the classified files of the version.
+pub fn split_full(count: &CodeCount) -> CodeSplit {
+    CodeSplit {
+        lib: count.lib_lines,
+        build: count.build_lines,
+        bin: count.bin_lines,
+    }
+}
+
+/// The code split of a delta (pure): each numstat row is classified by its path in the new
+/// version, or in the old version when the file was deleted. A row naming a file the
+/// classification does not know is an error (the trees and the rows disagree).
+pub fn split_rows(
+    rows: &[NumstatRow],
+    old: &CodeCount,
+    new: &CodeCount,
+) -> Result<CodeSplit, String> {
+    let class_in = |count: &CodeCount, path: &str| {
+        count.files.iter().find(|f| f.path == path).map(|f| f.class)
+    };
+    let mut split = CodeSplit::default();
+    for row in rows {
+        let side = if row.deleted { old } else { new };
+        let class = class_in(side, &row.path).ok_or_else(|| {
+            format!(
+                "git reports `{}` but the {} version has no such file",
+                row.path,
+                if row.deleted { "old" } else { "new" }
+            )
+        })?;
+        if let FileClass::Code(role) = class {
+            split.add(role, row.count());
+        }
+    }
+    Ok(split)
+}
+
+/// `Cargo.toml` of a `.crate` (the normalized manifest cargo publishes), if present.
+fn manifest_text(bytes: &[u8], prefix: &str) -> Result<Option<String>, ArchiveError> {
+    let mut text = None;
+    walk(bytes, prefix, ArchiveLimits::default(), |entry, reader| {
+        if entry.rel_path == "Cargo.toml" {
+            let mut buf = Vec::new();
+            reader
+                .read_to_end(&mut buf)
+                .map_err(|e| ArchiveError::Corrupt {
+                    entry: Some(entry.rel_path.clone()),
+                    message: e.to_string(),
+                })?;
+            text = Some(String::from_utf8_lossy(&buf).into_owned());
+        }
+        Ok::<(), ArchiveError>(())
+    })?;
+    Ok(text)
+}
+
+/// Classifies every file of one `.crate` (outer error: the archive; inner: the manifest).
+pub fn classify_crate(
+    name: &str,
+    version: &str,
+    bytes: &[u8],
+) -> Result<Result<CodeCount, String>, ArchiveError> {
+    let prefix = crate_prefix(name, version);
+    let lines = count_crate_lines(bytes, &prefix, ArchiveLimits::default())?;
+    let label = format!("{prefix}/Cargo.toml");
+    let Some(manifest) = manifest_text(bytes, &prefix)? else {
+        return Ok(Err(format!("{label}: missing from the .crate file")));
+    };
+    Ok(code_count(&manifest, &lines.files, &label).map_err(|e| e.to_string()))
+}
 
 /// Registry facts suggest needs: every published version (yanked too, as cargo-vet reads the
 /// index) and their checksums, for the third-party crates of the graph.
@@ -83,6 +193,12 @@ pub struct Pricer<'a> {
     pub shell: &'a Shell,
 }
 
+/// One version's classification, or why its manifest could not be read.
+type Classified = std::sync::Arc<Result<CodeCount, String>>;
+
+/// Classification per (crate, version), shared by the audits that touch it.
+type ClassCache = Mutex<BTreeMap<(String, semver::Version), Classified>>;
+
 impl Pricer<'_> {
     /// `cargo vet suggest` for `graph`, with exact line counts.
     pub fn price(
@@ -120,6 +236,105 @@ impl Pricer<'_> {
             })
         };
         Ok(suggest(store, graph, published, &lookup)?)
+    }
+
+    /// The code count of every audit `outcome` suggests (step 3 of the module header).
+    pub fn code_counts(
+        &self,
+        outcome: &SuggestOutcome,
+    ) -> anyhow::Result<BTreeMap<AuditKey, CodeFigure>> {
+        let SuggestOutcome::Suggestions { audits, .. } = outcome else {
+            return Ok(BTreeMap::new());
+        };
+        let keys: BTreeSet<AuditKey> = audits
+            .iter()
+            .map(|a| {
+                (
+                    a.krate.clone(),
+                    a.from.as_ref().map(|f| f.semver.clone()),
+                    a.to.semver.clone(),
+                )
+            })
+            .collect();
+        let git = GitDiffer::new(&self.cache_dir.join("diff-work"))?;
+        let classes: ClassCache = Mutex::default();
+        let bar = self.shell.progress("Classifying", keys.len() as u64);
+        let counted = keys
+            .par_iter()
+            .map(|key| {
+                let figure = self.code_count_of(key, &git, &classes).with_context(|| {
+                    let (krate, from, to) = key;
+                    match from {
+                        Some(f) => format!("cannot count code lines of {krate} {f} -> {to}"),
+                        None => format!("cannot count code lines of {krate} {to}"),
+                    }
+                })?;
+                bar.inc(1);
+                Ok((key.clone(), figure))
+            })
+            .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
+        bar.finish_and_clear();
+        Ok(counted)
+    }
+
+    fn classified(
+        &self,
+        krate: &str,
+        version: &semver::Version,
+        classes: &ClassCache,
+    ) -> anyhow::Result<(Vec<u8>, Classified)> {
+        let v = version.to_string();
+        let bytes = self
+            .source
+            .crate_bytes(krate, &v, self.checksum(krate, version)?)?;
+        let key = (krate.to_owned(), version.clone());
+        if let Some(done) = classes.lock().expect("not poisoned").get(&key) {
+            return Ok((bytes, done.clone()));
+        }
+        let count = std::sync::Arc::new(classify_crate(krate, &v, &bytes).map_err(|source| {
+            crate::price::PriceError::Archive {
+                name: krate.to_owned(),
+                version: v.clone(),
+                source,
+            }
+        })?);
+        classes
+            .lock()
+            .expect("not poisoned")
+            .insert(key, count.clone());
+        Ok((bytes, count))
+    }
+
+    fn code_count_of(
+        &self,
+        key: &AuditKey,
+        git: &GitDiffer,
+        classes: &ClassCache,
+    ) -> anyhow::Result<CodeFigure> {
+        let (krate, from, to) = key;
+        let (new_bytes, new) = self.classified(krate, to, classes)?;
+        let Some(from) = from else {
+            return Ok(new.as_ref().as_ref().map(split_full).map_err(Clone::clone));
+        };
+        let (old_bytes, old) = self.classified(krate, from, classes)?;
+        let (old, new) = match (old.as_ref(), new.as_ref()) {
+            (Ok(old), Ok(new)) => (old, new),
+            (Err(e), _) | (_, Err(e)) => return Ok(Err(e.clone())),
+        };
+        let from_s = from.to_string();
+        let to_s = to.to_string();
+        let rows = git.diff_crates_rows(
+            krate,
+            Some(CrateArchive {
+                version: &from_s,
+                bytes: &old_bytes,
+            }),
+            CrateArchive {
+                version: &to_s,
+                bytes: &new_bytes,
+            },
+        )?;
+        Ok(split_rows(&rows, old, new))
     }
 
     fn checksum(&self, krate: &str, version: &semver::Version) -> anyhow::Result<&str> {
@@ -205,5 +420,83 @@ impl Pricer<'_> {
                 .warn(format!("could not save the line-count cache: {e}"));
         }
         Ok(counted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry_builder::crate_file;
+    use crate::registry_builder::{CrateSpec, FileSpec};
+
+    fn row(path: &str, deleted: bool, ins: u64, del: u64) -> NumstatRow {
+        NumstatRow {
+            path: path.to_string(),
+            deleted,
+            insertions: ins,
+            deletions: del,
+            binary: false,
+        }
+    }
+
+    fn classified(spec: &CrateSpec) -> Result<CodeCount, String> {
+        let bytes = crate_file::build(spec).expect("build crate");
+        classify_crate(&spec.name, &spec.version, &bytes).expect("archive reads")
+    }
+
+    #[test]
+    fn a_malformed_manifest_makes_the_code_count_unknown_not_zero() {
+        let spec = CrateSpec::new("broken", "1.0.0")
+            .file("Cargo.toml", FileSpec::Text("[package\nname = 1\n".into()))
+            .file("src/imp.rs", FileSpec::Synthetic { lines: 50 });
+        let err = classified(&spec).expect_err("unknown");
+        assert!(
+            err.starts_with("broken-1.0.0/Cargo.toml:1:"),
+            "names the manifest and line: {err}"
+        );
+    }
+
+    #[test]
+    fn delta_rows_are_classified_by_the_side_that_has_the_file() {
+        // Old: lib.rs, a.rs (lib), gone.rs (lib), tests/t.rs. New: lib.rs, a.rs, build.rs,
+        // README.md, tests/t.rs.
+        let old = classified(
+            &CrateSpec::new("x", "1.0.0")
+                .file("src/a.rs", FileSpec::Synthetic { lines: 10 })
+                .file("src/gone.rs", FileSpec::Synthetic { lines: 7 })
+                .file("tests/t.rs", FileSpec::Synthetic { lines: 3 }),
+        )
+        .expect("old");
+        let new = classified(
+            &CrateSpec::new("x", "1.1.0")
+                .file("src/a.rs", FileSpec::Synthetic { lines: 12 })
+                .file("build.rs", FileSpec::Synthetic { lines: 4 })
+                .file("README.md", FileSpec::Synthetic { lines: 9 })
+                .file("tests/t.rs", FileSpec::Synthetic { lines: 5 }),
+        )
+        .expect("new");
+        let rows = [
+            row("src/lib.rs", false, 2, 2),
+            row("src/a.rs", false, 2, 0),
+            row("src/gone.rs", true, 0, 7),
+            row("build.rs", false, 4, 0),
+            row("README.md", false, 9, 0),
+            row("tests/t.rs", false, 2, 0),
+            row("Cargo.toml", false, 3, 3),
+        ];
+        let split = split_rows(&rows, &old, &new).expect("split");
+        // Hand sum: lib 2+2 + 2 + 7 (deleted, old side) = 13; build 4; the rest is not code.
+        assert_eq!(
+            split,
+            CodeSplit {
+                lib: 13,
+                build: 4,
+                bin: 0
+            }
+        );
+        assert_eq!(split.code(), 17);
+        // A deleted row looked up on the new side does not exist there: an error, not 0.
+        let err = split_rows(&[row("src/gone.rs", false, 0, 7)], &old, &new).expect_err("bad");
+        assert!(err.contains("src/gone.rs"), "{err}");
     }
 }

@@ -11,6 +11,10 @@
 //! deletions; a binary file (`-\t-`) adds 0 lines but still counts as a changed file. Exit
 //! status 0 (no difference) and 1 (differences) are both success.
 //!
+//! The rows themselves ([`NumstatRow`], [`parse_numstat_rows_z`], [`GitDiffer::diff_crates_rows`])
+//! are exposed too, so `--count code` can classify each file of a delta; [`sum_rows`] of them
+//! is exactly the figure above.
+//!
 //! Our differences from cargo-vet are deliberate and cannot change a number under git's default
 //! configuration: git runs with a clean environment (empty `HOME`, `GIT_CONFIG_NOSYSTEM=1`,
 //! `GIT_CONFIG_GLOBAL` pointing to an empty file, no repository around the working directory),
@@ -128,6 +132,11 @@ impl GitDiffer {
 
     /// cargo-vet's diffstat between two directories.
     pub fn diff_dirs(&self, old: &Path, new: &Path) -> Result<DiffStat, PriceError> {
+        Ok(sum_rows(&self.diff_dirs_rows(old, new)?))
+    }
+
+    /// The per-file rows behind [`GitDiffer::diff_dirs`] (their sum is its figure).
+    pub fn diff_dirs_rows(&self, old: &Path, new: &Path) -> Result<Vec<NumstatRow>, PriceError> {
         let out = self
             .command()
             .args([
@@ -144,7 +153,7 @@ impl GitDiffer {
                 message: format!("cannot run `git diff --no-index`: {e}"),
             })?;
         match out.status.code() {
-            Some(0) | Some(1) => parse_numstat_z(&out.stdout, old, new),
+            Some(0) | Some(1) => parse_numstat_rows_z(&out.stdout, old, new),
             _ => Err(PriceError::Git {
                 message: format!(
                     "`git diff --no-index {} {}` exited with {}: {}",
@@ -165,6 +174,16 @@ impl GitDiffer {
         old: Option<CrateArchive<'_>>,
         new: CrateArchive<'_>,
     ) -> Result<DiffStat, PriceError> {
+        Ok(sum_rows(&self.diff_crates_rows(name, old, new)?))
+    }
+
+    /// The per-file rows behind [`GitDiffer::diff_crates`] (their sum is its figure).
+    pub fn diff_crates_rows(
+        &self,
+        name: &str,
+        old: Option<CrateArchive<'_>>,
+        new: CrateArchive<'_>,
+    ) -> Result<Vec<NumstatRow>, PriceError> {
         let work = unique_sibling(&self.scratch, name);
         let src = work.join("src");
         let _cleanup = RemoveOnDrop(work.clone());
@@ -184,7 +203,7 @@ impl GitDiffer {
         } else {
             unpack_crate(new.bytes, name, new.version, &src, self.limits)?
         };
-        self.diff_dirs(&old_dir, &new_dir)
+        self.diff_dirs_rows(&old_dir, &new_dir)
     }
 }
 
@@ -196,6 +215,38 @@ impl Drop for RemoveOnDrop {
     }
 }
 
+/// One file of a diff, as cargo-vet reads it from `git diff --numstat -z`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumstatRow {
+    /// Crate-relative, `/`-separated: the path in the new tree, or in the old tree when the
+    /// file was deleted (`deleted`).
+    pub path: String,
+    /// The new side is `/dev/null`: `path` names a file of the old version only.
+    pub deleted: bool,
+    pub insertions: u64,
+    pub deletions: u64,
+    /// `-\t-`: git saw a binary file (counts 0 lines, still a changed file).
+    pub binary: bool,
+}
+
+impl NumstatRow {
+    /// This file's share of the audit cost.
+    pub fn count(&self) -> u64 {
+        self.insertions + self.deletions
+    }
+}
+
+/// cargo-vet's figure from its rows: every row is a changed file, lines are summed.
+pub fn sum_rows(rows: &[NumstatRow]) -> DiffStat {
+    let mut stat = DiffStat::default();
+    for row in rows {
+        stat.files_changed += 1;
+        stat.insertions += row.insertions;
+        stat.deletions += row.deletions;
+    }
+    stat
+}
+
 /// Sums `git diff --numstat -z` output as cargo-vet does (pure). `old_root` and `new_root` are
 /// the directories passed to git, used to make paths crate-relative for the skip list.
 pub fn parse_numstat_z(
@@ -203,14 +254,25 @@ pub fn parse_numstat_z(
     old_root: &Path,
     new_root: &Path,
 ) -> Result<DiffStat, PriceError> {
+    Ok(sum_rows(&parse_numstat_rows_z(stdout, old_root, new_root)?))
+}
+
+/// The rows of `git diff --numstat -z` output that cargo-vet counts (skip-list paths left
+/// out), in git's order (pure).
+pub fn parse_numstat_rows_z(
+    stdout: &[u8],
+    old_root: &Path,
+    new_root: &Path,
+) -> Result<Vec<NumstatRow>, PriceError> {
     let bad = |message: String| PriceError::GitOutput { message };
     let text = std::str::from_utf8(stdout)
         .map_err(|_| bad("not valid UTF-8 (a file name in the crate is not UTF-8)".into()))?;
-    let mut stat = DiffStat::default();
+    let mut rows = Vec::new();
     let mut chunks = text.split('\0');
     while let (Some(changes), Some(from), Some(to)) = (chunks.next(), chunks.next(), chunks.next())
     {
-        let rel = if to != "/dev/null" {
+        let deleted = to == "/dev/null";
+        let rel = if !deleted {
             Path::new(to).strip_prefix(new_root)
         } else {
             if from == "/dev/null" {
@@ -222,21 +284,31 @@ pub fn parse_numstat_z(
         if DIFF_SKIP_PATHS.iter().any(|p| Path::new(p) == rel) {
             continue;
         }
-        stat.files_changed += 1;
-        match changes.trim().split_once('\t') {
-            Some(("-", "-")) => {}
+        let path = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let (insertions, deletions, binary) = match changes.trim().split_once('\t') {
+            Some(("-", "-")) => (0, 0, true),
             Some((ins, del)) => {
                 let num = |s: &str| {
                     s.parse::<u64>()
                         .map_err(|_| bad(format!("bad count `{s}` for `{to}`")))
                 };
-                stat.insertions += num(ins)?;
-                stat.deletions += num(del)?;
+                (num(ins)?, num(del)?, false)
             }
             None => return Err(bad(format!("bad numstat field `{changes}`"))),
-        }
+        };
+        rows.push(NumstatRow {
+            path,
+            deleted,
+            insertions,
+            deletions,
+            binary,
+        });
     }
-    Ok(stat)
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -260,6 +332,27 @@ mod tests {
                 deletions: 5,
                 files_changed: 4
             }
+        );
+    }
+
+    #[test]
+    fn rows_carry_crate_relative_paths_and_the_deleted_side() {
+        let out = b"3\t1\t\0/r/a/x-1/src/lib.rs\0/r/b/x-2/src/lib.rs\0\
+-\t-\t\0/dev/null\0/r/b/x-2/logo.png\0\
+7\t0\t\0/dev/null\0/r/b/x-2/Cargo.lock\0\
+0\t4\t\0/r/a/x-1/old.rs\0/dev/null\0";
+        let rows = parse_numstat_rows_z(out, Path::new("/r/a/x-1"), Path::new("/r/b/x-2")).unwrap();
+        let seen: Vec<(&str, bool, u64, bool)> = rows
+            .iter()
+            .map(|r| (r.path.as_str(), r.deleted, r.count(), r.binary))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("src/lib.rs", false, 4, false),
+                ("logo.png", false, 0, true),
+                ("old.rs", true, 4, false),
+            ]
         );
     }
 

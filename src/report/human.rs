@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{group_digits, Backlog, Report};
+use super::{group_digits, AuditCode, Backlog, Report, TargetScope};
 
 pub fn render_human(report: &Report) -> String {
     let mut out = String::new();
@@ -37,7 +37,39 @@ pub fn render_human(report: &Report) -> String {
             let _ = writeln!(out, "    {} {} -> {}", c.krate, c.from, c.to);
         }
     }
+    if let Some(scope) = &report.target_scope {
+        write_scope(&mut out, scope);
+    }
     out
+}
+
+fn write_scope(out: &mut String, scope: &TargetScope) {
+    let _ = writeln!(
+        out,
+        "\ntargets: {} (host {})",
+        scope.targets.join(", "),
+        scope.host
+    );
+    if scope.not_built.is_empty() {
+        let _ = writeln!(out, "not built for your targets: none");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "not built for your targets ({} packages, no audit needed):",
+        scope.not_built.len()
+    );
+    for p in &scope.not_built {
+        let _ = writeln!(out, "    {} {}: {}", p.krate, p.version, p.reason);
+    }
+}
+
+/// The code column's text: the count, or `unknown` (never a made-up 0).
+fn code_cell(code: Option<&AuditCode>) -> String {
+    match code.and_then(|c| c.code_lines) {
+        Some(n) => group_digits(n),
+        None => "unknown".to_string(),
+    }
 }
 
 fn write_backlog(out: &mut String, title: &str, backlog: &Backlog) {
@@ -60,18 +92,41 @@ fn write_backlog(out: &mut String, title: &str, backlog: &Backlog) {
         .max()
         .unwrap_or(0)
         .max(7);
+    let Some(code) = &backlog.code else {
+        let _ = writeln!(
+            out,
+            "    {:<criteria_width$}  {:<command_width$}  {:>11}",
+            "criteria", "command", "lines"
+        );
+        for audit in &backlog.audits {
+            let _ = writeln!(
+                out,
+                "    {:<criteria_width$}  {:<command_width$}  {:>11}",
+                audit.criteria.join(", "),
+                audit.command,
+                group_digits(audit.lines)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "estimated audit backlog: {} lines",
+            group_digits(backlog.backlog_lines)
+        );
+        return;
+    };
     let _ = writeln!(
         out,
-        "    {:<criteria_width$}  {:<command_width$}  {:>11}",
-        "criteria", "command", "lines"
+        "    {:<criteria_width$}  {:<command_width$}  {:>11}  {:>11}",
+        "criteria", "command", "lines", "code"
     );
     for audit in &backlog.audits {
         let _ = writeln!(
             out,
-            "    {:<criteria_width$}  {:<command_width$}  {:>11}",
+            "    {:<criteria_width$}  {:<command_width$}  {:>11}  {:>11}",
             audit.criteria.join(", "),
             audit.command,
-            group_digits(audit.lines)
+            group_digits(audit.lines),
+            code_cell(audit.code.as_ref())
         );
     }
     let _ = writeln!(
@@ -79,4 +134,26 @@ fn write_backlog(out: &mut String, title: &str, backlog: &Backlog) {
         "estimated audit backlog: {} lines",
         group_digits(backlog.backlog_lines)
     );
+    match code.code_backlog_lines {
+        Some(n) => {
+            let _ = writeln!(
+                out,
+                "of which code (lib + build script; bins, tests, examples, docs excluded): {} lines",
+                group_digits(n)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "of which code: unknown ({} audits could not be classified)",
+                code.code_unknown_audits
+            );
+            for audit in &backlog.audits {
+                if let Some(err) = audit.code.as_ref().and_then(|c| c.code_error.as_ref()) {
+                    let first = err.lines().next().unwrap_or_default();
+                    let _ = writeln!(out, "    {}: {first}", audit.command);
+                }
+            }
+        }
+    }
 }

@@ -4,23 +4,50 @@ use std::fmt::Write;
 
 use super::{group_digits, Backlog, Report};
 
+/// A backlog's code total for the summary table (`unknown`, never 0, when not all audits
+/// could be classified).
+fn code_total_cell(backlog: &Backlog) -> String {
+    match backlog.code.as_ref().and_then(|c| c.code_backlog_lines) {
+        Some(n) => group_digits(n),
+        None => "unknown".to_string(),
+    }
+}
+
 pub fn render_markdown(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## cargo minaudit\n");
-    let _ = writeln!(out, "| lock | backlog (lines) | audits |");
-    let _ = writeln!(out, "|---|---:|---:|");
-    let _ = writeln!(
-        out,
-        "| current | {} | {} |",
-        group_digits(report.current.backlog_lines),
-        report.current.audits.len()
-    );
-    if let Some(optimal) = &report.optimal {
+    let with_code = report.current.code.is_some();
+    if with_code {
+        let _ = writeln!(out, "| lock | backlog (lines) | code (lines) | audits |");
+        let _ = writeln!(out, "|---|---:|---:|---:|");
+    } else {
+        let _ = writeln!(out, "| lock | backlog (lines) | audits |");
+        let _ = writeln!(out, "|---|---:|---:|");
+    }
+    let rows = std::iter::once(("current", &report.current))
+        .chain(report.optimal.as_ref().map(|o| ("optimal", o)));
+    for (name, backlog) in rows {
+        if with_code {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} | {} |",
+                group_digits(backlog.backlog_lines),
+                code_total_cell(backlog),
+                backlog.audits.len()
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} |",
+                group_digits(backlog.backlog_lines),
+                backlog.audits.len()
+            );
+        }
+    }
+    if with_code {
         let _ = writeln!(
             out,
-            "| optimal | {} | {} |",
-            group_digits(optimal.backlog_lines),
-            optimal.audits.len()
+            "\nCode: lines in files that compile into the lib or build script (bins, tests, examples, docs excluded)."
         );
     }
     let names: Vec<&str> = report
@@ -43,6 +70,31 @@ pub fn render_markdown(report: &Report) -> String {
         let _ = writeln!(out, "\n### Violations\n");
         for v in &report.violations {
             let _ = writeln!(out, "- `{} {}`: {}", v.krate, v.version, v.detail);
+        }
+    }
+    if let Some(scope) = &report.target_scope {
+        let _ = writeln!(
+            out,
+            "\nTargets: {} (host `{}`)",
+            scope
+                .targets
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            scope.host
+        );
+        if !scope.not_built.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n<details><summary>Not built for your targets ({}, no audit needed)</summary>\n",
+                scope.not_built.len()
+            );
+            let _ = writeln!(out, "| crate | version | reason |\n|---|---|---|");
+            for p in &scope.not_built {
+                let _ = writeln!(out, "| {} | {} | {} |", p.krate, p.version, p.reason);
+            }
+            let _ = writeln!(out, "\n</details>");
         }
     }
     if !report.changes.is_empty() {
@@ -72,15 +124,35 @@ fn write_audits(out: &mut String, title: &str, backlog: &Backlog) {
         "\n<details><summary>{title} ({})</summary>\n",
         backlog.audits.len()
     );
-    let _ = writeln!(out, "| command | criteria | lines |\n|---|---|---:|");
-    for a in &backlog.audits {
+    if backlog.code.is_some() {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} |",
-            a.command,
-            a.criteria.join(", "),
-            group_digits(a.lines)
+            "| command | criteria | lines | code |\n|---|---|---:|---:|"
         );
+        for a in &backlog.audits {
+            let code = match a.code.as_ref().and_then(|c| c.code_lines) {
+                Some(n) => group_digits(n),
+                None => "unknown".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {code} |",
+                a.command,
+                a.criteria.join(", "),
+                group_digits(a.lines)
+            );
+        }
+    } else {
+        let _ = writeln!(out, "| command | criteria | lines |\n|---|---|---:|");
+        for a in &backlog.audits {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                a.command,
+                a.criteria.join(", "),
+                group_digits(a.lines)
+            );
+        }
     }
     let _ = writeln!(out, "\n</details>");
 }

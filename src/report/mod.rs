@@ -27,6 +27,43 @@ pub struct Report {
     pub solver: Option<SolverSummary>,
     /// Audit violations cargo-vet would fail on (crate, version, the audit that forbids it).
     pub violations: Vec<Violation>,
+    /// `--target` only (keys `targets`, `host`, `not_built`; absent otherwise).
+    #[serde(flatten)]
+    pub target_scope: Option<TargetScope>,
+}
+
+/// What `--target` left out: the backlog only prices packages that compile for `targets` (or
+/// for `host`, on behalf of build scripts and proc-macros).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TargetScope {
+    pub targets: Vec<String>,
+    pub host: String,
+    /// Packages in the lock that never compile for the targets: they need no audit.
+    pub not_built: Vec<NotBuilt>,
+}
+
+/// A locked package that does not compile for the requested targets.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NotBuilt {
+    #[serde(rename = "crate")]
+    pub krate: String,
+    pub version: String,
+    /// Why, in words: the edges that would pull it in and the platforms they need.
+    pub reason: String,
+    /// The dependency edges from built packages to this one (none of them active).
+    pub cut_edges: Vec<CutEdge>,
+}
+
+/// One declared dependency edge that does not apply to the requested targets.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CutEdge {
+    /// `name version` of the dependent.
+    pub from: String,
+    /// `normal`, `build` or `dev`.
+    pub kind: String,
+    /// The edge's `cfg(...)` or triple; `null` if it applies everywhere (then the dependent
+    /// is only built where this kind of edge is not evaluated).
+    pub target: Option<String>,
 }
 
 /// Where the audits that vet packages came from. Numbers differ between universes
@@ -50,6 +87,19 @@ pub struct AuditSource {
 pub struct Backlog {
     pub backlog_lines: u64,
     pub audits: Vec<SuggestedAudit>,
+    /// `--count code` only (keys `code_backlog_lines`, `code_unknown_audits`).
+    #[serde(flatten)]
+    pub code: Option<BacklogCode>,
+}
+
+/// The code count of a whole backlog.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BacklogCode {
+    /// Sum of the audits' `code_lines`; `null` when some audit's code count is unknown (an
+    /// unknown count is never taken as 0).
+    pub code_backlog_lines: Option<u64>,
+    /// How many audits have an unknown code count.
+    pub code_unknown_audits: usize,
 }
 
 /// One audit cargo-vet would suggest: a full audit (`from == None`) or a delta.
@@ -63,6 +113,46 @@ pub struct SuggestedAudit {
     pub criteria: Vec<String>,
     /// The cargo-vet command that shows exactly this audit's code.
     pub command: String,
+    /// `--count code` only (keys `code_lines`, `code_bin_lines`, `code_error`).
+    #[serde(flatten)]
+    pub code: Option<AuditCode>,
+}
+
+/// The code count of one audit: the part of `lines` in files that compile into the crate's lib
+/// or build script. Bins are counted apart (`code_bin_lines`), since a dependency's bins are
+/// not built; tests, benches, examples and non-Rust files are not code.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AuditCode {
+    /// `null` when unknown (see `code_error`).
+    pub code_lines: Option<u64>,
+    pub code_bin_lines: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_error: Option<String>,
+}
+
+impl Backlog {
+    /// The backlog's code total from its audits (`None` when no audit carries a code count
+    /// and `--count code` was not asked: pass `counted = false`).
+    pub fn code_total(audits: &[SuggestedAudit], counted: bool) -> Option<BacklogCode> {
+        if !counted {
+            return None;
+        }
+        let mut sum = Some(0u64);
+        let mut unknown = 0;
+        for a in audits {
+            match a.code.as_ref().and_then(|c| c.code_lines) {
+                Some(n) => sum = sum.map(|s| s + n),
+                None => {
+                    unknown += 1;
+                    sum = None;
+                }
+            }
+        }
+        Some(BacklogCode {
+            code_backlog_lines: sum,
+            code_unknown_audits: unknown,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -129,5 +219,79 @@ mod tests {
         assert_eq!(group_digits(1000), "1,000");
         assert_eq!(group_digits(194_757), "194,757");
         assert_eq!(group_digits(6_584_381), "6,584,381");
+    }
+
+    fn audit(code: Option<Option<u64>>) -> SuggestedAudit {
+        SuggestedAudit {
+            krate: "x".into(),
+            version: "1.0.0".into(),
+            from: None,
+            lines: 10,
+            criteria: vec![],
+            command: String::new(),
+            code: code.map(|c| AuditCode {
+                code_lines: c,
+                code_bin_lines: c.map(|_| 0),
+                code_error: c.is_none().then(|| "bad manifest".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn an_unknown_code_count_makes_the_total_unknown_not_smaller() {
+        let known = [audit(Some(Some(3))), audit(Some(Some(4)))];
+        assert_eq!(
+            Backlog::code_total(&known, true),
+            Some(BacklogCode {
+                code_backlog_lines: Some(7),
+                code_unknown_audits: 0
+            })
+        );
+        let one_unknown = [audit(Some(Some(3))), audit(Some(None))];
+        assert_eq!(
+            Backlog::code_total(&one_unknown, true),
+            Some(BacklogCode {
+                code_backlog_lines: None,
+                code_unknown_audits: 1
+            })
+        );
+        assert_eq!(Backlog::code_total(&known, false), None);
+    }
+
+    #[test]
+    fn json_without_the_new_flags_has_no_new_keys() {
+        let report = Report {
+            schema_version: SCHEMA_VERSION,
+            cost_universe: CostUniverse {
+                kind: "imports.lock".into(),
+                sources: vec![],
+            },
+            current: Backlog {
+                backlog_lines: 10,
+                audits: vec![audit(None)],
+                code: None,
+            },
+            optimal: None,
+            changes: vec![],
+            solver: None,
+            violations: vec![],
+            target_scope: None,
+        };
+        let json = render_json(&report);
+        for key in ["code", "not_built", "targets", "host"] {
+            assert!(!json.contains(&format!("\"{key}")), "{key} in {json}");
+        }
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut keys: Vec<&str> = value["current"]["audits"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["command", "crate", "criteria", "from", "lines", "version"]
+        );
     }
 }

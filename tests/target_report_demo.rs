@@ -1,0 +1,337 @@
+//! `cargo minaudit report --target T` on the demo workspace (fixtures/demo), run as a user runs
+//! it (the built binary inside a copy of the demo, offline, imports.lock only).
+//!
+//! Oracles: the hand-checked backlog (winconsole-sys 0.2.1 is a 762-line full audit: Cargo.toml
+//! 29 + Cargo.toml.orig 7 + build.rs 1 + src/imp.rs 720 + src/lib.rs 5, counted with `wc -l`
+//! on the unpacked `.crate`; it sits only behind ansi-paint's `cfg(windows)` dependency), and
+//! `cargo tree --target T`, which must print exactly the packages minaudit keeps on the demo
+//! (on real projects: at least those, see the corpus test).
+//!
+//! The opt-in corpus test (`--ignored`, needs index.crates.io / static.crates.io) runs glean and
+//! cargo-vet from the shared corpus with `--target x86_64-unknown-linux-gnu`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const LINUX: &str = "x86_64-unknown-linux-gnu";
+const WINDOWS: &str = "x86_64-pc-windows-msvc";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A private copy of a workspace and a private cache dir.
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    ws: PathBuf,
+    cache: PathBuf,
+}
+
+fn sandbox(from: &Path) -> Sandbox {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("ws");
+    copy_dir(from, &ws);
+    let cache = dir.path().join("cache");
+    Sandbox {
+        _dir: dir,
+        ws,
+        cache,
+    }
+}
+
+fn demo() -> Sandbox {
+    sandbox(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo"))
+}
+
+fn report(sb: &Sandbox, offline: bool, extra: &[&str]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-minaudit"));
+    cmd.current_dir(&sb.ws)
+        .args([
+            "minaudit",
+            "report",
+            "--frozen-imports",
+            "-q",
+            "--cache-dir",
+        ])
+        .arg(&sb.cache)
+        .args(extra);
+    if offline {
+        cmd.arg("--offline");
+    }
+    let out = cmd.output().expect("run cargo-minaudit");
+    assert!(
+        out.status.success(),
+        "cargo-minaudit {extra:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn json(sb: &Sandbox, offline: bool, extra: &[&str]) -> Value {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&report(sb, offline, &args)).expect("json")
+}
+
+/// crate, version, from, lines.
+type Audit = (String, String, Option<String>, u64);
+
+/// (crate, version, from, lines) of every audit, and the total.
+fn audits(v: &Value) -> (BTreeSet<Audit>, u64) {
+    let set = v["current"]["audits"]
+        .as_array()
+        .expect("audits")
+        .iter()
+        .map(|a| {
+            (
+                a["crate"].as_str().expect("crate").to_string(),
+                a["version"].as_str().expect("version").to_string(),
+                a["from"].as_str().map(str::to_string),
+                a["lines"].as_u64().expect("lines"),
+            )
+        })
+        .collect();
+    (set, v["current"]["backlog_lines"].as_u64().expect("total"))
+}
+
+fn not_built(v: &Value) -> BTreeSet<(String, String)> {
+    v["not_built"]
+        .as_array()
+        .expect("not_built")
+        .iter()
+        .map(|p| {
+            (
+                p["crate"].as_str().expect("crate").to_string(),
+                p["version"].as_str().expect("version").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `name version` of every package `cargo tree` prints for `target` (all features, like
+/// cargo-vet; normal, build and dev edges).
+fn cargo_tree(ws: &Path, target: &str, offline: bool) -> BTreeSet<(String, String)> {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(ws).args([
+        "tree",
+        "--locked",
+        "--all-features",
+        "--workspace",
+        "--target",
+        target,
+        "-e",
+        "normal,build,dev",
+        "--prefix",
+        "none",
+    ]);
+    if offline {
+        cmd.arg("--offline");
+    }
+    let out = cmd.output().expect("run cargo tree");
+    assert!(
+        out.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let name = parts.next()?;
+            let version = parts.next()?.strip_prefix('v')?;
+            Some((name.to_string(), version.to_string()))
+        })
+        .collect()
+}
+
+/// Every package of the lock, from `cargo metadata`.
+fn all_packages(ws: &Path, offline: bool) -> BTreeSet<(String, String)> {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(ws).args([
+        "metadata",
+        "--locked",
+        "--all-features",
+        "--format-version",
+        "1",
+    ]);
+    if offline {
+        cmd.arg("--offline");
+    }
+    let out = cmd.output().expect("run cargo metadata");
+    assert!(out.status.success(), "cargo metadata failed");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("metadata json");
+    v["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().expect("name").to_string(),
+                p["version"].as_str().expect("version").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn linux_target_drops_exactly_the_windows_only_audit() {
+    let sb = demo();
+    let default = json(&sb, true, &[]);
+    let linux = json(&sb, true, &["--target", LINUX]);
+    let (all, total) = audits(&default);
+    let (kept, linux_total) = audits(&linux);
+    // Hand-checked figures (module header).
+    assert_eq!(total, 3_538);
+    let winconsole = (
+        "winconsole-sys".to_string(),
+        "0.2.1".to_string(),
+        None,
+        762u64,
+    );
+    assert!(all.contains(&winconsole), "{all:?}");
+    let dropped: Vec<_> = all.difference(&kept).collect();
+    assert_eq!(dropped, [&winconsole]);
+    assert!(kept.is_subset(&all));
+    assert_eq!(linux_total, 3_538 - 762);
+    assert_eq!(linux_total, 2_776);
+
+    assert_eq!(
+        not_built(&linux),
+        BTreeSet::from([("winconsole-sys".to_string(), "0.2.1".to_string())])
+    );
+    let entry = &linux["not_built"][0];
+    assert_eq!(entry["cut_edges"][0]["from"], "ansi-paint 2.2.0");
+    assert_eq!(entry["cut_edges"][0]["kind"], "normal");
+    assert_eq!(entry["cut_edges"][0]["target"], "cfg(windows)");
+    assert_eq!(linux["targets"], serde_json::json!([LINUX]));
+    assert!(linux["host"].is_string());
+}
+
+#[test]
+fn windows_target_or_both_targets_keep_the_whole_backlog() {
+    let sb = demo();
+    let (all, total) = audits(&json(&sb, true, &[]));
+    for extra in [
+        vec!["--target", WINDOWS],
+        vec!["--target", LINUX, "--target", WINDOWS],
+    ] {
+        let v = json(&sb, true, &extra);
+        assert_eq!(audits(&v), (all.clone(), total), "{extra:?}");
+        assert!(not_built(&v).is_empty(), "{extra:?}");
+    }
+}
+
+#[test]
+fn kept_packages_are_exactly_what_cargo_tree_prints_for_the_target() {
+    let sb = demo();
+    let every = all_packages(&sb.ws, true);
+    for target in [LINUX, WINDOWS] {
+        let excluded = not_built(&json(&sb, true, &["--target", target]));
+        let built = cargo_tree(&sb.ws, target, true);
+        let expected: BTreeSet<_> = every.difference(&built).cloned().collect();
+        assert_eq!(excluded, expected, "target {target}");
+    }
+}
+
+#[test]
+fn human_and_markdown_list_what_is_not_built() {
+    let sb = demo();
+    let human = report(&sb, true, &["--target", LINUX]);
+    assert!(
+        human.contains("not built for your targets (1 packages, no audit needed):"),
+        "{human}"
+    );
+    assert!(
+        human.contains(
+            "winconsole-sys 0.2.1: only needed by ansi-paint 2.2.0 (normal, cfg(windows))"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains("estimated audit backlog: 2,776 lines"),
+        "{human}"
+    );
+    assert!(
+        !human.contains("cargo vet inspect winconsole-sys"),
+        "{human}"
+    );
+    let md = report(&sb, true, &["--format", "markdown", "--target", LINUX]);
+    assert!(md.contains("| current | 2,776 | 10 |"), "{md}");
+    assert!(
+        md.contains(
+            "| winconsole-sys | 0.2.1 | only needed by ansi-paint 2.2.0 (normal, cfg(windows)) |"
+        ),
+        "{md}"
+    );
+    // Without --target nothing of this appears.
+    let plain = report(&sb, true, &[]);
+    assert!(!plain.contains("not built"), "{plain}");
+    assert!(!plain.contains("targets:"), "{plain}");
+}
+
+fn shared_dir() -> Option<PathBuf> {
+    let p = std::env::var_os("MINAUDIT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    p.join("realworld/projects").is_dir().then_some(p)
+}
+
+#[test]
+#[ignore = "needs network: index.crates.io and static.crates.io for the corpus projects"]
+fn corpus_projects_with_windows_only_crates_shrink_for_linux() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("skipping: shared corpus not found (set MINAUDIT_SHARED)");
+        return;
+    };
+    for project in ["glean", "cargo-vet"] {
+        let sb = sandbox(&shared.join("realworld/projects").join(project));
+        let default = json(&sb, false, &[]);
+        let linux = json(&sb, false, &["--target", LINUX]);
+        let (all, total) = audits(&default);
+        let (kept, linux_total) = audits(&linux);
+        let excluded = not_built(&linux);
+        // (An audit may still name an excluded version: cargo-vet suggests a full audit of
+        // an unlocked or other version when an imported delta leads from it to a locked one,
+        // as cargo-vet does for getrandom 0.2.7 -> 0.3.3.)
+        eprintln!(
+            "{project}: backlog {total} lines / {} audits; --target {LINUX}: {linux_total} lines / {} audits; {} packages not built",
+            all.len(),
+            kept.len(),
+            excluded.len()
+        );
+        assert!(linux_total < total, "{project}");
+        assert!(
+            excluded.iter().any(|(name, _)| name.starts_with("windows")),
+            "{project}: {excluded:?}"
+        );
+        // Never less than cargo tree builds: everything excluded is absent from `cargo tree`.
+        // The converse can fail: minaudit evaluates each declared (kind, target) of an edge
+        // but not whether that declaration is an optional dependency left disabled (glean:
+        // rustix 0.38.20 declares errno optionally under its linux cfg, cargo tree drops it,
+        // minaudit keeps it and prices it: conservative).
+        let every = all_packages(&sb.ws, false);
+        let built = cargo_tree(&sb.ws, LINUX, false);
+        let not_in_tree: BTreeSet<_> = every.difference(&built).cloned().collect();
+        assert!(
+            excluded.is_subset(&not_in_tree),
+            "{project}: excluded but built by cargo: {:?}",
+            excluded.difference(&not_in_tree).collect::<Vec<_>>()
+        );
+        eprintln!(
+            "{project}: kept although cargo tree does not build them: {:?}",
+            not_in_tree.difference(&excluded).collect::<Vec<_>>()
+        );
+    }
+}

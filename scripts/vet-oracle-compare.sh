@@ -10,9 +10,10 @@
 #     without --import: `--frozen-imports` (imports.lock only, the universe of `cargo vet --locked`);
 #     with --import NAME=PATH: those whole audit files (every import of config.toml must be given,
 #     so that no URL is fetched and both tools see the same files);
-#  4. with --import, rewrites the copy's imports.lock so that it holds every entry of the given
-#     files (criteria mapped to the built-in ones the way cargo-vet imports them), so
-#     `cargo vet --locked` sees the same universe minaudit was given;
+#  4. with --import, rewrites the copy's imports.lock so that each given import's audits are
+#     exactly the entries of its file (replacing the lock's, as an online cargo-vet and
+#     minaudit's --import do; criteria mapped to the built-in ones the way cargo-vet imports
+#     them), so `cargo vet --locked` sees the same universe minaudit was given;
 #  5. fills a FRESH cargo-vet --cache-dir (`<dir>/cache/<name>-<version>.crate`, where cargo-vet
 #     looks before downloading from the crates.io web API, which is unreachable here) with the
 #     .crate files minaudit used: its own download cache plus cargo's cache for locked packages.
@@ -112,10 +113,12 @@ M_LINES=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["curre
 # 4. the same universe for cargo-vet
 if [ ${#IMPORTS[@]} -gt 0 ]; then
   python3 - "$COPY/supply-chain/imports.lock" "${IMPORTS[@]}" <<'EOF' || die "cannot merge the import files into imports.lock"
-# Rewrites imports.lock to hold, per given import, every importable entry of its audits.toml
-# (what cargo-vet holds in memory after fetching the import online), keeping the lock's
-# publisher/unpublished rows and its existing audits. Foreign criteria are mapped like
-# cargo-vet does without a criteria-map: closure under `implies`, keep the built-in ones.
+# Rewrites imports.lock so that, per given import, its audits are exactly the importable
+# entries of the given audits.toml (what cargo-vet holds in memory after fetching the import
+# online, and what minaudit's --import uses: the file REPLACES the lock's audits of that
+# import, which may be older and include audits the live file no longer has). Publisher and
+# unpublished rows are kept. Foreign criteria are mapped like cargo-vet does without a
+# criteria-map: closure under `implies`, keep the built-in ones.
 import datetime, json, sys, tomllib
 
 BUILTIN = ("safe-to-deploy", "safe-to-run")
@@ -167,8 +170,11 @@ for top in ("publisher", "unpublished"):
     for krate, rows in lock.get(top, {}).items():
         for row in rows:
             emit("%s.%s" % (top, name(krate)), row, True)
+given = {spec.split("=", 1)[0] for spec in sys.argv[2:]}
 for imp, tables in lock.get("audits", {}).items():
     for section in ("audits", "wildcard-audits", "trusted"):
+        if imp in given:
+            continue  # replaced by the given file below
         for krate, rows in tables.get(section, {}).items():
             for row in rows:
                 emit("audits.%s.%s.%s" % (name(imp), section, name(krate)), row, True)

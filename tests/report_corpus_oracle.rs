@@ -1,0 +1,65 @@
+//! Opt-in: `scripts/vet-oracle-compare.sh` on every corpus project of
+//! `../shared/realworld/projects` (or `$MINAUDIT_SHARED/realworld/projects`): the backlog of
+//! `cargo minaudit report --frozen-imports` must equal `cargo vet suggest --locked`, with
+//! cargo-vet's crate cache filled from what minaudit read and no failed download.
+//! Run: `cargo test --test report_corpus_oracle -- --ignored --nocapture`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared_dir() -> Option<PathBuf> {
+    let p = std::env::var_os("MINAUDIT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared"));
+    p.join("realworld/projects").is_dir().then_some(p)
+}
+
+#[test]
+#[ignore = "needs network and cargo-vet: runs scripts/vet-oracle-compare.sh"]
+fn corpus_backlogs_equal_cargo_vet() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("skipping: no ../shared/realworld/projects (set MINAUDIT_SHARED to its parent)");
+        return;
+    };
+    let projects = shared.join("realworld/projects");
+    let mut names: Vec<String> = std::fs::read_dir(&projects)
+        .expect("projects")
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            p.join("supply-chain")
+                .is_dir()
+                .then(|| p.file_name()?.to_str().map(str::to_owned))
+                .flatten()
+        })
+        .collect();
+    names.sort();
+    assert!(
+        !names.is_empty(),
+        "no project with a supply-chain/ in {}",
+        projects.display()
+    );
+    let mut failed = Vec::new();
+    for name in &names {
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/vet-oracle-compare.sh"))
+            .arg(projects.join(name))
+            .env("MINAUDIT_BIN", env!("CARGO_BIN_EXE_cargo-minaudit"))
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .expect("run scripts/vet-oracle-compare.sh");
+        let text = String::from_utf8_lossy(&out.stdout);
+        eprintln!("{text}");
+        if !out.status.success() || !text.lines().any(|l| l == "PASS") {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+            failed.push(name.clone());
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "differs from cargo-vet (or could not compare): {failed:?}"
+    );
+}

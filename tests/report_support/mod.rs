@@ -1,0 +1,136 @@
+//! Shared by the `report_*` tests: a private copy of `fixtures/demo` (with its `.cargo` source
+//! replacement and local registry), a private `CARGO_HOME` and `--cache-dir`, and the built
+//! `cargo-minaudit` binary run on it the way cargo runs a subcommand.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub fn demo_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
+}
+
+/// Recursively copies `src` into `dst` (regular files and directories only).
+pub fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("create copy dir");
+    for entry in std::fs::read_dir(src).expect("read_dir") {
+        let entry = entry.expect("dir entry");
+        let to = dst.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).expect("copy file");
+        }
+    }
+}
+
+/// Every file under `root` (relative path → bytes).
+pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).expect("under root");
+                out.insert(
+                    rel.to_string_lossy().replace('\\', "/"),
+                    std::fs::read(&p).expect("read"),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// A private copy of the demo workspace.
+pub struct Demo {
+    pub tmp: tempfile::TempDir,
+    /// The workspace copy (`.cargo/`, `registry/`, `supply-chain/`, `Cargo.lock`, ...).
+    pub dir: PathBuf,
+    /// minaudit's `--cache-dir`.
+    pub cache: PathBuf,
+    /// `CARGO_HOME` for every process the test starts.
+    pub cargo_home: PathBuf,
+}
+
+impl Demo {
+    pub fn new() -> Demo {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("demo");
+        copy_tree(&demo_src(), &dir);
+        assert!(
+            dir.join(".cargo/config.toml").is_file(),
+            "the copy must keep the demo's source replacement"
+        );
+        let cache = tmp.path().join("minaudit-cache");
+        let cargo_home = tmp.path().join("cargo-home");
+        std::fs::create_dir_all(&cargo_home).expect("cargo home");
+        Demo {
+            tmp,
+            dir,
+            cache,
+            cargo_home,
+        }
+    }
+
+    /// `cargo-minaudit minaudit ARGS --cache-dir CACHE`, run in the copy with the private
+    /// `CARGO_HOME` and no inherited cargo or minaudit settings.
+    pub fn minaudit(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("cargo-minaudit").expect("binary built");
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy();
+            if k.starts_with("CARGO_") && k != "CARGO_TARGET_DIR"
+                || k.starts_with("MINAUDIT_")
+                || k == "XDG_CACHE_HOME"
+            {
+                cmd.env_remove(k.as_ref());
+            }
+        }
+        cmd.current_dir(&self.dir)
+            .env("CARGO_HOME", &self.cargo_home)
+            .env("CARGO_TERM_COLOR", "never")
+            .arg("minaudit")
+            .args(args)
+            .arg("--cache-dir")
+            .arg(&self.cache);
+        cmd
+    }
+
+    /// `report --frozen-imports --offline` plus `extra`.
+    pub fn report(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["report", "--frozen-imports", "--offline"];
+        args.extend_from_slice(extra);
+        self.minaudit(&args).output().expect("run cargo-minaudit")
+    }
+
+    /// Replaces the copy's (and cache's) absolute paths by stable placeholders.
+    pub fn redact(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        // Canonical forms first (e.g. /tmp is a symlink on macOS), then the paths as given.
+        for (path, label) in [(&self.cache, "[CACHE]"), (&self.dir, "[DEMO]")] {
+            if let Ok(canonical) = path.canonicalize() {
+                text = text.replace(&canonical.display().to_string(), label);
+            }
+            text = text.replace(&path.display().to_string(), label);
+        }
+        text
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
+}

@@ -23,6 +23,7 @@ use crate::index::{load_snapshot_with, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::changes::changes;
 use crate::optimise::prices::{Price, PriceContext};
+use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::roots::roots_from_workspace;
 use crate::price::archive::crate_prefix;
 use crate::price::audit_lines::{AuditLineCounter, VersionRef};
@@ -213,7 +214,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         current_versions.entry(p.name.clone()).or_default().push(p.version.semver.clone());
     }
     let msrv = s.workspace.members.iter().filter_map(|m| m.rust_version.clone()).min();
-    let cands = model::generate(
+    let mut cands = model::generate(
         &snapshot.crates,
         &roots,
         &locked,
@@ -248,6 +249,10 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
 
     // Phase 3: lazy pricing.
     let mut ctx = PriceContext::new(&s.store, &s.graph, &published)?;
+    let reqs = requirements_by_crate(&cands, &roots);
+    let dropped =
+        drop_interchangeable(&mut cands, &reqs, &mut |n, v| ctx.is_vetted(n, v).unwrap_or(false));
+    shell.verbose("Reduced", format!("{dropped} versions interchangeable with a vetted one; {} left", cands.len()));
     let mut book: BTreeMap<Key, Price> = BTreeMap::new();
     for c in cands.iter() {
         let key = (c.name().to_owned(), c.version().clone());
@@ -258,6 +263,17 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     let mut bounded: BTreeSet<String> = BTreeSet::new();
     let t = Instant::now();
     let mut m = model::build(&cands, &roots, &|n, v| book.get(&(n.to_owned(), v.clone())).map(Price::model_cost))?;
+    shell.verbose(
+        "Breakdown",
+        format!(
+            "{} implications, {} supports, {} ands, {} other rows, {} pkgs",
+            m.implications.len(),
+            m.supports.iter().filter(|s| !s.is_empty()).count(),
+            m.ands.len(),
+            m.rows.len(),
+            m.pkgs.len()
+        ),
+    );
     shell.verbose(
         "Modelled",
         format!("{} variables, {} rows in {:.2}s", m.num_vars(), m.all_rows().len(), t.elapsed().as_secs_f64()),

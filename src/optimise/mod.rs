@@ -6,4 +6,5 @@
 
 pub mod changes;
 pub mod prices;
+pub mod reduce;
 pub mod roots;

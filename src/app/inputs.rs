@@ -131,7 +131,10 @@ pub struct Session {
 impl Session {
     pub fn load(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Session> {
         let cache_dir = cache_dir(common)?;
-        let LoadedWorkspace { workspace, graph: resolved } = load_workspace(common, shell)?;
+        let LoadedWorkspace {
+            workspace,
+            graph: resolved,
+        } = load_workspace(common, shell)?;
         let store_dir = workspace.vet_store_dir();
         let mut store = crate::vet::store_fs::read_store_dir(&store_dir)?;
         let universe =
@@ -140,6 +143,15 @@ impl Session {
         let registry = choose_registry(common, &workspace.root)?;
         let index = open_index(&registry, common, &cache_dir)?;
         let source = crate_source(&registry, common, &cache_dir);
-        Ok(Session { cache_dir, workspace, resolved, store, universe, graph, index, source })
+        Ok(Session {
+            cache_dir,
+            workspace,
+            resolved,
+            store,
+            universe,
+            graph,
+            index,
+            source,
+        })
     }
 }

@@ -4,8 +4,8 @@
 //! Exit codes (DESIGN.md §5): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
 mod imports;
-mod optimise;
 mod inputs;
+mod optimise;
 mod pricing;
 mod report_cmd;
 

@@ -57,20 +57,33 @@ struct Counts<'a> {
 
 impl Counts<'_> {
     fn cksum(&self, name: &str, v: &Version) -> anyhow::Result<String> {
-        self.checksums.get(&(name.to_owned(), v.clone())).cloned().with_context(|| {
-            format!("cannot price {name} {v}: the registry index does not list that version")
-        })
+        self.checksums
+            .get(&(name.to_owned(), v.clone()))
+            .cloned()
+            .with_context(|| {
+                format!("cannot price {name} {v}: the registry index does not list that version")
+            })
     }
 
     /// Downloads (parallel, checksum-verified) and counts every crate file not counted yet.
     fn ensure_full(&mut self, keys: &BTreeSet<Key>, shell: &Shell) -> anyhow::Result<()> {
-        let todo: Vec<Key> = keys.iter().filter(|k| !self.full.contains_key(*k)).cloned().collect();
+        let todo: Vec<Key> = keys
+            .iter()
+            .filter(|k| !self.full.contains_key(*k))
+            .cloned()
+            .collect();
         if todo.is_empty() {
             return Ok(());
         }
         let ids = todo
             .iter()
-            .map(|(n, v)| Ok(CrateId { name: n.clone(), version: v.to_string(), cksum: self.cksum(n, v)? }))
+            .map(|(n, v)| {
+                Ok(CrateId {
+                    name: n.clone(),
+                    version: v.to_string(),
+                    cksum: self.cksum(n, v)?,
+                })
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let bar = shell.progress("Fetching", ids.len() as u64);
         let source = self.session.source.as_ref();
@@ -83,8 +96,12 @@ impl Counts<'_> {
             .zip(&todo)
             .map(|(id, key)| {
                 let bytes = source.crate_bytes(&id.name, &id.version, &id.cksum)?;
-                let lines = count_crate_lines(&bytes, &crate_prefix(&id.name, &id.version), ArchiveLimits::default())
-                    .with_context(|| format!("cannot count lines of {} {}", id.name, id.version))?;
+                let lines = count_crate_lines(
+                    &bytes,
+                    &crate_prefix(&id.name, &id.version),
+                    ArchiveLimits::default(),
+                )
+                .with_context(|| format!("cannot count lines of {} {}", id.name, id.version))?;
                 Ok((key.clone(), lines))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -94,7 +111,11 @@ impl Counts<'_> {
 
     /// Exact counts (git for deltas) of every audit not counted yet.
     fn ensure_exact(&mut self, audits: &BTreeSet<AuditKey>, shell: &Shell) -> anyhow::Result<()> {
-        let todo: Vec<AuditKey> = audits.iter().filter(|a| !self.exact.contains_key(*a)).cloned().collect();
+        let todo: Vec<AuditKey> = audits
+            .iter()
+            .filter(|a| !self.exact.contains_key(*a))
+            .cloned()
+            .collect();
         let mut files = BTreeSet::new();
         for (n, from, to) in &todo {
             files.insert((n.clone(), to.clone()));
@@ -121,7 +142,17 @@ impl Counts<'_> {
                         let (fv, tv) = (f.to_string(), to.to_string());
                         let (fc, tc) = (self.cksum(n, f)?, self.cksum(n, to)?);
                         counter
-                            .count(n, Some(VersionRef { version: &fv, cksum: &fc }), VersionRef { version: &tv, cksum: &tc })
+                            .count(
+                                n,
+                                Some(VersionRef {
+                                    version: &fv,
+                                    cksum: &fc,
+                                }),
+                                VersionRef {
+                                    version: &tv,
+                                    cksum: &tc,
+                                },
+                            )
                             .with_context(|| format!("cannot count lines of {n} {f} -> {to}"))?
                             .stat
                             .count()
@@ -146,18 +177,29 @@ impl Counts<'_> {
         let new = self.full.get(&(n.clone(), to.clone()))?;
         match from {
             None => Some((new.total, true)),
-            Some(f) => Some((delta_lower_bound(self.full.get(&(n.clone(), f.clone()))?, new), false)),
+            Some(f) => Some((
+                delta_lower_bound(self.full.get(&(n.clone(), f.clone()))?, new),
+                false,
+            )),
         }
     }
 }
 
 fn audit_key(krate: &str, from: Option<&VetVersion>, to: &VetVersion) -> AuditKey {
-    (krate.to_owned(), from.map(|f| f.semver.clone()), to.semver.clone())
+    (
+        krate.to_owned(),
+        from.map(|f| f.semver.clone()),
+        to.semver.clone(),
+    )
 }
 
 /// Prices one candidate from the counts gathered so far: exact when every audit of suggest's
 /// choice is exact, else the (proven) lower bound.
-fn price_from_counts(ctx: &mut PriceContext<'_>, counts: &Counts<'_>, key: &Key) -> anyhow::Result<Price> {
+fn price_from_counts(
+    ctx: &mut PriceContext<'_>,
+    counts: &Counts<'_>,
+    key: &Key,
+) -> anyhow::Result<Price> {
     let cost = |krate: &str, from: Option<&VetVersion>, to: &VetVersion| {
         let k = audit_key(krate, from, to);
         counts
@@ -171,7 +213,9 @@ fn price_from_counts(ctx: &mut PriceContext<'_>, counts: &Counts<'_>, key: &Key)
         None => Price::Vetted,
         Some((lines, audits)) => {
             let all_exact = audits.iter().all(|a| {
-                counts.figure(&audit_key(&a.krate, a.from.as_ref(), &a.to)).is_some_and(|(_, e)| e)
+                counts
+                    .figure(&audit_key(&a.krate, a.from.as_ref(), &a.to))
+                    .is_some_and(|(_, e)| e)
             });
             if all_exact {
                 Price::Exact { lines, audits }
@@ -182,19 +226,95 @@ fn price_from_counts(ctx: &mut PriceContext<'_>, counts: &Counts<'_>, key: &Key)
     })
 }
 
+/// Bounds every candidate of the crates `picked` touches (tar-stream counts), then prices the
+/// picked versions exactly (git for deltas).
+fn refine(
+    ctx: &mut PriceContext<'_>,
+    counts: &mut Counts<'_>,
+    book: &mut BTreeMap<Key, Price>,
+    bounded: &mut BTreeSet<String>,
+    cands: &model::Candidates<'_>,
+    picked: &[Key],
+    shell: &Shell,
+) -> anyhow::Result<()> {
+    // Bound every candidate of the crates the solver touched, so it stops picking unknowns.
+    let touched: BTreeSet<String> = picked
+        .iter()
+        .map(|(n, _)| n.clone())
+        .filter(|n| !bounded.contains(n))
+        .collect();
+    let mut need_files: BTreeSet<Key> = BTreeSet::new();
+    let mut to_bound: Vec<Key> = Vec::new();
+    for name in &touched {
+        for c in &cands.by_crate[name] {
+            let key = (name.clone(), c.version().clone());
+            if book[&key] == Price::Vetted {
+                continue;
+            }
+            for (from, to) in ctx.candidate_audits(name, c.version())? {
+                need_files.insert((name.clone(), to));
+                if let Some(f) = from {
+                    need_files.insert((name.clone(), f));
+                }
+            }
+            to_bound.push(key);
+        }
+    }
+    counts.ensure_full(&need_files, shell)?;
+    for key in &to_bound {
+        let price = price_from_counts(ctx, counts, key)?;
+        book.insert(key.clone(), price);
+    }
+    bounded.extend(touched);
+    // Exact prices for what was picked (and is still inexact).
+    let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
+    for key in picked.iter().filter(|k| !book[*k].is_exact()) {
+        for (from, to) in ctx.candidate_audits(&key.0, &key.1)? {
+            need_exact.insert((key.0.clone(), from, to));
+        }
+    }
+    counts.ensure_exact(&need_exact, shell)?;
+    for key in picked {
+        if !book[key].is_exact() {
+            let price = price_from_counts(ctx, counts, key)?;
+            anyhow::ensure!(
+                price.is_exact(),
+                "internal: {} {} still inexact after exact counting",
+                key.0,
+                key.1
+            );
+            book.insert(key.clone(), price);
+        }
+    }
+    Ok(())
+}
+
 pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let s = Session::load(common, shell)?;
-    let (mut published, mut checksums) = pricing::load_registry_facts(s.index.as_ref(), &s.graph, shell)?;
-    let pricer = Pricer { source: s.source.as_ref(), checksums: &checksums, cache_dir: &s.cache_dir, shell };
+    let (mut published, mut checksums) =
+        pricing::load_registry_facts(s.index.as_ref(), &s.graph, shell)?;
+    let pricer = Pricer {
+        source: s.source.as_ref(),
+        checksums: &checksums,
+        cache_dir: &s.cache_dir,
+        shell,
+    };
     let current_outcome = pricer.price(&s.store, &s.graph, &published)?;
     let current = match &current_outcome {
-        crate::vet::suggest::SuggestOutcome::Suggestions { audits, total_lines } => Backlog {
+        crate::vet::suggest::SuggestOutcome::Suggestions {
+            audits,
+            total_lines,
+        } => Backlog {
             backlog_lines: *total_lines,
             audits: audits.iter().map(report_audit).collect(),
             code: None,
         },
-        _ => Backlog { backlog_lines: 0, audits: Vec::new(), code: None },
+        _ => Backlog {
+            backlog_lines: 0,
+            audits: Vec::new(),
+            code: None,
+        },
     };
 
     // Phase 2: the model.
@@ -211,14 +331,28 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
         locked.insert((p.name.clone(), p.version.semver.clone()));
-        current_versions.entry(p.name.clone()).or_default().push(p.version.semver.clone());
+        current_versions
+            .entry(p.name.clone())
+            .or_default()
+            .push(p.version.semver.clone());
     }
-    let msrv = s.workspace.members.iter().filter_map(|m| m.rust_version.clone()).min();
+    let msrv = s
+        .workspace
+        .members
+        .iter()
+        .filter_map(|m| m.rust_version.clone())
+        .min();
     let mut cands = model::generate(
         &snapshot.crates,
         &roots,
         &locked,
-        &CandidateOptions { max_rust_version: if common.ignore_rust_version { None } else { msrv } },
+        &CandidateOptions {
+            max_rust_version: if common.ignore_rust_version {
+                None
+            } else {
+                msrv
+            },
+        },
     );
     if !cands.missing.is_empty() {
         anyhow::bail!(
@@ -229,11 +363,19 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     }
     shell.status(
         "Modelling",
-        format!("{} candidate versions of {} crates", cands.len(), cands.by_crate.len()),
+        format!(
+            "{} candidate versions of {} crates",
+            cands.len(),
+            cands.by_crate.len()
+        ),
     );
     // Registry facts for crates the current lock does not have.
-    let new_names: Vec<String> =
-        cands.by_crate.keys().filter(|n| !published.contains_key(*n)).cloned().collect();
+    let new_names: Vec<String> = cands
+        .by_crate
+        .keys()
+        .filter(|n| !published.contains_key(*n))
+        .cloned()
+        .collect();
     for (name, krate) in s.index.load_crates(&new_names)? {
         let Some(krate) = krate else { continue };
         let versions = published.entry(name.clone()).or_default();
@@ -244,25 +386,48 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     }
     let locked_outside = locked
         .iter()
-        .filter(|(n, v)| !cands.by_crate.get(n).is_some_and(|c| c.iter().any(|c| c.version() == v)))
+        .filter(|(n, v)| {
+            !cands
+                .by_crate
+                .get(n)
+                .is_some_and(|c| c.iter().any(|c| c.version() == v))
+        })
         .count() as u64;
 
     // Phase 3: lazy pricing.
     let mut ctx = PriceContext::new(&s.store, &s.graph, &published)?;
     let reqs = requirements_by_crate(&cands, &roots);
-    let dropped =
-        drop_interchangeable(&mut cands, &reqs, &mut |n, v| ctx.is_vetted(n, v).unwrap_or(false));
-    shell.verbose("Reduced", format!("{dropped} versions interchangeable with a vetted one; {} left", cands.len()));
+    let dropped = drop_interchangeable(&mut cands, &reqs, &mut |n, v| {
+        ctx.is_vetted(n, v).unwrap_or(false)
+    });
+    shell.verbose(
+        "Reduced",
+        format!(
+            "{dropped} versions interchangeable with a vetted one; {} left",
+            cands.len()
+        ),
+    );
     let mut book: BTreeMap<Key, Price> = BTreeMap::new();
     for c in cands.iter() {
         let key = (c.name().to_owned(), c.version().clone());
-        let price = if ctx.is_vetted(&key.0, &key.1)? { Price::Vetted } else { Price::AtLeast(0) };
+        let price = if ctx.is_vetted(&key.0, &key.1)? {
+            Price::Vetted
+        } else {
+            Price::AtLeast(0)
+        };
         book.insert(key, price);
     }
-    let mut counts = Counts { session: &s, checksums: &checksums, full: BTreeMap::new(), exact: BTreeMap::new() };
+    let mut counts = Counts {
+        session: &s,
+        checksums: &checksums,
+        full: BTreeMap::new(),
+        exact: BTreeMap::new(),
+    };
     let mut bounded: BTreeSet<String> = BTreeSet::new();
     let t = Instant::now();
-    let mut m = model::build(&cands, &roots, &|n, v| book.get(&(n.to_owned(), v.clone())).map(Price::model_cost))?;
+    let mut m = model::build(&cands, &roots, &|n, v| {
+        book.get(&(n.to_owned(), v.clone())).map(Price::model_cost)
+    })?;
     shell.verbose(
         "Breakdown",
         format!(
@@ -276,10 +441,34 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     );
     shell.verbose(
         "Modelled",
-        format!("{} variables, {} rows in {:.2}s", m.num_vars(), m.all_rows().len(), t.elapsed().as_secs_f64()),
+        format!(
+            "{} variables, {} rows in {:.2}s",
+            m.num_vars(),
+            m.all_rows().len(),
+            t.elapsed().as_secs_f64()
+        ),
     );
-    let opts = SolveOptions { time_limit: common.time_limit, ..SolveOptions::default() };
+    let opts = SolveOptions {
+        time_limit: common.time_limit,
+        ..SolveOptions::default()
+    };
     let mut rounds = 0;
+    // The current lock's unvetted versions will be picked first anyway: price them (and bound
+    // their crates) before the first solve, which saves a whole solve round.
+    let locked_unvetted: Vec<Key> = book
+        .iter()
+        .filter(|(k, p)| !p.is_exact() && locked.contains(*k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    refine(
+        &mut ctx,
+        &mut counts,
+        &mut book,
+        &mut bounded,
+        &cands,
+        &locked_unvetted,
+        shell,
+    )?;
     let solution = loop {
         rounds += 1;
         for p in m.pkgs.iter_mut() {
@@ -287,7 +476,10 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         }
         let t = Instant::now();
         let outcome = solve::solve(&m, locked_outside, &opts)?;
-        shell.verbose("Solved", format!("round {rounds} in {:.2}s", t.elapsed().as_secs_f64()));
+        shell.verbose(
+            "Solved",
+            format!("round {rounds} in {:.2}s", t.elapsed().as_secs_f64()),
+        );
         let sol = match outcome {
             solve::Outcome::Solved(sol) => sol,
             solve::Outcome::Unsat => anyhow::bail!(
@@ -303,47 +495,22 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         if picked.is_empty() {
             break sol;
         }
-        shell.verbose("Pricing", format!("round {rounds}: {} picked versions need exact prices", picked.len()));
-        // Bound every candidate of the crates the solver touched, so it stops picking unknowns.
-        let touched: BTreeSet<String> = picked.iter().map(|(n, _)| n.clone()).filter(|n| !bounded.contains(n)).collect();
-        let mut need_files: BTreeSet<Key> = BTreeSet::new();
-        let mut to_bound: Vec<Key> = Vec::new();
-        for name in &touched {
-            for c in &cands.by_crate[name] {
-                let key = (name.clone(), c.version().clone());
-                if book[&key] == Price::Vetted {
-                    continue;
-                }
-                for (from, to) in ctx.candidate_audits(name, c.version())? {
-                    need_files.insert((name.clone(), to));
-                    if let Some(f) = from {
-                        need_files.insert((name.clone(), f));
-                    }
-                }
-                to_bound.push(key);
-            }
-        }
-        counts.ensure_full(&need_files, shell)?;
-        for key in &to_bound {
-            let price = price_from_counts(&mut ctx, &counts, key)?;
-            book.insert(key.clone(), price);
-        }
-        bounded.extend(touched);
-        // Exact prices for what was picked (and is still inexact).
-        let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
-        for key in picked.iter().filter(|k| !book[*k].is_exact()) {
-            for (from, to) in ctx.candidate_audits(&key.0, &key.1)? {
-                need_exact.insert((key.0.clone(), from, to));
-            }
-        }
-        counts.ensure_exact(&need_exact, shell)?;
-        for key in &picked {
-            if !book[key].is_exact() {
-                let price = price_from_counts(&mut ctx, &counts, key)?;
-                anyhow::ensure!(price.is_exact(), "internal: {} {} still inexact after exact counting", key.0, key.1);
-                book.insert(key.clone(), price);
-            }
-        }
+        shell.verbose(
+            "Pricing",
+            format!(
+                "round {rounds}: {} picked versions need exact prices",
+                picked.len()
+            ),
+        );
+        refine(
+            &mut ctx,
+            &mut counts,
+            &mut book,
+            &mut bounded,
+            &cands,
+            &picked,
+            shell,
+        )?;
     };
 
     // Phase 4: the plan.
@@ -361,7 +528,11 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         }
     }
     audits.sort_by(|a, b| (a.lines, &a.krate).cmp(&(b.lines, &b.krate)));
-    let optimal = Backlog { backlog_lines: audits.iter().map(|a| a.lines).sum(), audits, code: None };
+    let optimal = Backlog {
+        backlog_lines: audits.iter().map(|a| a.lines).sum(),
+        audits,
+        code: None,
+    };
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         cost_universe: s.universe.clone(),

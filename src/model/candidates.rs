@@ -153,7 +153,12 @@ pub fn generate<'a>(
                 }
                 // `n/f` values request f on every live dependency named n.
                 for (dep, feature) in new_requests.drain(..) {
-                    for d in cand.index.deps.iter().filter(|d| d.kind != DepKind::Dev && d.name == dep) {
+                    for d in cand
+                        .index
+                        .deps
+                        .iter()
+                        .filter(|d| d.kind != DepKind::Dev && d.name == dep)
+                    {
                         changed |= requested
                             .entry(d.crate_name().to_string())
                             .or_default()
@@ -257,7 +262,8 @@ fn expand<'a>(
         let table = match FeatureTable::new(v) {
             Ok(t) => t,
             Err(e) => {
-                out.skipped.push((name.to_string(), v.version.clone(), Skipped::BadFeatures(e)));
+                out.skipped
+                    .push((name.to_string(), v.version.clone(), Skipped::BadFeatures(e)));
                 continue;
             }
         };

@@ -29,10 +29,18 @@ pub fn changes(
             });
         }
         for v in &removed[pairs..] {
-            out.push(Change { krate: name.clone(), from: v.to_string(), to: "-".into() });
+            out.push(Change {
+                krate: name.clone(),
+                from: v.to_string(),
+                to: "-".into(),
+            });
         }
         for v in &added[pairs..] {
-            out.push(Change { krate: name.clone(), from: "-".into(), to: v.to_string() });
+            out.push(Change {
+                krate: name.clone(),
+                from: "-".into(),
+                to: v.to_string(),
+            });
         }
     }
     out
@@ -59,8 +67,10 @@ mod tests {
             ("d".to_string(), vec![v("0.3.0")]),
             ("c".to_string(), vec![v("2.0.0")]),
         ]);
-        let got: Vec<(String, String, String)> =
-            changes(&current, &chosen).into_iter().map(|c| (c.krate, c.from, c.to)).collect();
+        let got: Vec<(String, String, String)> = changes(&current, &chosen)
+            .into_iter()
+            .map(|c| (c.krate, c.from, c.to))
+            .collect();
         assert_eq!(
             got,
             vec![

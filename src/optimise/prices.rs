@@ -33,7 +33,10 @@ pub enum Price {
     /// Already vetted for the criteria it needs: 0, no audit.
     Vetted,
     /// The exact audit(s) `cargo vet suggest` would ask for, and their lines.
-    Exact { lines: u64, audits: Vec<SuggestedAudit> },
+    Exact {
+        lines: u64,
+        audits: Vec<SuggestedAudit>,
+    },
     /// A proven lower bound; the exact figure is computed only if the solver picks it.
     AtLeast(u64),
 }
@@ -85,22 +88,40 @@ impl<'a> PriceContext<'a> {
         let mut required: BTreeMap<String, CriteriaSet> = BTreeMap::new();
         for (i, pkg) in current.packages.iter().enumerate() {
             if req.third_party[i] {
-                required.entry(pkg.name.clone()).or_default().union_with(&req.required[i]);
+                required
+                    .entry(pkg.name.clone())
+                    .or_default()
+                    .union_with(&req.required[i]);
             }
         }
-        let default_required = store.mapper.set_from(&[SAFE_TO_DEPLOY], None).unwrap_or_default();
-        Ok(PriceContext { store, published, required, default_required, graphs: HashMap::new() })
+        let default_required = store
+            .mapper
+            .set_from(&[SAFE_TO_DEPLOY], None)
+            .unwrap_or_default();
+        Ok(PriceContext {
+            store,
+            published,
+            required,
+            default_required,
+            graphs: HashMap::new(),
+        })
     }
 
     /// Criteria a version of `krate` is priced under.
     pub fn required_for(&self, krate: &str) -> CriteriaSet {
-        self.required.get(krate).copied().unwrap_or(self.default_required)
+        self.required
+            .get(krate)
+            .copied()
+            .unwrap_or(self.default_required)
     }
 
     fn graph(&mut self, krate: &str) -> Result<&AuditGraph, PricingError> {
         if !self.graphs.contains_key(krate) {
             let g = AuditGraph::build(&self.store, krate).map_err(|c| {
-                PricingError::ViolationConflict { krate: krate.to_owned(), count: c.len() }
+                PricingError::ViolationConflict {
+                    krate: krate.to_owned(),
+                    count: c.len(),
+                }
             })?;
             self.graphs.insert(krate.to_owned(), g);
         }
@@ -111,7 +132,10 @@ impl<'a> PriceContext<'a> {
     pub fn is_vetted(&mut self, krate: &str, version: &Version) -> Result<bool, PricingError> {
         let required = self.required_for(krate);
         let v = VetVersion::new(version.clone());
-        Ok(self.graph(krate)?.failing_criteria(&required, &v).is_empty())
+        Ok(self
+            .graph(krate)?
+            .failing_criteria(&required, &v)
+            .is_empty())
     }
 
     /// suggest's choice for this version, priced with `cost`; `None` when vetted.

@@ -24,13 +24,15 @@ pub fn requirements_by_crate(
     roots: &crate::model::Roots,
 ) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let deps = roots
-        .packages
-        .iter()
-        .flat_map(|r| r.deps.iter())
-        .chain(cands.iter().flat_map(|c| c.index.deps.iter().filter(|d| d.kind != DepKind::Dev)));
+    let deps = roots.packages.iter().flat_map(|r| r.deps.iter()).chain(
+        cands
+            .iter()
+            .flat_map(|c| c.index.deps.iter().filter(|d| d.kind != DepKind::Dev)),
+    );
     for d in deps {
-        out.entry(d.crate_name().to_string()).or_default().insert(d.req.to_string());
+        out.entry(d.crate_name().to_string())
+            .or_default()
+            .insert(d.req.to_string());
     }
     out
 }
@@ -52,7 +54,10 @@ fn signature(c: &crate::model::candidates::Candidate<'_>, reqs: &[VersionReq]) -
         .collect();
     deps.sort();
     let matches: Vec<bool> = reqs.iter().map(|r| r.matches(c.version())).collect();
-    format!("{:?}#{:?}#{:?}#{:?}#{:?}", c.bucket, deps, c.index.features, c.index.links, matches)
+    format!(
+        "{:?}#{:?}#{:?}#{:?}#{:?}",
+        c.bucket, deps, c.index.features, c.index.links, matches
+    )
 }
 
 /// Removes versions made redundant by an interchangeable vetted version; returns how many.
@@ -65,7 +70,11 @@ pub fn drop_interchangeable(
     for (name, list) in cands.by_crate.iter_mut() {
         let parsed: Vec<VersionReq> = reqs
             .get(name)
-            .map(|set| set.iter().filter_map(|r| VersionReq::parse(r).ok()).collect())
+            .map(|set| {
+                set.iter()
+                    .filter_map(|r| VersionReq::parse(r).ok())
+                    .collect()
+            })
             .unwrap_or_default();
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, c) in list.iter().enumerate() {
@@ -74,7 +83,10 @@ pub fn drop_interchangeable(
         let mut keep = vec![true; list.len()];
         for members in groups.values() {
             // Newest vetted member, if any (list is ascending by version).
-            let Some(&rep) = members.iter().rev().find(|&&i| is_vetted(name, list[i].version()))
+            let Some(&rep) = members
+                .iter()
+                .rev()
+                .find(|&&i| is_vetted(name, list[i].version()))
             else {
                 continue;
             };

@@ -38,13 +38,22 @@ fn to_index_dep(d: &DeclaredDependency) -> Option<IndexDep> {
 pub fn roots_from_workspace(workspace: &Workspace, graph: &ResolvedGraph) -> Roots {
     let mut packages = Vec::new();
     for member in &workspace.members {
-        let deps: Vec<IndexDep> = member.dependencies.iter().filter_map(to_index_dep).collect();
+        let deps: Vec<IndexDep> = member
+            .dependencies
+            .iter()
+            .filter_map(to_index_dep)
+            .collect();
         let links = graph
             .packages
             .iter()
             .find(|p| p.name == member.name && p.source.is_none() && p.version == member.version)
             .and_then(|p| p.links.clone());
-        packages.push(RootPackage::member(&member.name, deps, &member.features, links));
+        packages.push(RootPackage::member(
+            &member.name,
+            deps,
+            &member.features,
+            links,
+        ));
     }
     for fixed in &workspace.fixed_packages {
         let Some(pkg) = graph.packages.iter().find(|p| {
@@ -66,7 +75,11 @@ pub fn roots_from_workspace(workspace: &Workspace, graph: &ResolvedGraph) -> Roo
             .filter(|d| !d.optional || active.contains(lib_name(d).as_str()))
             .filter_map(to_index_dep)
             .collect();
-        packages.push(RootPackage { name: pkg.name.clone(), deps, links: pkg.links.clone() });
+        packages.push(RootPackage {
+            name: pkg.name.clone(),
+            deps,
+            links: pkg.links.clone(),
+        });
     }
     Roots { packages }
 }

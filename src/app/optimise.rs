@@ -327,6 +327,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         .map(|d| Root::matching(d.crate_name(), d.req.clone()))
         .collect();
     let snapshot = load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
+    let snapshot = apply_cooldown_flags(common, snapshot, &s.graph, shell)?;
     let mut locked: Locked = Locked::new();
     let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
@@ -571,6 +572,47 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         anyhow::bail!("writing Cargo.lock is not implemented yet; nothing was written\nhint: use --dry-run to see the plan");
     }
     Ok(Outcome::Ok)
+}
+
+/// `--exclude-newer` / `--min-age`: drop versions published too recently (locked ones stay,
+/// so the current lock remains a valid starting point). The clock is read here, at the edge.
+fn apply_cooldown_flags(
+    common: &CommonArgs,
+    snapshot: crate::index::IndexSnapshot,
+    graph: &crate::vet::required::PackageGraph,
+    shell: &Shell,
+) -> anyhow::Result<crate::index::IndexSnapshot> {
+    use crate::index::cooldown::{
+        apply_cooldown, parse_exclude_newer, parse_min_age, CooldownPolicy,
+    };
+    let policy = CooldownPolicy {
+        exclude_newer: common
+            .exclude_newer
+            .as_deref()
+            .map(parse_exclude_newer)
+            .transpose()?,
+        min_age: common.min_age.as_deref().map(parse_min_age).transpose()?,
+    };
+    if policy.exclude_newer.is_none() && policy.min_age.is_none() {
+        return Ok(snapshot);
+    }
+    let keep: BTreeSet<(String, Version)> = graph
+        .packages
+        .iter()
+        .filter(|p| p.is_crates_io)
+        .map(|p| (p.name.clone(), p.version.semver.clone()))
+        .collect();
+    let outcome = apply_cooldown(&snapshot, &policy, jiff::Timestamp::now(), &keep);
+    shell.status(
+        "Cooldown",
+        format!(
+            "{} versions published too recently are not considered ({} locked ones kept, {} without a publish time kept)",
+            outcome.dropped.len(),
+            outcome.kept_locked.len(),
+            outcome.without_pubtime
+        ),
+    );
+    Ok(outcome.snapshot)
 }
 
 fn report_audit(a: &VetAudit) -> SuggestedAudit {

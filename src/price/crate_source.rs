@@ -150,7 +150,7 @@ impl CrateSource for LocalRegistrySource {
             // Nothing is downloaded into a local registry: --offline is irrelevant here.
             || {
                 format!(
-                    "the local registry lacks {name}-{version}.crate although its index lists it; re-vendor the registry (e.g. `cargo local-registry --sync Cargo.lock {}`) or lock a version it holds",
+                    "the index of the local registry lists this version but {name}-{version}.crate is missing; add the file to {}, or remove the version from the registry's index",
                     self.dir.display()
                 )
             },

@@ -12,7 +12,7 @@ pub enum StoreLoadError {
         path: PathBuf,
         error: std::io::Error,
     },
-    #[error("cannot read {path}: {error}\nhint: check that the file exists and is readable (`cargo vet` creates it)")]
+    #[error("cannot read {path}: {error}\nhint: check that the file exists and is readable (`cargo vet init` creates it)")]
     Read {
         path: PathBuf,
         error: std::io::Error,

@@ -458,7 +458,10 @@ fn missing_store_file_is_a_read_error_with_hint() {
 fn missing_store_dir_hints_at_cargo_vet_init() {
     let e = read_store_dir(Path::new("/nonexistent/supply-chain")).unwrap_err();
     let msg = e.to_string();
-    assert!(msg.starts_with("cannot read /nonexistent/supply-chain: "), "{msg}");
+    assert!(
+        msg.starts_with("cannot read /nonexistent/supply-chain: "),
+        "{msg}"
+    );
     assert!(msg.contains("\nhint: run `cargo vet init`"), "{msg}");
     assert!(msg.contains("[workspace.metadata.vet] store"), "{msg}");
     // Only the message: nothing is exposed again as a source (the app prints the chain).

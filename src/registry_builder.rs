@@ -43,12 +43,9 @@ pub enum RegistryBuilderError {
         message: String,
         hint: String,
     },
-    #[error(
-        "cannot write {path}: {source}\nhint: check that the directory exists and is writable"
-    )]
+    #[error("cannot write {path}: {error}\nhint: check that the directory exists and is writable")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }

@@ -18,7 +18,7 @@ fn unpack(bytes: &[u8], parent: &Path) -> Result<std::path::PathBuf, PriceError>
 
 fn archive_err(r: Result<std::path::PathBuf, PriceError>) -> ArchiveError {
     match r {
-        Err(PriceError::Archive { source, .. }) => source,
+        Err(PriceError::Archive { error, .. }) => error,
         other => panic!("expected an archive error, got {other:?}"),
     }
 }

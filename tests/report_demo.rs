@@ -354,3 +354,53 @@ fn report_writes_nothing_into_the_workspace() {
     );
     assert!(before == after, "report changed a file in the workspace");
 }
+
+/// A violation in audits.toml that contradicts the existing full audit of ansi-paint 2.1.0: the
+/// report names the range, both entries (file and line, counted here from the text we wrote)
+/// and prints no Rust debug text.
+#[test]
+fn violation_conflicting_with_an_audit_is_a_sentence() {
+    let demo = Demo::new();
+    let path = demo.dir.join("supply-chain/audits.toml");
+    let mut text = std::fs::read_to_string(&path).expect("audits.toml");
+    let audit_line = text
+        .lines()
+        .position(|l| l == "[[audits.ansi-paint]]")
+        .expect("the demo audits ansi-paint")
+        + 1;
+    assert!(
+        text.lines().nth(audit_line + 1) == Some("criteria = \"safe-to-deploy\"")
+            && text.lines().nth(audit_line + 2) == Some("version = \"2.1.0\""),
+        "the demo's first ansi-paint audit should be the full safe-to-deploy audit of 2.1.0"
+    );
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push('\n');
+    let violation_line = text.lines().count() + 1;
+    text.push_str(
+        "[[audits.ansi-paint]]\nwho = \"Vic Violation <vic@example.com>\"\ncriteria = \"safe-to-deploy\"\nviolation = \">=2.0.0\"\n",
+    );
+    std::fs::write(&path, text).expect("write audits.toml");
+
+    let want = format!(
+        "violation `>=2.0.0` (safe-to-deploy) in audits.toml:{violation_line} forbids the full audit of ansi-paint 2.1.0 (safe-to-deploy) in audits.toml:{audit_line}"
+    );
+
+    let out = demo.report(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let human = stdout(&out);
+    let line = format!("violation: ansi-paint >=2.0.0: {want}");
+    assert!(
+        human.lines().any(|l| l == line),
+        "expected `{line}` in:\n{human}"
+    );
+    assert!(!human.contains("ViolationConflict"), "{human}");
+
+    let json = report_json(&demo);
+    let violations = json["violations"].as_array().expect("violations[]");
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0]["crate"], "ansi-paint");
+    assert_eq!(violations[0]["version"], ">=2.0.0");
+    assert_eq!(violations[0]["detail"], want.as_str());
+}

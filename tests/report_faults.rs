@@ -31,6 +31,7 @@ fn fails(demo: &Demo, args: &[&str]) -> String {
         stdout(&out)
     );
     assert!(err.contains("error"), "{err}");
+    assert_hints_once_and_last(&err);
     let after = tree(&demo.dir);
     assert_eq!(
         before.keys().collect::<Vec<_>>(),
@@ -41,6 +42,37 @@ fn fails(demo: &Demo, args: &[&str]) -> String {
         assert!(after[path] == *bytes, "{path} changed");
     }
     err
+}
+
+/// The error (from its `error:` line on) states each `hint:` once, and hints are its last lines:
+/// no wrapped error repeats its text, and no cause is printed after a hint.
+fn assert_hints_once_and_last(stderr: &str) {
+    let start = stderr.find("error:").unwrap_or(0);
+    let lines: Vec<&str> = stderr[start..]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let hints: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("hint:"))
+        .collect();
+    // Each hint's text occurs once, also not as the start of a longer line (a wrapped message
+    // repeated after its own hint: `hint: X: file:1: msg\nhint: X`).
+    for hint in &hints {
+        assert_eq!(
+            stderr[start..].matches(hint).count(),
+            1,
+            "a hint is printed twice:\n{stderr}"
+        );
+    }
+    if let Some(first) = lines.iter().position(|l| l.starts_with("hint:")) {
+        assert!(
+            lines[first..].iter().all(|l| l.starts_with("hint:")),
+            "the hint must be the last line:\n{stderr}"
+        );
+    }
 }
 
 fn frozen(demo: &Demo) -> String {
@@ -84,8 +116,12 @@ fn malformed_config_toml_names_file_and_line() {
     let path = demo.dir.join("supply-chain/config.toml");
     let n = line_starting(&path, "version");
     replace_line(&path, n, "version = ");
-    let err = frozen(&demo);
+    let err = demo.redact(&frozen(&demo));
     assert_names_line(&err, "config.toml", n);
+    // The path comes first and is the file's full path, stated once.
+    let want = format!("error: [DEMO]/supply-chain/config.toml:{n}:");
+    assert!(err.contains(&want), "expected `{want}`:\n{err}");
+    assert_eq!(err.matches("config.toml:").count(), 1, "{err}");
 }
 
 #[test]
@@ -115,6 +151,9 @@ fn missing_supply_chain_dir_is_an_error_with_a_hint() {
     let err = frozen(&demo);
     assert!(err.contains("supply-chain"), "{err}");
     assert!(err.contains("cargo vet init"), "hint expected: {err}");
+    assert!(err.contains("[workspace.metadata.vet] store"), "{err}");
+    // There is no flag to pass a store directory.
+    assert!(!err.contains("pass the workspace"), "{err}");
 }
 
 #[test]
@@ -215,6 +254,9 @@ fn crate_missing_from_the_registry_is_named() {
     let err = frozen(&demo);
     assert!(err.contains("ansi-paint 2.1.0"), "{err}");
     assert!(err.contains("not found"), "{err}");
+    // A local registry downloads nothing: --offline is no remedy.
+    assert!(!err.contains("without --offline"), "{err}");
+    assert!(err.contains("local registry"), "{err}");
 }
 
 #[test]
@@ -250,6 +292,14 @@ fn offline_without_a_cached_import_hints_at_frozen_imports() {
         "the URL should be named: {err}"
     );
     assert!(err.contains("--frozen-imports"), "hint expected: {err}");
+    // The OS error is part of the message, before the hint (checked in `fails`).
+    assert!(err.contains("os error"), "{err}");
+    assert!(
+        err.lines()
+            .filter(|l| l.trim_start().starts_with("hint:"))
+            .all(|l| !l.contains("os error")),
+        "the OS error belongs before the hint:\n{err}"
+    );
     assert!(
         !demo.cache.join("imports").is_dir()
             || std::fs::read_dir(demo.cache.join("imports"))

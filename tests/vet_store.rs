@@ -445,10 +445,25 @@ end = "2025-01-01"
 
 #[test]
 fn missing_store_file_is_a_read_error_with_hint() {
-    let e = read_store_dir(Path::new("/nonexistent/supply-chain")).unwrap_err();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let e = read_store_dir(dir.path()).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("config.toml") && msg.contains("hint:"),
         "{msg}"
     );
+}
+
+#[test]
+fn missing_store_dir_hints_at_cargo_vet_init() {
+    let e = read_store_dir(Path::new("/nonexistent/supply-chain")).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("cannot read /nonexistent/supply-chain: "),
+        "{msg}"
+    );
+    assert!(msg.contains("\nhint: run `cargo vet init`"), "{msg}");
+    assert!(msg.contains("[workspace.metadata.vet] store"), "{msg}");
+    // Only the message: nothing is exposed again as a source (the app prints the chain).
+    assert!(std::error::Error::source(&e).is_none());
 }

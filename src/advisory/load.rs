@@ -46,7 +46,7 @@ impl DirAdvisoryFiles {
 fn io(path: &Path, source: std::io::Error) -> AdvisoryError {
     AdvisoryError::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     }
 }
 

@@ -147,11 +147,10 @@ pub enum AdvisoryError {
         message: String,
         hint: &'static str,
     },
-    #[error("cannot read {}: {source}", .path.display())]
+    #[error("cannot read {}: {error}", .path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{} is not a RustSec advisory database: {message}\nhint: point at a checkout of https://github.com/rustsec/advisory-db (the directory holding `crates/`), or run `cargo audit fetch`", .path.display())]
     NotADatabase { path: PathBuf, message: String },

@@ -124,9 +124,11 @@ fn read_origin(
     }
     let cached = cache_dir.join("imports").join(cache_file_name(origin));
     if offline {
-        return std::fs::read_to_string(&cached).with_context(|| {
-            format!(
-                "import `{name}` ({origin}) is not cached and --offline forbids fetching it\nhint: run once online, pass --import {name}=PATH, or use --frozen-imports"
+        // The OS error goes into the message before the hint: the hint must stay the last line.
+        return std::fs::read_to_string(&cached).map_err(|e| {
+            anyhow::anyhow!(
+                "import `{name}` ({origin}) is not cached and --offline forbids fetching it: cannot read {}: {e}\nhint: run once online, pass --import {name}=PATH, or use --frozen-imports",
+                cached.display()
             )
         });
     }

@@ -295,7 +295,7 @@ impl Pricer<'_> {
             crate::price::PriceError::Archive {
                 name: krate.to_owned(),
                 version: v.clone(),
-                source,
+                error: source,
             }
         })?);
         classes

@@ -25,6 +25,8 @@ use crate::target_filter::{
     build_reach, parse_edge_target, BuildGraph, CfgSource, Platforms, RustcCfgSource,
     TargetPlatform,
 };
+use crate::vet::audit_graph::{ConflictWith, ViolationConflict};
+use crate::vet::format::{AuditKind, AUDITS_TOML, CONFIG_TOML};
 use crate::vet::metadata_graph::package_graph_from_resolved;
 use crate::vet::required::{EdgeKinds, GraphEdge, PackageGraph};
 use crate::vet::store_fs::read_store_dir;
@@ -412,15 +414,63 @@ fn backlog_of(outcome: &SuggestOutcome, code: Option<&BTreeMap<AuditKey, CodeFig
 
 fn violations_of(outcome: &SuggestOutcome) -> Vec<Violation> {
     match outcome {
-        SuggestOutcome::ViolationConflict(conflicts) => conflicts
-            .iter()
-            .map(|c| Violation {
-                krate: c.krate.clone(),
-                version: String::new(),
-                detail: format!("{c:?}"),
-            })
-            .collect(),
+        SuggestOutcome::ViolationConflict(conflicts) => {
+            conflicts.iter().map(describe_violation).collect()
+        }
         _ => Vec::new(),
+    }
+}
+
+/// One conflict as the user reads it: `version` is the violation's range, `detail` a sentence
+/// naming the violation, the audit or exemption it forbids, and where each comes from.
+fn describe_violation(c: &ViolationConflict) -> Violation {
+    let range = match &c.violation.kind {
+        AuditKind::Violation { violation } => violation.to_string(),
+        // audit_graph only reports violation entries here; say what we got rather than panic.
+        other => audit_what(&c.krate, other),
+    };
+    let conflict = match &c.conflict {
+        ConflictWith::Exemption(e) => format!(
+            "the exemption of {} {} ({}) {}",
+            c.krate,
+            e.version,
+            e.criteria.join(", "),
+            located(&None, CONFIG_TOML, e.line)
+        ),
+        ConflictWith::Audit { source, audit } => format!(
+            "the {} ({}) {}",
+            audit_what(&c.krate, &audit.kind),
+            audit.criteria.join(", "),
+            located(source, AUDITS_TOML, audit.line)
+        ),
+    };
+    Violation {
+        krate: c.krate.clone(),
+        version: range.clone(),
+        detail: format!(
+            "violation `{range}` ({}) {} forbids {conflict}",
+            c.violation.criteria.join(", "),
+            located(&c.violation_source, AUDITS_TOML, c.violation.line)
+        ),
+    }
+}
+
+/// `full audit of x 1.0.0` / `delta audit of x 1.0.0 -> 1.1.0`.
+fn audit_what(krate: &str, kind: &AuditKind) -> String {
+    match kind {
+        AuditKind::Full { version } => format!("full audit of {krate} {version}"),
+        AuditKind::Delta { from, to } => format!("delta audit of {krate} {from} -> {to}"),
+        AuditKind::Violation { violation } => format!("violation `{violation}` of {krate}"),
+    }
+}
+
+/// `in audits.toml:12` for a local entry, `from import `name`` for an imported one (its line
+/// would point into imports.lock or the peer's file, so it is left out).
+fn located(import: &Option<String>, local_file: &str, line: Option<usize>) -> String {
+    match (import, line) {
+        (Some(name), _) => format!("from import `{name}`"),
+        (None, Some(l)) => format!("in {local_file}:{l}"),
+        (None, None) => format!("in {local_file}"),
     }
 }
 

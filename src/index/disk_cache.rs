@@ -77,7 +77,10 @@ impl DiskCache {
         match std::fs::read(&path) {
             Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(IndexError::Io { path, source }),
+            Err(source) => Err(IndexError::Io {
+                path,
+                error: source,
+            }),
         }
     }
 
@@ -103,7 +106,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let err = |source| IndexError::CacheWrite {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(err)?;

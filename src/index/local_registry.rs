@@ -58,7 +58,7 @@ pub(crate) fn read_index_file(path: &Path, name: &str) -> Result<Option<IndexCra
         Err(source) => {
             return Err(IndexError::Io {
                 path: path.to_path_buf(),
-                source,
+                error: source,
             })
         }
     };

@@ -105,17 +105,15 @@ pub enum IndexError {
     Parse(#[from] parse::ParseError),
     #[error("invalid crate name `{0}`")]
     InvalidName(String),
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("cannot write cache file {path}: {source}\nhint: check that --cache-dir is writable")]
+    #[error("cannot write cache file {path}: {error}\nhint: check that --cache-dir is writable")]
     CacheWrite {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("malformed cargo index cache file {path}: {message}\nhint: delete the file; cargo recreates it on its next online run")]
     CargoCache { path: PathBuf, message: String },

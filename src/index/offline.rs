@@ -51,7 +51,12 @@ pub(crate) fn read_cargo_cache(
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(IndexError::Io { path, source }),
+        Err(source) => {
+            return Err(IndexError::Io {
+                path,
+                error: source,
+            })
+        }
     };
     let entry = cargo_cache::decode(&bytes).map_err(|message| IndexError::CargoCache {
         path: path.clone(),

@@ -107,7 +107,7 @@ impl<'a> AuditLineCounter<'a> {
                         .map_err(|source| PriceError::Archive {
                             name: name.to_owned(),
                             version: to.version.to_owned(),
-                            source,
+                            error: source,
                         })?;
                 let stat = DiffStat {
                     insertions: counted.total,

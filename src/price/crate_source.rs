@@ -74,11 +74,17 @@ fn file_name(name: &str, version: &str) -> String {
     format!("{name}-{version}.crate")
 }
 
-fn not_found(name: &str, version: &str, looked_in: String) -> PriceError {
+/// For the caches (cargo's and ours): the file may simply not have been downloaded yet.
+fn cache_hint(name: &str, version: &str) -> String {
+    format!("run without --offline to download it, or pass --registry-dir with a directory holding {name}-{version}.crate")
+}
+
+fn not_found(name: &str, version: &str, looked_in: String, hint: String) -> PriceError {
     PriceError::NotFound {
         name: name.to_owned(),
         version: version.to_owned(),
         looked_in,
+        hint,
     }
 }
 
@@ -89,6 +95,7 @@ fn read_verified_from(
     version: &str,
     expected_cksum: &str,
     describe: impl FnOnce() -> String,
+    hint: impl FnOnce() -> String,
 ) -> Result<Vec<u8>, PriceError> {
     let mut mismatch = None;
     for dir in dirs {
@@ -104,7 +111,7 @@ fn read_verified_from(
             Err(e) => return Err(e),
         }
     }
-    Err(mismatch.unwrap_or_else(|| not_found(name, version, describe())))
+    Err(mismatch.unwrap_or_else(|| not_found(name, version, describe(), hint())))
 }
 
 /// Writes `bytes` to `dir/<file>` atomically: a temporary file in the same directory, then a
@@ -140,6 +147,13 @@ impl CrateSource for LocalRegistrySource {
             version,
             cksum,
             || self.describe(),
+            // Nothing is downloaded into a local registry: --offline is irrelevant here.
+            || {
+                format!(
+                    "the index of the local registry lists this version but {name}-{version}.crate is missing; add the file to {}, or remove the version from the registry's index",
+                    self.dir.display()
+                )
+            },
         )
     }
     fn describe(&self) -> String {
@@ -200,7 +214,14 @@ impl CargoCacheSource {
 
 impl CrateSource for CargoCacheSource {
     fn crate_bytes(&self, name: &str, version: &str, cksum: &str) -> Result<Vec<u8>, PriceError> {
-        read_verified_from(&self.dirs, name, version, cksum, || self.describe())
+        read_verified_from(
+            &self.dirs,
+            name,
+            version,
+            cksum,
+            || self.describe(),
+            || cache_hint(name, version),
+        )
     }
     fn describe(&self) -> String {
         if self.dirs.is_empty() {
@@ -234,6 +255,7 @@ impl CrateSource for CacheDirSource {
             version,
             cksum,
             || self.describe(),
+            || cache_hint(name, version),
         )
     }
     fn describe(&self) -> String {
@@ -315,7 +337,12 @@ impl CrateSource for HttpsSource {
             match self.attempt(&url) {
                 Ok(Some(bytes)) => break bytes,
                 Ok(None) => {
-                    return Err(not_found(name, version, format!("{url} (http 404)")));
+                    return Err(not_found(
+                        name,
+                        version,
+                        format!("{url} (http 404)"),
+                        "the registry's index lists this version but the download host has no file for it; check the version on crates.io, or lock another version".to_owned(),
+                    ));
                 }
                 Err((message, retryable)) => {
                     if !retryable || attempts > self.retries {
@@ -361,7 +388,14 @@ impl CrateSource for MemorySource {
         let bytes = self
             .crates
             .get(&(name.to_owned(), version.to_owned()))
-            .ok_or_else(|| not_found(name, version, self.describe()))?;
+            .ok_or_else(|| {
+                not_found(
+                    name,
+                    version,
+                    self.describe(),
+                    "add the crate to the fixture".to_owned(),
+                )
+            })?;
         verify_cksum(name, version, cksum, bytes, None)?;
         Ok(bytes.clone())
     }
@@ -379,10 +413,13 @@ impl CrateSource for ChainSource {
     fn crate_bytes(&self, name: &str, version: &str, cksum: &str) -> Result<Vec<u8>, PriceError> {
         let mut mismatch = None;
         let mut other = None;
+        // The last source tried decides the hint: offline that is a cache ("run without
+        // --offline"), online the download host.
+        let mut hint = None;
         for source in &self.sources {
             match source.crate_bytes(name, version, cksum) {
                 Ok(bytes) => return Ok(bytes),
-                Err(PriceError::NotFound { .. }) => {}
+                Err(PriceError::NotFound { hint: h, .. }) => hint = Some(h),
                 Err(e @ PriceError::ChecksumMismatch { .. }) => {
                     mismatch.get_or_insert(e);
                 }
@@ -390,9 +427,10 @@ impl CrateSource for ChainSource {
                 Err(e) => other = Some(e),
             }
         }
-        Err(mismatch
-            .or(other)
-            .unwrap_or_else(|| not_found(name, version, self.describe())))
+        Err(mismatch.or(other).unwrap_or_else(|| {
+            let hint = hint.unwrap_or_else(|| cache_hint(name, version));
+            not_found(name, version, self.describe(), hint)
+        }))
     }
     fn describe(&self) -> String {
         let parts: Vec<String> = self.sources.iter().map(|s| s.describe()).collect();
@@ -460,6 +498,7 @@ pub fn prefetch(
                     &item.name,
                     &item.version,
                     "prefetch worker did not finish".to_owned(),
+                    "this is a bug in cargo-minaudit; please report it".to_owned(),
                 ))
             })
         })

@@ -101,11 +101,13 @@ pub enum PriceError {
         version: String,
         cksum: String,
     },
-    #[error("{name} {version} not found (looked in: {looked_in})\nhint: run without --offline, or pass --registry-dir with a directory holding {name}-{version}.crate")]
+    /// `hint` depends on where we looked (a local registry, the offline caches, the network).
+    #[error("{name} {version} not found (looked in: {looked_in})\nhint: {hint}")]
     NotFound {
         name: String,
         version: String,
         looked_in: String,
+        hint: String,
     },
     #[error("download of {name} {version} from {url} failed after {attempts} attempt(s): {message}\nhint: check network access to static.crates.io, or prefetch the crate into the cache dir")]
     Download {
@@ -115,18 +117,16 @@ pub enum PriceError {
         attempts: u32,
         message: String,
     },
-    #[error("i/o error on {}: {source}", .path.display())]
+    #[error("i/o error on {}: {error}", .path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{name} {version}: {source}")]
+    #[error("{name} {version}: {error}")]
     Archive {
         name: String,
         version: String,
-        #[source]
-        source: ArchiveError,
+        error: ArchiveError,
     },
     #[error("git failed: {message}\nhint: cargo-vet needs git too; install git and make sure it is on PATH")]
     Git { message: String },
@@ -147,7 +147,7 @@ impl PriceError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         PriceError::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

@@ -32,7 +32,7 @@ pub fn unpack_crate(
     let archive_err = |source| PriceError::Archive {
         name: name.to_owned(),
         version: version.to_owned(),
-        source,
+        error: source,
     };
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);

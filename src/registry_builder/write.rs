@@ -29,10 +29,13 @@ pub fn write_files(
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| RegistryBuilderError::Io {
                 path: parent.to_path_buf(),
-                source,
+                error: source,
             })?;
         }
-        std::fs::write(&path, bytes).map_err(|source| RegistryBuilderError::Io { path, source })?;
+        std::fs::write(&path, bytes).map_err(|source| RegistryBuilderError::Io {
+            path,
+            error: source,
+        })?;
     }
     Ok(())
 }

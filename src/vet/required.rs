@@ -85,11 +85,8 @@ pub struct PackageGraph {
 pub enum RequiredError {
     #[error("edge {from} -> {to} names a package index outside the graph ({len} packages)\nhint: build edges from the same package list")]
     BadEdge { from: usize, to: usize, len: usize },
-    #[error("policy for {krate}: {source}")]
-    Criteria {
-        krate: String,
-        source: CriteriaError,
-    },
+    #[error("policy for {krate}: {error}")]
+    Criteria { krate: String, error: CriteriaError },
 }
 
 /// Per package: what it needs and whether it is audited at all.
@@ -166,7 +163,7 @@ pub fn resolve_requirements(
             .set_from(names, None)
             .map_err(|source| RequiredError::Criteria {
                 krate: krate.to_owned(),
-                source,
+                error: source,
             })
     };
     let deploy = mapper.set_from(&[SAFE_TO_DEPLOY], None).unwrap_or_default();

@@ -29,11 +29,11 @@ use super::format::{
 pub enum StoreError {
     #[error(transparent)]
     Format(#[from] FormatError),
-    #[error("{file}{}: {source}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error("{file}{}: {error}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Criteria {
         file: String,
         line: Option<usize>,
-        source: CriteriaError,
+        error: CriteriaError,
     },
 }
 
@@ -128,7 +128,7 @@ impl Store {
             StoreError::Criteria {
                 file: AUDITS_TOML.to_owned(),
                 line,
-                source,
+                error: source,
             }
         })?;
         let store = Store {
@@ -151,7 +151,7 @@ impl Store {
                 .map_err(|source| StoreError::Criteria {
                     file: file.to_owned(),
                     line,
-                    source,
+                    error: source,
                 })
         };
         for (name, list) in &self.config.exemptions {
@@ -229,7 +229,7 @@ impl Store {
             StoreError::Criteria {
                 file: format!("imported audits '{name}'"),
                 line: None,
-                source,
+                error: source,
             }
         })?;
         let merged = match (merge, self.imported.remove(name)) {

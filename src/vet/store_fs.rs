@@ -6,15 +6,23 @@ use super::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreLoadError {
-    #[error("cannot read {path}: {source}\nhint: pass the workspace's supply-chain directory (run `cargo vet init` if it has none)")]
+    /// The store directory itself is missing: cargo-vet was never set up for this workspace.
+    #[error("cannot read {path}: {error}\nhint: run `cargo vet init` in the workspace, or point `[workspace.metadata.vet] store` in Cargo.toml at the existing store directory")]
+    MissingDir {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("cannot read {path}: {error}\nhint: check that the file exists and is readable (`cargo vet init` creates it)")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("in {dir}: {source}")]
+    /// A malformed store file. Its message is the store error with the file named by its full
+    /// path, so the user sees `DIR/config.toml:23: ...` once, with the hint last.
+    #[error("{error}")]
     Parse {
         dir: PathBuf,
-        source: Box<StoreError>,
+        error: Box<StoreError>,
     },
 }
 
@@ -26,14 +34,35 @@ pub fn read_store_dir(dir: &Path) -> Result<Store, StoreLoadError> {
         match std::fs::read_to_string(&path) {
             Ok(s) => Ok(s),
             Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-            Err(source) => Err(StoreLoadError::Read { path, source }),
+            Err(error) if !dir.is_dir() => Err(StoreLoadError::MissingDir {
+                path: dir.to_owned(),
+                error,
+            }),
+            Err(error) => Err(StoreLoadError::Read { path, error }),
         }
     };
     let config = read("config.toml", false)?;
     let audits = read("audits.toml", false)?;
     let imports = read("imports.lock", true)?;
-    Store::from_texts(&config, &audits, &imports).map_err(|source| StoreLoadError::Parse {
+    Store::from_texts(&config, &audits, &imports).map_err(|error| StoreLoadError::Parse {
         dir: dir.to_owned(),
-        source: Box::new(source),
+        error: Box::new(in_dir(error, dir)),
     })
+}
+
+/// Names the store file by its path under `dir` (`supply-chain/config.toml`), so the message
+/// starts with a path the user can open.
+fn in_dir(error: StoreError, dir: &Path) -> StoreError {
+    let full = |file: String| dir.join(file).display().to_string();
+    match error {
+        StoreError::Format(mut e) => {
+            e.file = full(e.file);
+            StoreError::Format(e)
+        }
+        StoreError::Criteria { file, line, error } => StoreError::Criteria {
+            file: full(file),
+            line,
+            error,
+        },
+    }
 }

@@ -97,11 +97,11 @@ impl SuggestOutcome {
 pub enum SuggestError<E> {
     #[error(transparent)]
     Required(#[from] RequiredError),
-    #[error("cannot count lines for {krate} {delta}: {source}")]
+    #[error("cannot count lines for {krate} {delta}: {error}")]
     Diff {
         krate: String,
         delta: String,
-        source: E,
+        error: E,
     },
 }
 
@@ -337,7 +337,7 @@ pub fn suggest_delta<C: DiffCost>(
                     Some(f) => format!("{f} -> {to}"),
                     None => to.to_string(),
                 },
-                source,
+                error: source,
             })
     };
     let mut best: Option<DiffChoice> = None;

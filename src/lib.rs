@@ -9,6 +9,7 @@ pub mod advisory; // RustSec advisory-db: parse (pure over text), queries (pure)
 pub mod app; // IO edge: sequences everything, one fn per subcommand
 pub mod cargo_config; // IO edge: crates-io source replacement from .cargo/config.toml
 pub mod cli; // clap types only
+pub mod http; // IO edge: the shared HTTPS agent and DNS-caching resolver
 pub mod index; // Index trait (IO edge impls) + pure version types and cooldown filter
 pub mod lockfile; // Cargo.lock parse/render (pure)
 pub mod model; // 0/1 model of Cargo's lockfile resolve (pure)

@@ -19,14 +19,13 @@
 //! matches the index host (curl's precedence; ureq's own default would also take
 //! `HTTP_PROXY` and prefer `ALL_PROXY`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::DefaultConnector;
 
 use super::disk_cache::{CacheMeta, DiskCache};
 use super::local_registry::{line_of_offset, non_empty, read_index_file};
@@ -112,37 +111,6 @@ pub struct SparseStats {
     pub conditional: u64,
 }
 
-/// Resolves each `host:port` once per agent; lookups are serialised so that concurrent
-/// requests never race into parallel DNS queries.
-#[derive(Debug, Default)]
-struct CachingResolver {
-    inner: DefaultResolver,
-    cache: Mutex<HashMap<String, ResolvedSocketAddrs>>,
-}
-
-impl Resolver for CachingResolver {
-    fn resolve(
-        &self,
-        uri: &ureq::http::Uri,
-        config: &ureq::config::Config,
-        timeout: NextTimeout,
-    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let key = format!(
-            "{}://{}",
-            uri.scheme_str().unwrap_or(""),
-            uri.authority().map(|a| a.as_str()).unwrap_or("")
-        );
-        // Holding the lock during the lookup is the point: one query at a time.
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(addrs) = cache.get(&key) {
-            return Ok(addrs.clone());
-        }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
-        cache.insert(key, addrs.clone());
-        Ok(addrs)
-    }
-}
-
 type FetchResult = Result<Option<IndexCrate>, IndexError>;
 
 pub struct SparseIndex {
@@ -192,7 +160,7 @@ impl SparseIndex {
         let agent = ureq::Agent::with_parts(
             config,
             DefaultConnector::default(),
-            CachingResolver::default(),
+            crate::http::CachingResolver::default(),
         );
         Ok(Self {
             cache: DiskCache::new(&cfg.cache_dir, &cfg.index_url),

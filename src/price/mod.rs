@@ -27,7 +27,7 @@ pub mod cache;
 pub mod code_count;
 pub mod crate_source;
 pub mod diffstat;
-pub mod http;
+pub use crate::http; // shared with the index (moved to the crate root)
 pub mod linecount;
 pub mod unpack;
 

@@ -1,4 +1,5 @@
-//! The shared HTTPS agent for registry downloads (IO edge).
+//! The shared HTTPS plumbing for registry traffic (IO edge): the agent `.crate` downloads and
+//! imports use, and the DNS-caching resolver every agent (the sparse index's too) is built on.
 //!
 //! One `ureq::Agent` is shared by all download threads so connections are pooled. TLS uses the
 //! platform verifier: on these machines the registries sit behind a TLS-intercepting proxy
@@ -32,9 +33,11 @@ pub fn registry_agent() -> ureq::Agent {
     ureq::Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default())
 }
 
-/// Resolves each (host, port) once and reuses the answer.
+/// Resolves each (scheme, host, port) once per agent and reuses the answer. Lookups are
+/// serialised (the lock is held during the lookup) so that concurrent requests never race into
+/// parallel DNS queries, which is what stalls for 5 s here.
 #[derive(Debug, Default)]
-struct CachingResolver {
+pub struct CachingResolver {
     inner: DefaultResolver,
     cache: Mutex<HashMap<String, ResolvedSocketAddrs>>,
 }
@@ -52,15 +55,12 @@ impl Resolver for CachingResolver {
             uri.host().unwrap_or(""),
             uri.port_u16().map(|p| p.to_string()).unwrap_or_default()
         );
-        if let Ok(cache) = self.cache.lock() {
-            if let Some(hit) = cache.get(&key) {
-                return Ok(hit.clone());
-            }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = cache.get(&key) {
+            return Ok(hit.clone());
         }
         let addrs = self.inner.resolve(uri, config, timeout)?;
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(key, addrs.clone());
-        }
+        cache.insert(key, addrs.clone());
         Ok(addrs)
     }
 }

@@ -151,6 +151,71 @@ fn changes_start_from_the_versions_in_cargo_lock() {
     }
 }
 
+/// Cargo as the oracle for the optimum: applying `changes` with `cargo update --precise`
+/// gives a lock Cargo accepts, whose backlog — priced by the cargo-vet-parity path with
+/// `--no-optimum` — is exactly the reported `optimal`; and on that lock the search finds
+/// nothing left to change.
+#[test]
+fn the_optimum_is_a_lock_cargo_accepts_and_prices_as_reported() {
+    let demo = Demo::new();
+    let v = report_json(&demo, &[]);
+    let mut todo: Vec<(String, String)> = v["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().expect("string").to_owned();
+            (format!("{}@{}", s("crate"), s("from")), s("to"))
+        })
+        .collect();
+    // Some intermediate locks may be invalid: retry what failed until nothing moves.
+    while !todo.is_empty() {
+        let before = todo.len();
+        todo.retain(|(spec, to)| {
+            let out = std::process::Command::new("cargo")
+                .current_dir(&demo.dir)
+                .env("CARGO_HOME", &demo.cargo_home)
+                .env_remove("CARGO_TARGET_DIR")
+                .args(["update", "--offline", "-p", spec, "--precise", to])
+                .output()
+                .expect("run cargo update");
+            !out.status.success()
+        });
+        assert!(todo.len() < before, "cargo rejects the changes {todo:?}");
+    }
+    let after = report_json(&demo, &["--no-optimum"]);
+    // The optimiser prices a crate's versions under the union of the criteria its locked
+    // versions need today (`optimise::prices`); suggest on the new lock uses each version's
+    // own criteria. So criteria may be stricter in `optimal` (here tinyrand 0.7.3, a
+    // dev-dependency, shows safe-to-deploy instead of safe-to-run); everything else,
+    // including every line count, must be what suggest prices on the lock Cargo wrote.
+    let strip = |b: &Value| {
+        let mut b = b.clone();
+        let mut criteria = Vec::new();
+        for a in b["audits"].as_array_mut().expect("audits") {
+            let c = a.as_object_mut().expect("audit").remove("criteria");
+            criteria.push((a["crate"].clone(), c.expect("criteria")));
+        }
+        (b, criteria)
+    };
+    let (real, real_criteria) = strip(&after["current"]);
+    let (ours, our_criteria) = strip(&v["optimal"]);
+    assert_eq!(real, ours, "the optimal lock prices differently");
+    let (run, deploy) = (
+        serde_json::json!(["safe-to-run"]),
+        serde_json::json!(["safe-to-deploy"]),
+    );
+    for ((krate, real), (_, ours)) in real_criteria.iter().zip(&our_criteria) {
+        assert!(
+            real == ours || (real == &run && ours == &deploy),
+            "{krate}: suggest needs {real}, the optimiser priced {ours}"
+        );
+    }
+    let again = report_json(&demo, &[]);
+    assert_eq!(again["changes"], Value::Array(vec![]), "{again:#}");
+    assert_eq!(strip(&again["optimal"]).0, strip(&again["current"]).0);
+}
+
 #[test]
 fn markdown_snapshot_without_the_optimum() {
     let demo = Demo::new();

@@ -161,7 +161,7 @@ pub fn gate_failures(report: &Report, args: &ReportArgs) -> Vec<String> {
         let saving = current.saturating_sub(optimal.backlog_lines);
         if saving > limit {
             failed.push(format!(
-                "the optimal lock needs {} lines less audit ({} instead of {}), more than --fail-if-improvable {}\nhint: run `cargo minaudit` to switch to it ({} version changes)",
+                "the optimal lock needs {} fewer lines of audit ({} instead of {}), more than --fail-if-improvable {}\nhint: run `cargo minaudit` to switch to it ({} version changes)",
                 report::group_digits(saving),
                 report::group_digits(optimal.backlog_lines),
                 report::group_digits(current),

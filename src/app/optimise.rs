@@ -446,7 +446,7 @@ pub fn find_optimum(
         book.insert(key, price);
     }
     let mut counts = Counts {
-        session: &s,
+        session: s,
         checksums: &checksums,
         full: BTreeMap::new(),
         exact: BTreeMap::new(),

@@ -1,4 +1,7 @@
-//! Markdown report for a GitHub step summary or a PR comment: totals first, details folded.
+//! Markdown report for a GitHub step summary or a PR comment: totals first (current, optimal,
+//! saving), one line on the solver's proof, then folded `<details>`: the version changes, the
+//! audit to-do list (task-list items with the `cargo vet` command of each audit) for the lock
+//! to aim at (the optimal one when known), and the current lock's audits for comparison.
 
 use std::fmt::Write;
 

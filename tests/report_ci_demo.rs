@@ -349,3 +349,41 @@ fn targets_skip_the_optimum_with_a_warning() {
     let (code, _, err) = gated(&demo, &["--target", &host, "--fail-if-improvable", "0"]);
     assert_eq!(code, Some(2), "{err}");
 }
+
+/// `--count code` with the optimum: the optimal audits carry their code counts too, the
+/// audits themselves are the plain report's, and the totals add up.
+#[test]
+fn count_code_covers_the_optimal_lock() {
+    let demo = Demo::new();
+    let plain = report_json(&demo, &[]);
+    let coded = report_json(&demo, &["--count", "code"]);
+    for lock in ["current", "optimal"] {
+        let audits = coded[lock]["audits"].as_array().expect("audits");
+        let mut sum = 0;
+        for (a, p) in audits
+            .iter()
+            .zip(plain[lock]["audits"].as_array().expect("audits"))
+        {
+            let mut stripped = a.clone();
+            let obj = stripped.as_object_mut().expect("audit");
+            let code = obj.remove("code_lines").and_then(|c| c.as_u64());
+            let bin = obj.remove("code_bin_lines").and_then(|c| c.as_u64());
+            let code = code.unwrap_or_else(|| panic!("{lock}: code unknown: {a}"));
+            assert!(
+                code + bin.expect("bin") <= a["lines"].as_u64().expect("lines"),
+                "{a}"
+            );
+            assert_eq!(&stripped, p, "{lock}");
+            sum += code;
+        }
+        assert_eq!(
+            audits.len(),
+            plain[lock]["audits"].as_array().expect("a").len()
+        );
+        assert_eq!(
+            coded[lock]["code_backlog_lines"].as_u64(),
+            Some(sum),
+            "{lock}"
+        );
+    }
+}

@@ -42,9 +42,21 @@ pub enum Command {
 
 #[derive(Debug, Args, Default)]
 pub struct ReportArgs {
+    /// Price only the current lock; skip the search for the optimum (fast on big workspaces)
+    #[arg(long)]
+    pub no_optimum: bool,
+
     /// Exit with code 1 when the current backlog exceeds LINES
     #[arg(long, value_name = "LINES")]
     pub fail_above: Option<u64>,
+
+    /// Exit with code 1 when the optimal lock is cheaper than the current one by more than LINES
+    #[arg(long, value_name = "LINES", conflicts_with = "no_optimum")]
+    pub fail_if_improvable: Option<u64>,
+
+    /// Exit with code 1 when cargo-vet would fail on an audit violation
+    #[arg(long)]
+    pub fail_on_violation: bool,
 }
 
 /// What a line count covers.
@@ -167,6 +179,26 @@ mod tests {
         assert!(args.common.frozen_imports);
         match args.command {
             Some(Command::Report(r)) => assert_eq!(r.fail_above, Some(10)),
+            other => panic!("expected report, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fail_if_improvable_needs_the_optimum() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["cargo-minaudit", "minaudit", "report"];
+            argv.extend_from_slice(args);
+            CargoCli::try_parse_from(argv)
+        };
+        let err = parse(&["--no-optimum", "--fail-if-improvable", "0"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let CargoCli::Minaudit(args) =
+            parse(&["--fail-if-improvable", "5", "--fail-on-violation"]).expect("valid");
+        match args.command {
+            Some(Command::Report(r)) => {
+                assert_eq!(r.fail_if_improvable, Some(5));
+                assert!(r.fail_on_violation && !r.no_optimum);
+            }
             other => panic!("expected report, got {other:?}"),
         }
     }

@@ -1,4 +1,6 @@
 //! `cargo minaudit [--dry-run]`: find the cheapest valid lock and prove it optimal.
+//! [`price_lock`] and [`find_optimum`] are the search, shared with `report`; [`run`] prints
+//! the plan (and will write the lock).
 //!
 //! Phases:
 //! 1. load the session and price the current lock exactly (as `report` does);
@@ -33,14 +35,16 @@ use crate::price::crate_source::{prefetch, CrateId};
 use crate::price::diffstat::GitDiffer;
 use crate::price::linecount::{count_crate_lines, CrateLines};
 use crate::price::ArchiveLimits;
-use crate::report::{self, Backlog, Report, SolverSummary, SuggestedAudit};
+use crate::report::{self, Change, Report, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
 use crate::vet::format::VetVersion;
-use crate::vet::suggest::SuggestedAudit as VetAudit;
+use crate::vet::required::PackageGraph;
+use crate::vet::suggest::{PublishedVersions, SuggestOutcome, SuggestedAudit as VetAudit};
 
 use super::inputs::Session;
 use super::pricing::{self, CountFailure, Pricer};
+use super::report_cmd::backlog_of;
 use super::Outcome;
 
 type Key = (String, Version);
@@ -289,33 +293,57 @@ fn refine(
     Ok(())
 }
 
-pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
-    let started = Instant::now();
-    let s = Session::load(common, shell)?;
-    let (mut published, mut checksums) =
-        pricing::load_registry_facts(s.index.as_ref(), &s.graph, shell)?;
+/// The current lock priced by `suggest` over the whole graph, with the registry facts the
+/// pricing used (the optimiser extends them).
+pub struct PricedLock {
+    pub outcome: SuggestOutcome,
+    pub published: PublishedVersions,
+    pub checksums: pricing::Checksums,
+}
+
+/// Phase 1: prices `graph` (the session's graph, or a target-scoped one) exactly as
+/// `cargo vet suggest --locked` would.
+pub fn price_lock(s: &Session, graph: &PackageGraph, shell: &Shell) -> anyhow::Result<PricedLock> {
+    let (published, checksums) = pricing::load_registry_facts(s.index.as_ref(), graph, shell)?;
     let pricer = Pricer {
         source: s.source.as_ref(),
         checksums: &checksums,
         cache_dir: &s.cache_dir,
         shell,
     };
-    let current_outcome = pricer.price(&s.store, &s.graph, &published)?;
-    let current = match &current_outcome {
-        crate::vet::suggest::SuggestOutcome::Suggestions {
-            audits,
-            total_lines,
-        } => Backlog {
-            backlog_lines: *total_lines,
-            audits: audits.iter().map(report_audit).collect(),
-            code: None,
-        },
-        _ => Backlog {
-            backlog_lines: 0,
-            audits: Vec::new(),
-            code: None,
-        },
-    };
+    let outcome = pricer.price(&s.store, graph, &published)?;
+    Ok(PricedLock {
+        outcome,
+        published,
+        checksums,
+    })
+}
+
+/// What the search found. `optimal` is a `suggest` outcome of the chosen lock, with exact
+/// prices only, its audits sorted by (lines, crate).
+pub struct OptimumResult {
+    pub optimal: SuggestOutcome,
+    /// Version changes from the current lock to the chosen one.
+    pub changes: Vec<Change>,
+    pub solver: SolverSummary,
+    /// The chosen lock (registry versions per crate), for writing Cargo.lock.
+    #[allow(dead_code)] // read by the lock writer of the default command
+    pub solution: solve::Solution,
+    /// Checksums of every version the search priced (the current lock's and the candidates').
+    pub checksums: pricing::Checksums,
+}
+
+/// Phases 2–4: the cheapest valid lock for the session's workspace. `current` must be
+/// [`price_lock`] of `s.graph` (the whole graph, without violation conflicts).
+pub fn find_optimum(
+    s: &Session,
+    common: &CommonArgs,
+    current: &PricedLock,
+    shell: &Shell,
+) -> anyhow::Result<OptimumResult> {
+    let started = Instant::now();
+    let mut published = current.published.clone();
+    let mut checksums = current.checksums.clone();
 
     // Phase 2: the model.
     let roots = roots_from_workspace(&s.workspace, &s.resolved);
@@ -419,7 +447,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         book.insert(key, price);
     }
     let mut counts = Counts {
-        session: &s,
+        session: s,
         checksums: &checksums,
         full: BTreeMap::new(),
         exact: BTreeMap::new(),
@@ -515,46 +543,40 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     };
 
     // Phase 4: the plan.
-    let mut audits: Vec<SuggestedAudit> = Vec::new();
+    let mut audits: Vec<VetAudit> = Vec::new();
     let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
     for (name, versions) in &solution.chosen {
         for v in versions {
             if let Price::Exact { audits: list, .. } = &book[&(name.clone(), v.clone())] {
                 for a in list {
                     if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
-                        audits.push(report_audit(a));
+                        audits.push(a.clone());
                     }
                 }
             }
         }
     }
     audits.sort_by(|a, b| (a.lines, &a.krate).cmp(&(b.lines, &b.krate)));
-    let optimal = Backlog {
-        backlog_lines: audits.iter().map(|a| a.lines).sum(),
-        audits,
-        code: None,
+    let optimal = if audits.is_empty() {
+        SuggestOutcome::Vetted
+    } else {
+        SuggestOutcome::Suggestions {
+            total_lines: audits.iter().map(|a| a.lines).sum(),
+            audits,
+        }
     };
-    let report = Report {
-        schema_version: report::SCHEMA_VERSION,
-        cost_universe: s.universe.clone(),
-        current,
-        optimal: Some(optimal),
-        changes: changes(&current_versions, &solution.chosen),
-        solver: Some(SolverSummary {
-            status: match solution.status {
-                Status::Optimal => "optimal".into(),
-                Status::Feasible => "feasible".into(),
-            },
-            gap: solution.gap,
-        }),
-        violations: Vec::new(),
-        target_scope: None,
+    let solver = SolverSummary {
+        status: match solution.status {
+            Status::Optimal => "optimal".into(),
+            Status::Feasible => "feasible".into(),
+        },
+        gap: solution.gap,
     };
     shell.status(
         "Solved",
         format!(
             "{} in {:.1}s ({} pricing rounds, {} candidates, {} crate files counted, {} deltas diffed)",
-            report.solver.as_ref().map(|s| s.status.as_str()).unwrap_or("?"),
+            solver.status,
             started.elapsed().as_secs_f64(),
             rounds,
             cands.len(),
@@ -562,6 +584,29 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
             counts.exact.len()
         ),
     );
+    Ok(OptimumResult {
+        optimal,
+        changes: changes(&current_versions, &solution.chosen),
+        solver,
+        solution,
+        checksums,
+    })
+}
+
+pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
+    let s = Session::load(common, shell)?;
+    let current = price_lock(&s, &s.graph, shell)?;
+    let found = find_optimum(&s, common, &current, shell)?;
+    let report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        cost_universe: s.universe.clone(),
+        current: backlog_of(&current.outcome, None),
+        optimal: Some(backlog_of(&found.optimal, None)),
+        changes: found.changes.clone(),
+        solver: Some(found.solver.clone()),
+        violations: Vec::new(),
+        target_scope: None,
+    };
     let text = match common.format {
         OutputFormat::Human => report::render_human(&report),
         OutputFormat::Json => report::render_json(&report),
@@ -613,18 +658,4 @@ fn apply_cooldown_flags(
         ),
     );
     Ok(outcome.snapshot)
-}
-
-fn report_audit(a: &VetAudit) -> SuggestedAudit {
-    let from = a.from.as_ref().map(|f| f.to_string());
-    let version = a.to.to_string();
-    SuggestedAudit {
-        command: SuggestedAudit::vet_command(&a.krate, from.as_deref(), &version),
-        krate: a.krate.clone(),
-        version,
-        from,
-        lines: a.lines,
-        criteria: a.criteria.clone(),
-        code: None,
-    }
 }

@@ -1,5 +1,9 @@
 //! `cargo minaudit report`: the backlog of the current lock, priced as `cargo vet suggest`
-//! prices it, in the chosen audit universe. Writes nothing.
+//! prices it, in the chosen audit universe, and the optimum `cargo minaudit --dry-run` finds
+//! (the same search, `optimise::find_optimum`; skipped with `--no-optimum`). Writes nothing.
+//!
+//! CI gates (exit 1, message on stderr, data on stdout unchanged): `--fail-above LINES`,
+//! `--fail-if-improvable LINES` (the optimum saves more than LINES), `--fail-on-violation`.
 //!
 //! `--target T` (repeatable) narrows what needs an audit to what compiles for T (and for the
 //! host on behalf of build scripts and proc-macros): [`scope_to_targets`] runs the
@@ -27,28 +31,22 @@ use crate::target_filter::{
 };
 use crate::vet::audit_graph::{ConflictWith, ViolationConflict};
 use crate::vet::format::{AuditKind, AUDITS_TOML, CONFIG_TOML};
-use crate::vet::metadata_graph::package_graph_from_resolved;
 use crate::vet::required::{EdgeKinds, GraphEdge, PackageGraph};
-use crate::vet::store_fs::read_store_dir;
 use crate::vet::suggest::SuggestOutcome;
 use crate::workspace::ResolvedGraph;
 
+use super::inputs::Session;
 use super::pricing::{AuditKey, CodeFigure};
-use super::{imports, inputs, pricing, Outcome};
+use super::{optimise, pricing, Outcome};
 
 pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Result<Outcome> {
-    let cache_dir = inputs::cache_dir(common)?;
-    let loaded = inputs::load_workspace(common, shell)?;
-    let store_dir = loaded.workspace.vet_store_dir();
-    let mut store = read_store_dir(&store_dir)?;
-    let universe = imports::apply_universe(&mut store, common, &store_dir, &cache_dir, shell)?;
-    let full_graph = package_graph_from_resolved(&loaded.graph)?;
+    let s = Session::load(common, shell)?;
     let (graph, target_scope) = if common.targets.is_empty() {
-        (full_graph, None)
+        (None, None)
     } else {
         let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
         let platforms = platforms_of(&cfg, &common.targets)?;
-        let scoped = scope_to_targets(&loaded.graph, &full_graph, &platforms)?;
+        let scoped = scope_to_targets(&s.resolved, &s.graph, &platforms)?;
         for (target, message) in &scoped.unparsable {
             shell.warn(format!(
                 "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
@@ -59,7 +57,7 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
             format!(
                 "{} of {} packages are not built for {}",
                 scoped.not_built.len(),
-                full_graph.packages.len(),
+                s.graph.packages.len(),
                 common.targets.join(", ")
             ),
         );
@@ -68,33 +66,53 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
             host: platforms.host.name.clone(),
             not_built: scoped.not_built,
         };
-        (scoped.graph, Some(scope))
+        (Some(scoped.graph), Some(scope))
     };
 
-    let registry = inputs::choose_registry(common, &loaded.workspace.root)?;
-    let index = inputs::open_index(&registry, common, &cache_dir)?;
-    let (published, checksums) = pricing::load_registry_facts(index.as_ref(), &graph, shell)?;
-    let source = inputs::crate_source(&registry, common, &cache_dir);
-    let pricer = pricing::Pricer {
-        source: source.as_ref(),
-        checksums: &checksums,
-        cache_dir: &cache_dir,
-        shell,
+    let current = optimise::price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
+    let violations = violations_of(&current.outcome);
+    let found = match optimum_blocker(args, target_scope.is_some(), !violations.is_empty()) {
+        None => Some(optimise::find_optimum(&s, common, &current, shell)?),
+        Some(reason) if args.fail_if_improvable.is_some() => {
+            anyhow::bail!("--fail-if-improvable needs the optimum, but {reason}")
+        }
+        Some(reason) if !args.no_optimum => {
+            shell.warn(format!("the optimum is not computed: {reason}"));
+            None
+        }
+        Some(_) => None,
     };
-    let outcome = pricer.price(&store, &graph, &published)?;
-    let code = match common.count {
-        CountMode::Vet => None,
-        CountMode::Code => Some(pricer.code_counts(&outcome)?),
+    let code_of = |outcome: &SuggestOutcome, checksums: &pricing::Checksums| match common.count {
+        CountMode::Vet => Ok(None),
+        CountMode::Code => pricing::Pricer {
+            source: s.source.as_ref(),
+            checksums,
+            cache_dir: &s.cache_dir,
+            shell,
+        }
+        .code_counts(outcome)
+        .map(Some),
+    };
+    let current_code = code_of(&current.outcome, &current.checksums)?;
+    let optimal = match &found {
+        Some(f) => {
+            let code = code_of(&f.optimal, &f.checksums)?;
+            Some(backlog_of(&f.optimal, code.as_ref()))
+        }
+        None => None,
     };
 
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
-        cost_universe: universe,
-        current: backlog_of(&outcome, code.as_ref()),
-        optimal: None,
-        changes: Vec::new(),
-        solver: None,
-        violations: violations_of(&outcome),
+        cost_universe: s.universe.clone(),
+        current: backlog_of(&current.outcome, current_code.as_ref()),
+        optimal,
+        changes: found
+            .as_ref()
+            .map(|f| f.changes.clone())
+            .unwrap_or_default(),
+        solver: found.map(|f| f.solver),
+        violations,
         target_scope,
     };
     let text = match common.format {
@@ -103,17 +121,66 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
         OutputFormat::Markdown => report::render_markdown(&report),
     };
     print!("{text}");
+    let failed = gate_failures(&report, args);
+    for message in &failed {
+        shell.error(message);
+    }
+    Ok(if failed.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::GateFailed
+    })
+}
+
+/// Why the optimum cannot (or should not) be searched for, if so.
+fn optimum_blocker(args: &ReportArgs, targeted: bool, violations: bool) -> Option<&'static str> {
+    if args.no_optimum {
+        Some("--no-optimum was given")
+    } else if targeted {
+        Some("the optimiser prices every platform and does not support --target yet")
+    } else if violations {
+        Some("the audit store has violation conflicts (cargo-vet fails on them too)")
+    } else {
+        None
+    }
+}
+
+/// The CI gates (`--fail-above`, `--fail-if-improvable`, `--fail-on-violation`): one message
+/// per failed gate, for stderr; the data on stdout is the same either way. Pure.
+pub fn gate_failures(report: &Report, args: &ReportArgs) -> Vec<String> {
+    let mut failed = Vec::new();
+    let current = report.current.backlog_lines;
     if let Some(limit) = args.fail_above {
-        if report.current.backlog_lines > limit {
-            shell.error(format!(
+        if current > limit {
+            failed.push(format!(
                 "audit backlog {} lines is above --fail-above {}",
-                report::group_digits(report.current.backlog_lines),
+                report::group_digits(current),
                 report::group_digits(limit)
             ));
-            return Ok(Outcome::GateFailed);
         }
     }
-    Ok(Outcome::Ok)
+    if let (Some(limit), Some(optimal)) = (args.fail_if_improvable, &report.optimal) {
+        let saving = current.saturating_sub(optimal.backlog_lines);
+        if saving > limit {
+            failed.push(format!(
+                "the optimal lock needs {} fewer lines of audit ({} instead of {}), more than --fail-if-improvable {}\nhint: run `cargo minaudit` to switch to it ({} version changes)",
+                report::group_digits(saving),
+                report::group_digits(optimal.backlog_lines),
+                report::group_digits(current),
+                report::group_digits(limit),
+                report.changes.len()
+            ));
+        }
+    }
+    if args.fail_on_violation && !report.violations.is_empty() {
+        let crates: Vec<&str> = report.violations.iter().map(|v| v.krate.as_str()).collect();
+        failed.push(format!(
+            "{} audit violation conflicts ({}), --fail-on-violation\nhint: run `cargo vet` for the details",
+            report.violations.len(),
+            crates.join(", ")
+        ));
+    }
+    failed
 }
 
 /// The host and the `--target` platforms, from rustc.
@@ -363,7 +430,10 @@ pub fn scope_to_targets(
     })
 }
 
-fn backlog_of(outcome: &SuggestOutcome, code: Option<&BTreeMap<AuditKey, CodeFigure>>) -> Backlog {
+pub(super) fn backlog_of(
+    outcome: &SuggestOutcome,
+    code: Option<&BTreeMap<AuditKey, CodeFigure>>,
+) -> Backlog {
     let audits: Vec<SuggestedAudit> = match outcome {
         SuggestOutcome::Suggestions { audits, .. } => audits
             .iter()
@@ -477,6 +547,7 @@ fn located(import: &Option<String>, local_file: &str, line: Option<usize>) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vet::metadata_graph::package_graph_from_resolved;
     use crate::workspace::{EdgeKind, GraphEdge as RGEdge, GraphNode, GraphPackage as RGPackage};
 
     fn pkg(name: &str, proc_macro: bool) -> RGPackage {
@@ -515,6 +586,62 @@ mod tests {
                 .collect(),
             features: vec![],
         }
+    }
+
+    fn backlog(lines: u64) -> Backlog {
+        Backlog {
+            backlog_lines: lines,
+            audits: vec![],
+            code: None,
+        }
+    }
+
+    fn report_with(current: u64, optimal: Option<u64>, violations: usize) -> Report {
+        Report {
+            schema_version: report::SCHEMA_VERSION,
+            cost_universe: report::CostUniverse {
+                kind: "imports.lock".into(),
+                sources: vec![],
+            },
+            current: backlog(current),
+            optimal: optimal.map(backlog),
+            changes: vec![],
+            solver: None,
+            violations: (0..violations)
+                .map(|i| Violation {
+                    krate: format!("c{i}"),
+                    version: String::new(),
+                    detail: String::new(),
+                })
+                .collect(),
+            target_scope: None,
+        }
+    }
+
+    /// Hand-computed: current 100, optimal 70 → saving 30.
+    #[test]
+    fn each_gate_fails_exactly_past_its_limit() {
+        let args = |fail_above, fail_if_improvable, fail_on_violation| ReportArgs {
+            no_optimum: false,
+            fail_above,
+            fail_if_improvable,
+            fail_on_violation,
+        };
+        let r = report_with(100, Some(70), 0);
+        assert!(gate_failures(&r, &args(None, None, true)).is_empty());
+        assert_eq!(gate_failures(&r, &args(Some(99), None, false)).len(), 1);
+        assert!(gate_failures(&r, &args(Some(100), None, false)).is_empty());
+        assert_eq!(gate_failures(&r, &args(None, Some(29), false)).len(), 1);
+        assert!(gate_failures(&r, &args(None, Some(30), false)).is_empty());
+        // Two failures, two messages.
+        assert_eq!(gate_failures(&r, &args(Some(0), Some(0), true)).len(), 2);
+        let bad = report_with(100, None, 2);
+        let failed = gate_failures(&bad, &args(None, None, true));
+        assert_eq!(failed.len(), 1);
+        assert!(
+            failed[0].starts_with("2 audit violation conflicts (c0, c1)"),
+            "{failed:?}"
+        );
     }
 
     /// Target windows, host linux: build edges and a proc-macro's edges are evaluated against

@@ -30,6 +30,20 @@ pub fn render_human(report: &Report) -> String {
     if let Some(optimal) = &report.optimal {
         out.push('\n');
         write_backlog(&mut out, "optimal lock", optimal);
+        let saving = report
+            .current
+            .backlog_lines
+            .saturating_sub(optimal.backlog_lines);
+        let solver = report
+            .solver
+            .as_ref()
+            .map(|s| format!("{}, gap {}", s.status, s.gap))
+            .unwrap_or_else(|| "unknown".to_string());
+        let _ = writeln!(
+            out,
+            "saving: {} lines (solver: {solver})",
+            group_digits(saving)
+        );
     }
     if !report.changes.is_empty() {
         let _ = writeln!(out, "\nchanges:");

@@ -1,4 +1,7 @@
-//! Markdown report for a GitHub step summary or a PR comment: totals first, details folded.
+//! Markdown report for a GitHub step summary or a PR comment: totals first (current, optimal,
+//! saving), one line on the solver's proof, then folded `<details>`: the version changes, the
+//! audit to-do list (task-list items with the `cargo vet` command of each audit) for the lock
+//! to aim at (the optimal one when known), and the current lock's audits for comparison.
 
 use std::fmt::Write;
 
@@ -11,6 +14,11 @@ fn code_total_cell(backlog: &Backlog) -> String {
         Some(n) => group_digits(n),
         None => "unknown".to_string(),
     }
+}
+
+/// `part` as a percentage of `whole`, one decimal (`None` when `whole` is 0).
+fn percent(part: u64, whole: u64) -> Option<String> {
+    (whole > 0).then(|| format!("{:.1} %", part as f64 * 100.0 / whole as f64))
 }
 
 pub fn render_markdown(report: &Report) -> String {
@@ -44,11 +52,34 @@ pub fn render_markdown(report: &Report) -> String {
             );
         }
     }
+    if let Some(optimal) = &report.optimal {
+        write_saving_row(&mut out, &report.current, optimal, with_code);
+    }
     if with_code {
         let _ = writeln!(
             out,
             "\nCode: lines in files that compile into the lib or build script (bins, tests, examples, docs excluded)."
         );
+    }
+    match (&report.optimal, &report.solver) {
+        (Some(_), Some(solver)) => {
+            let proof = match solver.status.as_str() {
+                "optimal" => "proven optimal".to_string(),
+                "feasible" => format!(
+                    "best found within the time limit, not proven optimal (gap {:.1} %)",
+                    solver.gap * 100.0
+                ),
+                other => other.to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "\nOptimal lock: {proof}; `cargo minaudit` switches to it ({} version changes).",
+                report.changes.len()
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "\nOptimal lock: not computed.");
+        }
     }
     let names: Vec<&str> = report
         .cost_universe
@@ -98,21 +129,91 @@ pub fn render_markdown(report: &Report) -> String {
         }
     }
     if !report.changes.is_empty() {
-        let _ = writeln!(out, "\n### Changes to reach the optimum\n");
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Changes to reach the optimum ({})</summary>\n",
+            report.changes.len()
+        );
         let _ = writeln!(out, "| crate | from | to |\n|---|---|---|");
         for c in &report.changes {
             let _ = writeln!(out, "| {} | {} | {} |", c.krate, c.from, c.to);
         }
+        let _ = writeln!(out, "\n</details>");
     }
-    write_audits(
-        &mut out,
-        "Audits needed by the current lock",
-        &report.current,
-    );
-    if let Some(optimal) = &report.optimal {
-        write_audits(&mut out, "Audits needed by the optimal lock", optimal);
+    match &report.optimal {
+        Some(optimal) => {
+            write_todo(&mut out, "Audit to-do for the optimal lock", optimal);
+            write_audits(
+                &mut out,
+                "Audits needed by the current lock",
+                &report.current,
+            );
+        }
+        None => write_todo(
+            &mut out,
+            "Audit to-do for the current lock",
+            &report.current,
+        ),
     }
     out
+}
+
+/// The `saving` row: current minus optimal (lines, code, audits).
+fn write_saving_row(out: &mut String, current: &Backlog, optimal: &Backlog, with_code: bool) {
+    let saving = current.backlog_lines.saturating_sub(optimal.backlog_lines);
+    let lines = match percent(saving, current.backlog_lines) {
+        Some(p) => format!("{} ({p})", group_digits(saving)),
+        None => group_digits(saving),
+    };
+    let audits = current.audits.len() as i64 - optimal.audits.len() as i64;
+    if with_code {
+        let code = |b: &Backlog| b.code.as_ref().and_then(|c| c.code_backlog_lines);
+        let code_saving = match (code(current), code(optimal)) {
+            (Some(c), Some(o)) => (c as i64 - o as i64).to_string(),
+            _ => "unknown".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| **saving** | **{lines}** | {code_saving} | {audits} |"
+        );
+    } else {
+        let _ = writeln!(out, "| **saving** | **{lines}** | {audits} |");
+    }
+}
+
+/// The audits of a lock as a task list of `cargo vet` commands, folded.
+fn write_todo(out: &mut String, title: &str, backlog: &Backlog) {
+    if backlog.audits.is_empty() {
+        let _ = writeln!(out, "\n{title}: nothing, every package is vetted.");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n<details><summary>{title} ({} audits, {} lines)</summary>\n",
+        backlog.audits.len(),
+        group_digits(backlog.backlog_lines)
+    );
+    for a in &backlog.audits {
+        let code = match &a.code {
+            None => String::new(),
+            Some(c) => match c.code_lines {
+                Some(n) => format!(" (code {})", group_digits(n)),
+                None => " (code unknown)".to_string(),
+            },
+        };
+        let _ = writeln!(
+            out,
+            "- [ ] `{}`: {} lines{code}, {}",
+            a.command,
+            group_digits(a.lines),
+            a.criteria.join(", ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThen record each audit with `cargo vet certify CRATE VERSION` (or `FROM TO` for a delta)."
+    );
+    let _ = writeln!(out, "\n</details>");
 }
 
 fn write_audits(out: &mut String, title: &str, backlog: &Backlog) {

@@ -78,7 +78,7 @@ VCACHE="$W/vet-cache"
 mkdir -p "$MCACHE" "$VCACHE/cache"
 
 # 3. minaudit
-MARGS=(minaudit report --format json --cache-dir "$MCACHE" --manifest-path "$COPY/Cargo.toml")
+MARGS=(minaudit report --no-optimum --format json --cache-dir "$MCACHE" --manifest-path "$COPY/Cargo.toml")
 if [ ${#IMPORTS[@]} -eq 0 ]; then
   MARGS+=(--frozen-imports)
   UNIVERSE="imports.lock"

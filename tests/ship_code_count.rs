@@ -41,6 +41,7 @@ fn run(ws: &Path, cache: &Path, offline: bool, extra: &[&str]) -> String {
         .args([
             "minaudit",
             "report",
+            "--no-optimum",
             "--frozen-imports",
             "-q",
             "--cache-dir",

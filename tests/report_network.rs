@@ -48,7 +48,14 @@ fn nom_delta_and_memchr_full_through_the_binary() {
         .expect("binary")
         .current_dir(&ws)
         .env_remove("MINAUDIT_CACHE_DIR")
-        .args(["minaudit", "report", "--no-optimum", "--frozen-imports", "--format", "json"])
+        .args([
+            "minaudit",
+            "report",
+            "--no-optimum",
+            "--frozen-imports",
+            "--format",
+            "json",
+        ])
         .arg("--cache-dir")
         .arg(tmp.path().join("cache"))
         .output()

@@ -163,7 +163,9 @@ fn human_and_markdown_show_both_counts_only_when_asked() {
     );
     assert!(md.contains("| current | 3,538 | 3,238 | 11 |"), "{md}");
     assert!(
-        md.contains("- [ ] `cargo vet inspect packbits 1.2.0`: 348 lines (code 306), safe-to-deploy"),
+        md.contains(
+            "- [ ] `cargo vet inspect packbits 1.2.0`: 348 lines (code 306), safe-to-deploy"
+        ),
         "{md}"
     );
     let plain = run(&ws, &cache, true, &[]);

@@ -10,14 +10,17 @@
 //! picks are priced exactly, until the picked versions are all exact. Because every other
 //! candidate's price is at least its bound, that answer is optimal for the exact prices.
 //!
-//! Criteria: a crate's versions are priced under the criteria its locked versions need today
-//! (their union); a crate new to the lock needs safe-to-deploy (the strictest default).
+//! Criteria: a version is priced under the criteria the locked version of its semver bucket
+//! needs today (else the union over the crate's locked versions; a crate new to the lock needs
+//! safe-to-deploy, the strictest default). A package whose use changes between dev-only and
+//! normal in the new lock is not re-derived here; the printed optimum is what suggest prices.
 //! This module is pure: line counts come from the caller through [`DiffCost`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use semver::Version;
 
+use crate::model::Bucket;
 use crate::vet::audit_graph::AuditGraph;
 use crate::vet::criteria::CriteriaSet;
 use crate::vet::format::{VetVersion, SAFE_TO_DEPLOY};
@@ -69,6 +72,9 @@ pub enum PricingError {
 pub struct PriceContext<'a> {
     store: Store,
     published: &'a PublishedVersions,
+    /// Criteria per (crate, semver bucket) in the current lock: a crate used as a dev-only
+    /// dependency in one bucket and a normal one in another needs different criteria.
+    required_by_bucket: BTreeMap<(String, Bucket), CriteriaSet>,
     required: BTreeMap<String, CriteriaSet>,
     default_required: CriteriaSet,
     graphs: HashMap<String, AuditGraph>,
@@ -86,10 +92,15 @@ impl<'a> PriceContext<'a> {
         let req = resolve_requirements(current, &store.config.policy, &store.mapper)
             .map_err(|e| PricingError::Requirements(e.to_string()))?;
         let mut required: BTreeMap<String, CriteriaSet> = BTreeMap::new();
+        let mut required_by_bucket: BTreeMap<(String, Bucket), CriteriaSet> = BTreeMap::new();
         for (i, pkg) in current.packages.iter().enumerate() {
             if req.third_party[i] {
                 required
                     .entry(pkg.name.clone())
+                    .or_default()
+                    .union_with(&req.required[i]);
+                required_by_bucket
+                    .entry((pkg.name.clone(), Bucket::of(&pkg.version.semver)))
                     .or_default()
                     .union_with(&req.required[i]);
             }
@@ -101,16 +112,19 @@ impl<'a> PriceContext<'a> {
         Ok(PriceContext {
             store,
             published,
+            required_by_bucket,
             required,
             default_required,
             graphs: HashMap::new(),
         })
     }
 
-    /// Criteria a version of `krate` is priced under.
-    pub fn required_for(&self, krate: &str) -> CriteriaSet {
-        self.required
-            .get(krate)
+    /// Criteria a version is priced under: those of the locked version in its bucket, else the
+    /// union over the crate's locked versions, else safe-to-deploy (a crate new to the lock).
+    pub fn required_for(&self, krate: &str, version: &Version) -> CriteriaSet {
+        self.required_by_bucket
+            .get(&(krate.to_owned(), Bucket::of(version)))
+            .or_else(|| self.required.get(krate))
             .copied()
             .unwrap_or(self.default_required)
     }
@@ -130,7 +144,7 @@ impl<'a> PriceContext<'a> {
 
     /// True when the audit graph vets this version for what its crate needs (price 0).
     pub fn is_vetted(&mut self, krate: &str, version: &Version) -> Result<bool, PricingError> {
-        let required = self.required_for(krate);
+        let required = self.required_for(krate, version);
         let v = VetVersion::new(version.clone());
         Ok(self
             .graph(krate)?
@@ -148,7 +162,7 @@ impl<'a> PriceContext<'a> {
     where
         C::Error: std::fmt::Display,
     {
-        let required = self.required_for(krate);
+        let required = self.required_for(krate, version);
         let published = self.published.get(krate);
         let v = VetVersion::new(version.clone());
         self.graph(krate)?;

@@ -8,6 +8,7 @@ mod optimise;
 mod inputs;
 mod pricing;
 mod report_cmd;
+mod write_lock;
 
 use clap::Parser;
 

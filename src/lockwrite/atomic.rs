@@ -12,20 +12,17 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AtomicWriteError {
-    #[error("cannot write {path}: {source}\nhint: check that the directory is writable; {target} was not changed")]
+    // the io error is part of the message, not chained, so `{:#}` prints it once
+    #[error("cannot write {path}: {error}\nhint: check that the directory is writable; {target} was not changed")]
     Temp {
         path: PathBuf,
         target: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error(
-        "cannot replace {target}: {source}\nhint: check permissions; {target} was not changed"
-    )]
+    #[error("cannot replace {target}: {error}\nhint: check permissions; {target} was not changed")]
     Rename {
         target: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{target}: {message}; {target} was not changed")]
     Interrupted { target: PathBuf, message: String },
@@ -54,10 +51,10 @@ pub fn replace_with_hook(
     before_rename: &mut dyn FnMut(&Path) -> Result<(), String>,
 ) -> Result<(), AtomicWriteError> {
     let tmp = temp_path(target);
-    let temp_err = |source| AtomicWriteError::Temp {
+    let temp_err = |error| AtomicWriteError::Temp {
         path: tmp.clone(),
         target: target.to_path_buf(),
-        source,
+        error,
     };
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -87,9 +84,9 @@ pub fn replace_with_hook(
             target: target.to_path_buf(),
             message,
         })?;
-        std::fs::rename(&tmp, target).map_err(|source| AtomicWriteError::Rename {
+        std::fs::rename(&tmp, target).map_err(|error| AtomicWriteError::Rename {
             target: target.to_path_buf(),
-            source,
+            error,
         })
     })();
     if result.is_err() {

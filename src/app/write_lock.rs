@@ -198,8 +198,12 @@ fn report_written(
             changes.len()
         ),
     );
-    shell.status(
-        "Next",
-        "run `cargo vet` to refresh supply-chain/imports.lock for the new versions, then audit what the plan above lists (`cargo vet certify`), or `cargo vet regenerate exemptions` to exempt the rest; `cargo vet prune` drops exemptions and imports the new lock no longer uses",
-    );
+    // what cargo-vet needs after a lock change (cargo-vet 0.10 commands)
+    for step in [
+        "`cargo vet regenerate imports` records in supply-chain/imports.lock the imported audits the new versions use (plain `cargo vet` does it too)",
+        "`cargo vet certify` each audit in the plan above, or `cargo vet regenerate exemptions` to exempt what is not audited yet",
+        "`cargo vet prune` drops exemptions and imports the new lock no longer needs",
+    ] {
+        shell.status("Next", step);
+    }
 }

@@ -275,6 +275,14 @@ fn run_seed(seed: u64, oracle: &CargoOracle, stats: &mut Stats) {
             "seed {seed}"
         );
         let multi = sol.chosen.values().filter(|vs| vs.len() > 1).count();
+        // same versions as the current lock: the writer must reproduce Cargo's bytes exactly
+        if lockwrite::registry_versions(&new) == lockwrite::registry_versions(&current) {
+            assert_eq!(
+                lockfile::render(&new),
+                current_text,
+                "seed {seed}: same versions, other bytes"
+            );
+        }
         Some((lockfile::render(&new), multi, m.routes.len()))
     };
     let Some((text, multi, routes)) = solve_and_write(&before) else {

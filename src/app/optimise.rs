@@ -374,6 +374,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         let req = super::write_lock::WriteRequest {
             workspace: &s.workspace, model: &m, values: &solution.values, roots: &roots,
             index: &snapshot.crates, changes: &report.changes, offline: common.offline,
+            proven: solution.status == Status::Optimal,
         };
         super::write_lock::write(&req, shell)?;
     }

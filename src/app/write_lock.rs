@@ -38,6 +38,8 @@ pub struct WriteRequest<'a> {
     pub index: &'a BTreeMap<String, IndexCrate>,
     pub changes: &'a [Change],
     pub offline: bool,
+    /// Whether the solver proved the answer optimal (else it is the best found in time).
+    pub proven: bool,
 }
 
 /// Builds, validates and writes the new lock. Errors leave Cargo.lock byte-identical.
@@ -55,9 +57,14 @@ pub fn write(req: &WriteRequest<'_>, shell: &Shell) -> anyhow::Result<()> {
     })
     .context("cannot build the new Cargo.lock; nothing was written")?;
     if lockwrite::same_resolve(&current, &new) {
+        let why = if req.proven {
+            "is already optimal"
+        } else {
+            "is the best lock found (optimality not proven; raise --time-limit)"
+        };
         shell.status(
             "Finished",
-            format!("{} is already optimal; nothing to write", path.display()),
+            format!("{} {why}; nothing to write", path.display()),
         );
         return Ok(());
     }

@@ -12,6 +12,7 @@ pub mod cli; // clap types only
 pub mod http; // IO edge: the shared HTTPS agent and DNS-caching resolver
 pub mod index; // Index trait (IO edge impls) + pure version types and cooldown filter
 pub mod lockfile; // Cargo.lock parse/render (pure)
+pub mod lockwrite; // new Cargo.lock from a solved model (pure); atomic file replace (IO edge)
 pub mod model; // 0/1 model of Cargo's lockfile resolve (pure)
 pub mod optimise; // pure glue: roots, price book (exact or lower bound), change table
 pub mod price; // crate downloads + line counts (IO edge), suggest pricing (pure)

@@ -8,6 +8,7 @@ mod inputs;
 mod optimise;
 mod pricing;
 mod report_cmd;
+mod write_lock;
 
 use clap::Parser;
 

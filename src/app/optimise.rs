@@ -614,7 +614,12 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     };
     print!("{text}");
     if !dry_run {
-        anyhow::bail!("writing Cargo.lock is not implemented yet; nothing was written\nhint: use --dry-run to see the plan");
+        let req = super::write_lock::WriteRequest {
+            workspace: &s.workspace, model: &m, values: &solution.values, roots: &roots,
+            index: &snapshot.crates, changes: &report.changes, offline: common.offline,
+            proven: solution.status == Status::Optimal,
+        };
+        super::write_lock::write(&req, shell)?;
     }
     Ok(Outcome::Ok)
 }

@@ -74,6 +74,9 @@ pub struct Solution {
     pub current: Option<Objective>,
     /// Cut rounds needed (loop or cycle cuts; 0 when the first answer was valid).
     pub cut_rounds: usize,
+    /// The final assignment, one value per model variable (packages, features, optional
+    /// dependencies, routes, and-nodes): what a lock writer reads edges and routes from.
+    pub values: Vec<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,5 +266,6 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         current_lock_valid: current_ok,
         current: current_ok.then(|| objective_of(m, &current, locked_outside)),
         cut_rounds: rounds,
+        values: v2,
     }))
 }

@@ -327,10 +327,14 @@ pub struct OptimumResult {
     pub changes: Vec<Change>,
     pub solver: SolverSummary,
     /// The chosen lock (registry versions per crate), for writing Cargo.lock.
-    #[allow(dead_code)] // read by the lock writer of the default command
     pub solution: solve::Solution,
     /// Checksums of every version the search priced (the current lock's and the candidates').
     pub checksums: pricing::Checksums,
+    /// The solved model, its roots and the index closure it was built from: the lock writer
+    /// reads the active edges and routes off them.
+    pub model: model::Model,
+    pub roots: model::Roots,
+    pub index: BTreeMap<String, crate::index::IndexCrate>,
 }
 
 /// Phases 2–4: the cheapest valid lock for the session's workspace. `current` must be
@@ -584,12 +588,16 @@ pub fn find_optimum(
             counts.exact.len()
         ),
     );
+    drop(cands);
     Ok(OptimumResult {
         optimal,
         changes: changes(&current_versions, &solution.chosen),
         solver,
         solution,
         checksums,
+        model: m,
+        roots,
+        index: snapshot.crates,
     })
 }
 
@@ -615,9 +623,14 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     print!("{text}");
     if !dry_run {
         let req = super::write_lock::WriteRequest {
-            workspace: &s.workspace, model: &m, values: &solution.values, roots: &roots,
-            index: &snapshot.crates, changes: &report.changes, offline: common.offline,
-            proven: solution.status == Status::Optimal,
+            workspace: &s.workspace,
+            model: &found.model,
+            values: &found.solution.values,
+            roots: &found.roots,
+            index: &found.index,
+            changes: &report.changes,
+            offline: common.offline,
+            proven: found.solution.status == Status::Optimal,
         };
         super::write_lock::write(&req, shell)?;
     }

@@ -232,7 +232,15 @@ impl CargoMetadataSource {
     fn command(&self) -> MetadataCommand {
         let mut cmd = MetadataCommand::new();
         if let Some(path) = &self.manifest_path {
-            cmd.manifest_path(path);
+            // Absolute, because the command runs in the manifest's directory (below).
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            cmd.manifest_path(&path);
+            // Cargo reads `.cargo/config.toml` from the current directory upwards, so run it
+            // where the manifest is: source replacement (e.g. a local registry) then applies as
+            // it does for `cargo build` inside the workspace.
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                cmd.current_dir(dir);
+            }
         }
         cmd
     }

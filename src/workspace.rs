@@ -252,9 +252,19 @@ impl CargoMetadataSource {
         )
     }
 
+    /// The directory cargo runs in (the manifest's), when `--manifest-path` was given.
+    fn run_dir(&self) -> Option<PathBuf> {
+        let path = std::path::absolute(self.manifest_path.as_ref()?).ok()?;
+        path.parent().map(Path::to_path_buf)
+    }
+
     fn run(&self, cmd: &MetadataCommand, locked: bool) -> Result<Metadata, WorkspaceError> {
         cmd.exec().map_err(|e| match e {
             cargo_metadata::Error::CargoMetadata { stderr } => {
+                let stderr = match self.run_dir() {
+                    Some(dir) => absolutize_locations(&stderr, &dir),
+                    None => stderr,
+                };
                 classify_cargo_failure(&self.manifest_label(), stderr, locked, self.offline)
             }
             cargo_metadata::Error::Io(e) => WorkspaceError::Spawn {
@@ -265,6 +275,23 @@ impl CargoMetadataSource {
             },
         })
     }
+}
+
+/// Cargo names files relative to the directory it ran in (` --> Cargo.toml:4:11`); since that
+/// is the manifest's directory rather than the user's, make those locations absolute.
+fn absolutize_locations(stderr: &str, dir: &Path) -> String {
+    let mut out = String::with_capacity(stderr.len());
+    for line in stderr.split_inclusive('\n') {
+        match line.find("--> ") {
+            Some(at) if !Path::new(line[at + 4..].trim_start()).is_absolute() => {
+                out.push_str(&line[..at + 4]);
+                out.push_str(&format!("{}/", dir.display()));
+                out.push_str(&line[at + 4..]);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// Turn cargo's stderr into an error with a hint that fits the cause.

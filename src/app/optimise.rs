@@ -31,7 +31,7 @@ use crate::price::archive::crate_prefix;
 use crate::price::audit_lines::{AuditLineCounter, VersionRef};
 use crate::price::bounds::delta_lower_bound;
 use crate::price::cache::LineCountCache;
-use crate::price::crate_source::{prefetch, CrateId};
+use crate::price::crate_source::CrateId;
 use crate::price::diffstat::GitDiffer;
 use crate::price::linecount::{count_crate_lines, CrateLines};
 use crate::price::ArchiveLimits;
@@ -89,12 +89,8 @@ impl Counts<'_> {
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let bar = shell.progress("Fetching", ids.len() as u64);
         let source = self.session.source.as_ref();
-        for r in prefetch(source, &ids, 8, &|p| bar.set_position(p.done as u64)) {
-            r?;
-        }
-        bar.finish_and_clear();
+        pricing::fetch_all(source, &ids, shell)?;
         let counted = ids
             .par_iter()
             .zip(&todo)
@@ -409,14 +405,12 @@ pub fn find_optimum(
         .filter(|n| !published.contains_key(*n))
         .cloned()
         .collect();
-    for (name, krate) in s.index.load_crates(&new_names)? {
-        let Some(krate) = krate else { continue };
-        let versions = published.entry(name.clone()).or_default();
-        for v in krate.versions {
-            versions.insert(v.version.clone());
-            checksums.insert((name.clone(), v.version), v.cksum);
-        }
-    }
+    // Candidate generation already reported crates the registry lacks.
+    pricing::record_registry_facts(
+        s.index.load_crates(&new_names)?,
+        &mut published,
+        &mut checksums,
+    );
     let locked_outside = locked
         .iter()
         .filter(|(n, v)| {

@@ -167,15 +167,30 @@ pub fn load_registry_facts(
         "Updating",
         format!("index for {} crates ({})", names.len(), index.describe()),
     );
-    let loaded = index.load_crates(&names)?;
     let mut published = PublishedVersions::new();
     let mut checksums = Checksums::new();
+    let missing = record_registry_facts(index.load_crates(&names)?, &mut published, &mut checksums);
+    if let Some(name) = missing.first() {
+        anyhow::bail!(
+            "crate `{name}` is locked but the registry ({}) does not have it\nhint: check the registry or source replacement in .cargo/config.toml",
+            index.describe()
+        );
+    }
+    Ok((published, checksums))
+}
+
+/// Records every published version (yanked too, as cargo-vet reads the index) and its
+/// checksum; returns the names the registry does not have.
+pub fn record_registry_facts(
+    loaded: BTreeMap<String, Option<crate::index::IndexCrate>>,
+    published: &mut PublishedVersions,
+    checksums: &mut Checksums,
+) -> Vec<String> {
+    let mut missing = Vec::new();
     for (name, krate) in loaded {
         let Some(krate) = krate else {
-            anyhow::bail!(
-                "crate `{name}` is locked but the registry ({}) does not have it\nhint: check the registry or source replacement in .cargo/config.toml",
-                index.describe()
-            );
+            missing.push(name);
+            continue;
         };
         let versions = published.entry(name.clone()).or_default();
         for v in krate.versions {
@@ -183,7 +198,22 @@ pub fn load_registry_facts(
             checksums.insert((name.clone(), v.version), v.cksum);
         }
     }
-    Ok((published, checksums))
+    missing
+}
+
+/// Downloads (or finds in a cache) every crate file, checksum-verified, on 8 threads with a
+/// progress bar; the first failure is the error.
+pub fn fetch_all(source: &dyn CrateSource, ids: &[CrateId], shell: &Shell) -> anyhow::Result<()> {
+    let bar = shell.progress("Fetching", ids.len() as u64);
+    let results = prefetch(source, ids, 8, &|p| {
+        bar.set_position(p.done as u64);
+        bar.set_message(format!("{} {}", p.item.name, p.item.version));
+    });
+    bar.finish_and_clear();
+    for result in results {
+        result?;
+    }
+    Ok(())
 }
 
 pub struct Pricer<'a> {
@@ -366,15 +396,7 @@ impl Pricer<'_> {
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let bar = self.shell.progress("Fetching", ids.len() as u64);
-        let results = prefetch(self.source, &ids, 8, &|p| {
-            bar.set_position(p.done as u64);
-            bar.set_message(format!("{} {}", p.item.name, p.item.version));
-        });
-        bar.finish_and_clear();
-        for result in results {
-            result?;
-        }
+        fetch_all(self.source, &ids, self.shell)?;
         self.shell.status(
             "Fetched",
             format!("{} crate files (checksums verified)", ids.len()),

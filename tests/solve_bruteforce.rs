@@ -536,7 +536,7 @@ fn objective(w: &World, chosen: &BTreeSet<(String, Version)>) -> Objective {
         o.lines += c;
         o.audits += u64::from(c > 0);
     }
-    o.changed = chosen.symmetric_difference(&w.locked).count() as u64;
+    o.changed = chosen.difference(&w.locked).count() as u64;
     o
 }
 

@@ -22,9 +22,7 @@ use semver::Version;
 fn build(s: &synth::Synth) -> (usize, Model, u128) {
     let t0 = Instant::now();
     let cands = model::generate(&s.index, &s.roots, &s.locked, &Default::default());
-    let opts = model::BuildOptions {
-        closure_cuts: std::env::var("MINAUDIT_CLOSURE").map_or(true, |v| v != "0"),
-    };
+    let opts = model::BuildOptions::default();
     let m = model::build_with(
         &cands,
         &s.roots,

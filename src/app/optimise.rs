@@ -458,10 +458,9 @@ pub fn find_optimum(
     shell.verbose(
         "Breakdown",
         format!(
-            "{} implications, {} supports, {} ands, {} other rows, {} pkgs",
+            "{} implications, {} guards, {} other rows, {} pkgs",
             m.implications.len(),
-            m.supports.iter().filter(|s| !s.is_empty()).count(),
-            m.ands.len(),
+            m.guards.len(),
             m.rows.len(),
             m.pkgs.len()
         ),

@@ -13,10 +13,10 @@
 //!   roots do not describe unambiguously keeps its registry edges re-pointed by bucket.
 //!
 //! A requirement matching chosen versions in several semver buckets is resolved by the model's
-//! route variable `t[e,b]`. Edges are numbered exactly as `model::encode::build_with` numbers
-//! them (root deps first, then each package's live deps), and every route found that way is
-//! checked against the model (same active literal, same bucket partition), so a change in the
-//! encoder's numbering is an error, never a silently wrong edge.
+//! route variable. Edges are numbered exactly as `model::encode::build_with` numbers them
+//! (`Model::edges`: root deps first, then each package's live deps), and every edge found that
+//! way is checked against the model's (same active literal, same bucket partition), so a change
+//! in the encoder's numbering is an error, never a silently wrong edge.
 //!
 //! The result is canonicalised with `Lockfile::canonicalize`, so `lockfile::render` writes it
 //! exactly as Cargo would. [`same_resolve`] says whether two locks describe the same resolve;
@@ -30,7 +30,7 @@ use semver::Version;
 
 use crate::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
 use crate::lockfile::{DependencyRef, DependencySpec, LockedPackage, Lockfile, PackageId};
-use crate::model::{Bucket, Lit, Model, Roots, VarKind};
+use crate::model::{Bucket, Lit, Model, Roots};
 
 /// crates.io as Cargo records it in a lock (also for sparse and source-replaced crates.io).
 pub const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
@@ -101,8 +101,6 @@ struct Ctx<'a> {
     chosen: ChosenMap<'a>,
     /// Model packages per crate name, in model order (the encoder's `by_crate`).
     by_crate: BTreeMap<&'a str, Vec<usize>>,
-    /// Route option lists keyed by edge number.
-    routes: BTreeMap<usize, usize>,
     source: String,
 }
 
@@ -120,14 +118,6 @@ impl<'a> Ctx<'a> {
                     .push((p, &pkg.version, pkg.bucket));
             }
         }
-        let mut routes = BTreeMap::new();
-        for (r, route) in m.routes.iter().enumerate() {
-            if let Some((t, _)) = route.options.first() {
-                if let VarKind::Route(e, _) = m.kinds[*t] {
-                    routes.insert(e, r);
-                }
-            }
-        }
         let source = plan
             .current
             .packages
@@ -140,7 +130,6 @@ impl<'a> Ctx<'a> {
             plan,
             chosen,
             by_crate,
-            routes,
             source,
         }
     }
@@ -182,24 +171,23 @@ impl<'a> Ctx<'a> {
         let m = self.plan.model;
         let val = self.plan.values;
         let parts = self.partition(d);
+        let mismatch = || LockwriteError::ModelMismatch {
+            from: from.to_string(),
+            edge: e,
+            dep: d.name.clone(),
+        };
+        let edge = m.edges.get(e).ok_or_else(mismatch)?;
+        let same = edge.active == active
+            && edge.targets.len() == parts.len()
+            && edge.targets.iter().zip(&parts).all(|((_, a), b)| a == b);
+        if !same {
+            return Err(mismatch());
+        }
         let bucket_pkgs: Vec<usize> = if parts.len() > 1 {
-            let mismatch = || LockwriteError::ModelMismatch {
-                from: from.to_string(),
-                edge: e,
-                dep: d.name.clone(),
-            };
-            let route = self
-                .routes
-                .get(&e)
-                .map(|r| &m.routes[*r])
-                .ok_or_else(mismatch)?;
-            let same = route.active == active
-                && route.options.len() == parts.len()
-                && route.options.iter().zip(&parts).all(|((_, a), b)| a == b);
-            if !same {
-                return Err(mismatch());
-            }
-            match route.options.iter().find(|(t, _)| val[*t]) {
+            match edge.targets.iter().find(|(t, _)| match t {
+                Lit::True => true,
+                Lit::Var(v) => val[*v],
+            }) {
                 Some((_, pkgs)) => pkgs.clone(),
                 None => Vec::new(),
             }

@@ -1,11 +1,20 @@
 //! The 0/1 model of Cargo's lockfile resolve (see the module header in `model/mod.rs`).
 //!
 //! Built as a small logic program over binaries, then written out as linear rows:
-//! - implications `Σ heads ≥ AND(body)` force what Cargo would activate;
-//! - supports `y ≤ Σ terms` forbid anything Cargo would not reach (exact on acyclic support;
-//!   cyclic self-support is removed lazily by loop cuts, see `eval.rs`);
-//! - And-nodes `r = AND(components)` name conjunctions used as support terms;
-//! - plain rows: at most one version per (name, bucket), per `links` value, route choice.
+//! - implications `Σ heads ≥ AND(body groups)` force what Cargo would activate; a body group
+//!   is a set of variables of which at most one can be true (versions of one bucket), so the
+//!   group reads as "one of these" and the row stays linear;
+//! - guards `g ≤ Σ x` tie a bucket-level feature or optional-dependency variable to the
+//!   versions of the bucket that have it;
+//! - plain rows: at most one version per (name, bucket), per `links` value, one route per edge.
+//!
+//! Feature, optional-dependency and route variables live per (crate, bucket), not per version:
+//! at most one version of a bucket is in the lock, so "feature f of the chosen 1.x version" is
+//! one variable. Each version's implications are first written with `x[p]` as a body group of
+//! one, then the implications that differ only in that group are merged across the bucket
+//! (`Σ heads ≥ … + Σ_{p∈G} x[p] − …`), and the group is dropped when another body variable
+//! already implies it (a feature's guard lies inside G). Versions with the same dependency
+//! lists and feature tables, the common case, thus share one row.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,7 +23,7 @@ use semver::Version;
 use crate::index::IndexDep;
 
 use super::bucket::Bucket;
-use super::candidates::Candidates;
+use super::candidates::{Candidate, Candidates};
 use super::features::FeatureValue;
 use super::roots::Roots;
 use super::ModelError;
@@ -33,14 +42,12 @@ pub enum Lit {
 pub enum VarKind {
     /// x[p]: package version p is in the lock.
     Pkg(PkgId),
-    /// g[p, f]: feature f of p is active.
+    /// g[b, f]: feature f of the chosen version of bucket b (named by its first version).
     Feature(PkgId, String),
-    /// o[p, n]: optional dependency named n of p is active.
+    /// o[b, n]: optional dependency n of the chosen version of bucket b is active.
     OptDep(PkgId, String),
-    /// t[e, b]: edge e (requirement spanning buckets) resolves into its b-th bucket.
+    /// t[r, i]: the edges sharing route r resolve into their i-th bucket.
     Route(usize, usize),
-    /// Conjunction of other variables.
-    And,
 }
 
 /// A registry package version in the model.
@@ -54,17 +61,16 @@ pub struct Pkg {
     pub x: VarId,
 }
 
-/// `Σ heads ≥ AND(body)`; body holds variables only (constant-true literals dropped).
-#[derive(Debug, Clone)]
+/// `Σ heads ≥ AND(body)`, each body group an "at most one" set read as a disjunction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Implication {
     pub heads: Vec<VarId>,
-    pub body: Vec<VarId>,
+    pub body: Vec<Vec<VarId>>,
 }
 
 /// A requirement whose matching candidates span several buckets: Cargo records one target.
 #[derive(Debug, Clone)]
 pub struct Route {
-    pub active: Lit,
     /// (route variable, matching package versions in that bucket)
     pub options: Vec<(VarId, Vec<PkgId>)>,
 }
@@ -77,44 +83,43 @@ pub struct Row {
     pub hi: f64,
 }
 
-/// One edge (a dependency of a root or of a package version) after bucketing its targets.
+/// One edge: a dependency of a root or of a package version.
 #[derive(Debug, Clone)]
-struct Edge {
-    /// Per bucket: route literal (== active when there is one bucket) and matching versions.
-    buckets: Vec<(Lit, Vec<PkgId>)>,
-}
-
-/// A dependency edge of a registry package, kept to find package cycles in answers.
-#[derive(Debug, Clone)]
-pub struct PkgEdge {
-    pub from: PkgId,
+pub struct Edge {
+    /// The registry package it leaves (None for a root).
+    pub from: Option<PkgId>,
+    /// True for roots, `x[p]` for a non-optional dependency, `o[b,n]` for an optional one
+    /// (read together with `x[from]`).
     pub active: Lit,
-    /// Per bucket: route literal and matching versions.
+    /// Per bucket: route literal (== active when there is one bucket) and matching versions.
     pub targets: Vec<(Lit, Vec<PkgId>)>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Model {
-    /// Edges between registry packages (root edges are not listed).
-    pub pkg_edges: Vec<PkgEdge>,
+    /// Every edge, numbered: root dependencies first (in root order), then each package's
+    /// live dependencies in index order (optional ones without a variable and edges to
+    /// other registries are not numbered). The lock writer reads targets from here.
+    pub edges: Vec<Edge>,
     pub pkgs: Vec<Pkg>,
     pub kinds: Vec<VarKind>,
     pub implications: Vec<Implication>,
-    /// Per variable: support terms (Or-nodes); empty for And-nodes (see `ands`).
-    pub supports: Vec<Vec<Lit>>,
-    pub ands: HashMap<VarId, Vec<VarId>>,
+    /// Per bucket-level variable: the versions whose presence it needs.
+    pub guards: HashMap<VarId, Vec<PkgId>>,
     pub routes: Vec<Route>,
-    /// Rows beyond implications/supports/ands: buckets, links, route sums, cuts.
+    /// Rows beyond implications and guards: buckets, links, route sums, cuts.
     pub rows: Vec<Row>,
+    /// (version, feature) → its bucket's variable, for non-leaf features of that version.
     pub features: HashMap<(PkgId, String), VarId>,
+    /// (version, optional dependency name) → its bucket's variable.
     pub optdeps: HashMap<(PkgId, String), VarId>,
-    and_memo: HashMap<Vec<VarId>, VarId>,
+    /// Per package: index of its (name, bucket) group.
+    pub group_of: Vec<usize>,
 }
 
 impl Model {
     fn new_var(&mut self, kind: VarKind) -> VarId {
         self.kinds.push(kind);
-        self.supports.push(Vec::new());
         self.kinds.len() - 1
     }
 
@@ -126,122 +131,39 @@ impl Model {
         self.pkgs[p].x
     }
 
-    /// Variable for the conjunction of `lits` (True when empty).
-    fn and_lit(&mut self, lits: &[Lit]) -> Lit {
-        let mut vars: Vec<VarId> = lits
-            .iter()
-            .filter_map(|l| match l {
-                Lit::Var(v) => Some(*v),
-                Lit::True => None,
-            })
-            .collect();
-        vars.sort_unstable();
-        vars.dedup();
-        match vars.len() {
-            0 => Lit::True,
-            1 => Lit::Var(vars[0]),
-            _ => {
-                if let Some(v) = self.and_memo.get(&vars) {
-                    return Lit::Var(*v);
-                }
-                let v = self.new_var(VarKind::And);
-                self.ands.insert(v, vars.clone());
-                self.and_memo.insert(vars, v);
-                Lit::Var(v)
-            }
-        }
-    }
-
-    fn implies(&mut self, heads: Vec<VarId>, body: &[Lit]) {
-        let body = body
-            .iter()
-            .filter_map(|l| match l {
-                Lit::Var(v) => Some(*v),
-                Lit::True => None,
-            })
-            .collect();
-        self.implications.push(Implication { heads, body });
-    }
-
-    fn support(&mut self, var: VarId, term: Lit) {
-        if !self.supports[var].contains(&term) {
-            self.supports[var].push(term);
-        }
-    }
-
-    /// `body ⇒ head` with `term` recorded as a reason for `head`.
-    fn activate(&mut self, head: VarId, body: &[Lit], term: Lit) {
-        self.implies(vec![head], body);
-        self.support(head, term);
-    }
-
-    /// Every linear row of the model: implications, supports, and-nodes and plain rows.
+    /// Every linear row of the model: implications, guards and plain rows.
     pub fn all_rows(&self) -> Vec<Row> {
         let mut rows = self.rows.clone();
         for imp in &self.implications {
             // Σ heads − Σ body ≥ 1 − |body|
             let mut terms: Vec<(VarId, f64)> = imp.heads.iter().map(|h| (*h, 1.0)).collect();
-            terms.extend(imp.body.iter().map(|b| (*b, -1.0)));
+            for g in &imp.body {
+                terms.extend(g.iter().map(|b| (*b, -1.0)));
+            }
             rows.push(Row {
                 terms,
                 lo: 1.0 - imp.body.len() as f64,
                 hi: f64::INFINITY,
             });
         }
-        for (v, sup) in self.supports.iter().enumerate() {
-            if self.kinds[v] == VarKind::And || sup.contains(&Lit::True) {
-                continue;
-            }
-            let mut terms = vec![(v, 1.0)];
-            for s in sup {
-                if let Lit::Var(s) = s {
-                    terms.push((*s, -1.0));
-                }
-            }
+        let mut guards: Vec<_> = self.guards.iter().collect();
+        guards.sort();
+        for (v, ps) in guards {
+            let mut terms = vec![(*v, 1.0)];
+            terms.extend(ps.iter().map(|p| (self.pkgs[*p].x, -1.0)));
             rows.push(Row {
                 terms,
                 lo: f64::NEG_INFINITY,
                 hi: 0.0,
             });
         }
-        for (r, comps) in &self.ands {
-            for c in comps {
-                rows.push(Row {
-                    terms: vec![(*r, 1.0), (*c, -1.0)],
-                    lo: f64::NEG_INFINITY,
-                    hi: 0.0,
-                });
-            }
-        }
-        // deterministic order of and-node lower rows
-        let mut ands: Vec<_> = self.ands.iter().collect();
-        ands.sort();
-        for (r, comps) in ands {
-            let mut terms = vec![(*r, 1.0)];
-            terms.extend(comps.iter().map(|c| (*c, -1.0)));
-            rows.push(Row {
-                terms,
-                lo: 1.0 - comps.len() as f64,
-                hi: f64::INFINITY,
-            });
-        }
         rows
     }
 }
 
-/// Knobs of model building.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildOptions {
-    /// Add closure inequalities (valid cuts that tighten the LP relaxation; see
-    /// [`closure_cuts`]).
-    pub closure_cuts: bool,
-}
-
-impl Default for BuildOptions {
-    fn default() -> Self {
-        BuildOptions { closure_cuts: true }
-    }
-}
+/// Knobs of model building (none yet; kept so callers need not change when one appears).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildOptions {}
 
 /// Builds the model. `cost` must price every candidate; `None` is an error, never 0.
 pub fn build(
@@ -252,26 +174,53 @@ pub fn build(
     build_with(cands, roots, cost, &BuildOptions::default())
 }
 
-/// [`build`] with options.
+/// An implication before merging: body groups plus the version whose presence it assumes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Raw {
+    heads: Vec<VarId>,
+    body: Vec<Vec<VarId>>,
+    src: Option<PkgId>,
+}
+
+struct Builder<'c, 'a> {
+    m: Model,
+    cand_of: Vec<&'c Candidate<'a>>,
+    by_crate: BTreeMap<&'c str, Vec<PkgId>>,
+    /// Versions of each (name, bucket) group.
+    group_members: Vec<Vec<PkgId>>,
+    raws: Vec<Raw>,
+    /// Route variables per (source group or root edge, dependency key).
+    route_memo: HashMap<(Option<usize>, usize, String), Vec<VarId>>,
+    /// Edge numbers per (package, dependency name).
+    edges_of: HashMap<(PkgId, String), Vec<usize>>,
+}
+
+/// Builds the model with options.
 pub fn build_with(
     cands: &Candidates<'_>,
     roots: &Roots,
     cost: &dyn Fn(&str, &Version) -> Option<u64>,
-    opts: &BuildOptions,
+    _opts: &BuildOptions,
 ) -> Result<Model, ModelError> {
-    let mut m = Model::default();
-    // 1. package variables
-    let mut pkg_of: BTreeMap<(&str, &Version), PkgId> = BTreeMap::new();
-    let mut by_crate: BTreeMap<&str, Vec<PkgId>> = BTreeMap::new();
-    let mut cand_of: Vec<&super::candidates::Candidate<'_>> = Vec::new();
+    let mut b = Builder {
+        m: Model::default(),
+        cand_of: Vec::new(),
+        by_crate: BTreeMap::new(),
+        group_members: Vec::new(),
+        raws: Vec::new(),
+        route_memo: HashMap::new(),
+        edges_of: HashMap::new(),
+    };
+    // 1. package variables and (name, bucket) groups
+    let mut group_ids: BTreeMap<(&str, Bucket), usize> = BTreeMap::new();
     for c in cands.iter() {
         let price = cost(c.name(), c.version()).ok_or_else(|| ModelError::UnknownCost {
             name: c.name().to_string(),
             version: c.version().clone(),
         })?;
-        let id = m.pkgs.len();
-        let x = m.new_var(VarKind::Pkg(id));
-        m.pkgs.push(Pkg {
+        let id = b.m.pkgs.len();
+        let x = b.m.new_var(VarKind::Pkg(id));
+        b.m.pkgs.push(Pkg {
             name: c.name().to_string(),
             version: c.version().clone(),
             bucket: c.bucket,
@@ -279,101 +228,50 @@ pub fn build_with(
             locked: c.locked,
             x,
         });
-        pkg_of.insert((c.index.name.as_str(), &c.index.version), id);
-        by_crate.entry(c.index.name.as_str()).or_default().push(id);
-        cand_of.push(c);
-    }
-    // 2. feature and optional-dependency variables. A leaf feature (empty value list) has no
-    // consequence but its existence, so it gets no variable: requests on it point at x[p].
-    for (p, c) in cand_of.iter().enumerate() {
-        for (f, vals) in &c.table.features {
-            if vals.is_empty() {
-                continue;
-            }
-            let v = m.new_var(VarKind::Feature(p, f.clone()));
-            m.features.insert((p, f.clone()), v);
+        let n = group_ids.len();
+        let g = *group_ids.entry((c.name(), c.bucket)).or_insert(n);
+        if g == b.group_members.len() {
+            b.group_members.push(Vec::new());
         }
-        for n in &c.table.optional_deps {
-            let v = m.new_var(VarKind::OptDep(p, n.clone()));
-            m.optdeps.insert((p, n.clone()), v);
+        b.group_members[g].push(id);
+        b.m.group_of.push(g);
+        b.by_crate.entry(c.name()).or_default().push(id);
+        b.cand_of.push(c);
+    }
+    // 2. bucket-level feature and optional-dependency variables, with their guards. A leaf
+    // feature (empty value list) has no consequence but its existence, so it gets none:
+    // requests on it point at x[p].
+    for members in b.group_members.clone() {
+        let mut feats: BTreeMap<String, Vec<PkgId>> = BTreeMap::new();
+        let mut opts: BTreeMap<String, Vec<PkgId>> = BTreeMap::new();
+        for &p in &members {
+            let t = &b.cand_of[p].table;
+            for (f, vals) in &t.features {
+                if !vals.is_empty() {
+                    feats.entry(f.clone()).or_default().push(p);
+                }
+            }
+            for n in &t.optional_deps {
+                opts.entry(n.clone()).or_default().push(p);
+            }
+        }
+        for (f, ps) in feats {
+            let v = b.m.new_var(VarKind::Feature(ps[0], f.clone()));
+            for &p in &ps {
+                b.m.features.insert((p, f.clone()), v);
+            }
+            b.m.guards.insert(v, ps);
+        }
+        for (n, ps) in opts {
+            let v = b.m.new_var(VarKind::OptDep(ps[0], n.clone()));
+            for &p in &ps {
+                b.m.optdeps.insert((p, n.clone()), v);
+            }
+            b.m.guards.insert(v, ps);
         }
     }
     // 3. edges: roots (always active) and every live dep of every candidate
-    let mut edges: Vec<Edge> = Vec::new();
-    let mut edges_of: HashMap<(PkgId, &str), Vec<usize>> = HashMap::new();
-    let mut edge_deps: Vec<&IndexDep> = Vec::new();
-    let add_edge = |m: &mut Model, d: &IndexDep, active: Lit, edges: &mut Vec<Edge>| {
-        let mut buckets: BTreeMap<Bucket, Vec<PkgId>> = BTreeMap::new();
-        if d.registry.is_none() {
-            for &p in by_crate
-                .get(d.crate_name())
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-            {
-                if d.req.matches(&m.pkgs[p].version) {
-                    buckets.entry(m.pkgs[p].bucket).or_default().push(p);
-                }
-            }
-        }
-        let e = edges.len();
-        let edge = match buckets.len() {
-            0 => {
-                // nothing can satisfy it: the edge must stay inactive
-                m.implies(vec![], &[active]);
-                Edge { buckets: vec![] }
-            }
-            1 => {
-                let pkgs: Vec<PkgId> = buckets.into_values().next().unwrap_or_default();
-                let heads = pkgs.iter().map(|p| m.pkgs[*p].x).collect();
-                m.implies(heads, &[active]);
-                for p in &pkgs {
-                    let x = m.pkgs[*p].x;
-                    m.support(x, active);
-                }
-                Edge {
-                    buckets: vec![(active, pkgs)],
-                }
-            }
-            _ => {
-                let mut out = Vec::new();
-                let mut route = Route {
-                    active,
-                    options: vec![],
-                };
-                for (i, (_, pkgs)) in buckets.into_iter().enumerate() {
-                    let t = m.new_var(VarKind::Route(e, i));
-                    m.support(t, active);
-                    let heads = pkgs.iter().map(|p| m.pkgs[*p].x).collect();
-                    m.implies(heads, &[Lit::Var(t)]);
-                    for p in &pkgs {
-                        let x = m.pkgs[*p].x;
-                        m.support(x, Lit::Var(t));
-                    }
-                    route.options.push((t, pkgs.clone()));
-                    out.push((Lit::Var(t), pkgs));
-                }
-                // Σ t = active
-                let mut terms: Vec<(VarId, f64)> =
-                    route.options.iter().map(|(t, _)| (*t, 1.0)).collect();
-                let rhs = match active {
-                    Lit::True => 1.0,
-                    Lit::Var(a) => {
-                        terms.push((a, -1.0));
-                        0.0
-                    }
-                };
-                m.rows.push(Row {
-                    terms,
-                    lo: rhs,
-                    hi: rhs,
-                });
-                m.routes.push(route);
-                Edge { buckets: out }
-            }
-        };
-        edges.push(edge);
-        e
-    };
+    let mut edge_deps: Vec<(&IndexDep, Vec<Vec<VarId>>, Option<PkgId>)> = Vec::new();
     for r in &roots.packages {
         for d in &r.deps {
             if d.registry.is_some() {
@@ -382,114 +280,116 @@ pub fn build_with(
                     dep: d.crate_name().to_string(),
                 });
             }
-            add_edge(&mut m, d, Lit::True, &mut edges);
-            edge_deps.push(d);
+            let e = b.m.edges.len();
+            b.add_edge(d, None, Lit::True, vec![], (None, e, String::new()));
+            edge_deps.push((d, vec![], None));
         }
     }
-    for (p, c) in cand_of.iter().enumerate() {
+    for p in 0..b.cand_of.len() {
+        let c = b.cand_of[p];
         for d in c.live_deps() {
-            let active = if d.optional {
-                match m.optdeps.get(&(p, d.name.clone())) {
-                    Some(o) => Lit::Var(*o),
+            let (active, body) = if d.optional {
+                match b.m.optdeps.get(&(p, d.name.clone())) {
+                    Some(&o) => (Lit::Var(o), vec![vec![o]]),
                     None => continue,
                 }
             } else {
-                Lit::Var(m.pkgs[p].x)
+                (Lit::Var(b.m.pkgs[p].x), vec![])
             };
             if d.registry.is_some() {
                 // an active edge to another registry cannot be modelled: forbid it
-                m.implies(vec![], &[active]);
+                b.raws.push(Raw {
+                    heads: vec![],
+                    body,
+                    src: Some(p),
+                });
                 continue;
             }
-            let e = add_edge(&mut m, d, active, &mut edges);
-            edge_deps.push(d);
-            edges_of.entry((p, d.name.as_str())).or_default().push(e);
-            m.pkg_edges.push(PkgEdge {
-                from: p,
-                active,
-                targets: edges[e].buckets.clone(),
-            });
+            let key = (Some(b.m.group_of[p]), 0, dep_key(d));
+            let e = b.add_edge(d, Some(p), active, body.clone(), key);
+            b.edges_of.entry((p, d.name.clone())).or_default().push(e);
+            edge_deps.push((d, body, Some(p)));
         }
     }
-    let ctx = Ctx {
-        cand_of: &cand_of,
-        edges: &edges,
-        edges_of: &edges_of,
-    };
     // 4. what each edge requests on its target: listed features, `default`
-    for (e, d) in edge_deps.iter().enumerate() {
-        for (route, pkgs) in edges[e].buckets.clone() {
+    for (e, (d, body, src)) in edge_deps.iter().enumerate() {
+        let targets = b.m.edges[e].targets.clone();
+        let multi = targets.len() > 1;
+        for (route, pkgs) in targets {
+            let mut body = body.clone();
+            if multi {
+                if let Lit::Var(t) = route {
+                    body.push(vec![t]);
+                }
+            }
             for f in &d.features {
                 match FeatureValue::parse(f) {
-                    FeatureValue::Feature(f) => {
-                        feature_on_bucket(&mut m, &ctx, &pkgs, &f, &[route], route)
-                    }
+                    FeatureValue::Feature(f) => b.request(&pkgs, &f, body.clone(), *src),
                     other => {
                         // `n/f` in a dependency's feature list acts inside the target version
-                        for &p in &pkgs {
-                            let x = Lit::Var(m.pkgs[p].x);
-                            let term = m.and_lit(&[x, route]);
-                            apply_value(&mut m, &ctx, p, &other, &[x, route], term);
+                        for &q in &pkgs {
+                            let mut b2 = body.clone();
+                            if let Some(p) = src {
+                                b2.push(vec![b.m.pkgs[*p].x]);
+                            }
+                            b.apply_value(q, &other, b2);
                         }
                     }
                 }
             }
             if d.default_features {
-                for &p in &pkgs {
-                    if let Some(&g) = m.features.get(&(p, "default".to_string())) {
-                        let x = Lit::Var(m.pkgs[p].x);
-                        m.activate(g, &[x, route], route);
+                let with: Vec<PkgId> = pkgs
+                    .iter()
+                    .copied()
+                    .filter(|q| b.m.features.contains_key(&(*q, "default".to_string())))
+                    .collect();
+                if let Some(&q0) = with.first() {
+                    let g = b.m.features[&(q0, "default".to_string())];
+                    let mut body = body.clone();
+                    if with.len() < pkgs.len() {
+                        // only the versions that define a non-leaf `default` get it
+                        body.push(with.iter().map(|q| b.m.pkgs[*q].x).collect());
                     }
+                    b.raws.push(Raw {
+                        heads: vec![g],
+                        body,
+                        src: *src,
+                    });
                 }
             }
         }
     }
     // 5. feature values inside each version
-    for (p, c) in cand_of.iter().enumerate() {
+    for p in 0..b.cand_of.len() {
+        let c = b.cand_of[p];
         for (h, vals) in c.table.features.iter().filter(|(_, v)| !v.is_empty()) {
-            let g = Lit::Var(m.features[&(p, h.clone())]);
+            let g = b.m.features[&(p, h.clone())];
             for val in vals {
-                apply_value(&mut m, &ctx, p, val, &[g], g);
+                b.apply_value(p, val, vec![vec![g]]);
             }
         }
     }
-    if opts.closure_cuts {
-        closure_cuts(&mut m);
-    }
-    // 6. g ≤ x, o ≤ x; one version per (name, bucket); one package per `links`
-    let mut owned: Vec<(PkgId, VarId)> = m
-        .features
-        .iter()
-        .chain(m.optdeps.iter())
-        .map(|(&(p, _), &g)| (p, g))
-        .collect();
-    owned.sort_unstable();
-    for (p, g) in owned {
-        let x = m.pkgs[p].x;
-        m.rows.push(Row {
-            terms: vec![(g, 1.0), (x, -1.0)],
-            lo: f64::NEG_INFINITY,
-            hi: 0.0,
-        });
-    }
-    let mut groups: BTreeMap<(&str, Bucket), Vec<VarId>> = BTreeMap::new();
-    let mut links: BTreeMap<&str, Vec<VarId>> = BTreeMap::new();
-    for (p, c) in cand_of.iter().enumerate() {
-        groups
-            .entry((c.name(), c.bucket))
-            .or_default()
-            .push(m.pkgs[p].x);
-        if let Some(l) = &c.index.links {
-            links.entry(l.as_str()).or_default().push(m.pkgs[p].x);
-        }
-    }
-    for (_, xs) in groups {
+    b.merge();
+    let Builder {
+        mut m,
+        cand_of,
+        group_members,
+        ..
+    } = b;
+    // 6. one version per (name, bucket); one package per `links`
+    for xs in &group_members {
         if xs.len() > 1 {
             m.rows.push(Row {
-                terms: xs.into_iter().map(|x| (x, 1.0)).collect(),
+                terms: xs.iter().map(|p| (m.pkgs[*p].x, 1.0)).collect(),
                 lo: f64::NEG_INFINITY,
                 hi: 1.0,
             });
+        }
+    }
+    let mut links: BTreeMap<&str, Vec<VarId>> = BTreeMap::new();
+    for (p, c) in cand_of.iter().enumerate() {
+        if let Some(l) = &c.index.links {
+            links.entry(l.as_str()).or_default().push(m.pkgs[p].x);
         }
     }
     for (l, xs) in links {
@@ -512,136 +412,243 @@ pub fn build_with(
     Ok(m)
 }
 
-struct Ctx<'c, 'a> {
-    cand_of: &'c [&'c super::candidates::Candidate<'a>],
-    edges: &'c [Edge],
-    edges_of: &'c HashMap<(PkgId, &'c str), Vec<usize>>,
+/// What makes two declarations of one dependency behave alike in the lockfile resolve.
+fn dep_key(d: &IndexDep) -> String {
+    format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{}\u{0}{:?}\u{0}{:?}",
+        d.name,
+        d.crate_name(),
+        d.req,
+        d.optional,
+        d.features,
+        d.default_features,
+        d.kind,
+        d.target
+    )
 }
 
-/// Feature `f` requested on whichever of `pkgs` (one bucket) is chosen, when `body` holds.
-fn feature_on_bucket(m: &mut Model, ctx: &Ctx, pkgs: &[PkgId], f: &str, body: &[Lit], term: Lit) {
-    let mut heads = Vec::new();
-    for &p in pkgs {
-        if let Some(&g) = m.features.get(&(p, f.to_string())) {
-            heads.push(g);
-            m.support(g, term);
-        } else if ctx.cand_of[p].table.has(f) {
-            heads.push(m.pkgs[p].x); // leaf feature: existence is all that matters
-        }
-    }
-    // no head for a version lacking `f`: choosing it while `body` holds violates the row
-    m.implies(heads, body);
-}
-
-/// Effects of one feature value inside package `p` when `body` holds; `term` is the reason.
-fn apply_value(m: &mut Model, ctx: &Ctx, p: PkgId, val: &FeatureValue, body: &[Lit], term: Lit) {
-    match val {
-        FeatureValue::Feature(f) => match m.features.get(&(p, f.clone())) {
-            Some(&g) => m.activate(g, body, term),
-            None if ctx.cand_of[p].table.has(f) => {} // leaf feature: nothing follows
-            None => m.implies(vec![], body),
-        },
-        FeatureValue::Dep(n) => match m.optdeps.get(&(p, n.clone())) {
-            Some(&o) => m.activate(o, body, term),
-            None => m.implies(vec![], body),
-        },
-        FeatureValue::DepFeature { dep, feature, weak } => {
-            if let Some(&o) = m.optdeps.get(&(p, dep.clone())) {
-                m.activate(o, body, term);
-                if !*weak {
-                    if let Some(&g) = m.features.get(&(p, dep.clone())) {
-                        m.activate(g, body, term);
-                    }
-                }
-            }
-            let es = ctx
-                .edges_of
-                .get(&(p, dep.as_str()))
-                .cloned()
-                .unwrap_or_default();
-            for e in es {
-                let single = ctx.edges[e].buckets.len() == 1;
-                for (route, pkgs) in ctx.edges[e].buckets.clone() {
-                    if single {
-                        // body implies the edge is active (it turned the dependency on)
-                        feature_on_bucket(m, ctx, &pkgs, feature, body, term);
-                    } else {
-                        let mut b2 = body.to_vec();
-                        b2.push(route);
-                        let t2 = m.and_lit(&[term, route]);
-                        feature_on_bucket(m, ctx, &pkgs, feature, &b2, t2);
-                    }
-                }
+impl Builder<'_, '_> {
+    /// Adds edge `d` (active when `active`, i.e. `body` with `x[src]`); returns its number.
+    fn add_edge(
+        &mut self,
+        d: &IndexDep,
+        src: Option<PkgId>,
+        active: Lit,
+        body: Vec<Vec<VarId>>,
+        route_key: (Option<usize>, usize, String),
+    ) -> usize {
+        let mut buckets: BTreeMap<Bucket, Vec<PkgId>> = BTreeMap::new();
+        for &p in self
+            .by_crate
+            .get(d.crate_name())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            if d.req.matches(&self.m.pkgs[p].version) {
+                buckets.entry(self.m.pkgs[p].bucket).or_default().push(p);
             }
         }
-    }
-}
-
-/// Closure inequalities (DESIGN.md §8, in x-form). Take the versions of one (crate, bucket)
-/// from the newest down, as long as each has a non-optional edge into the same bucket of a
-/// crate q; for every such suffix U: `Σ_{u∈U} x[u] ≤ Σ_{w ∈ ∪ M_u} x[q,w]`, M_u the versions
-/// u's requirement matches. Valid: at most one u is chosen, and its edge is active, so one
-/// of its matches is chosen. Stronger than summing the per-version rows, whose right-hand
-/// sides can add up past 1 in the LP relaxation.
-fn closure_cuts(m: &mut Model) {
-    // (source crate, source bucket, target crate, target bucket) -> version -> matches
-    type Key = (String, Bucket, String, Bucket);
-    let mut groups: BTreeMap<Key, BTreeMap<Version, Vec<PkgId>>> = BTreeMap::new();
-    let mut bucket_members: BTreeMap<(String, Bucket), Vec<(Version, PkgId)>> = BTreeMap::new();
-    for (p, pkg) in m.pkgs.iter().enumerate() {
-        bucket_members
-            .entry((pkg.name.clone(), pkg.bucket))
-            .or_default()
-            .push((pkg.version.clone(), p));
-    }
-    for e in &m.pkg_edges {
-        let src = &m.pkgs[e.from];
-        if e.active != Lit::Var(src.x) || e.targets.len() != 1 {
-            continue; // optional or spanning buckets
-        }
-        let tgt = &e.targets[0].1;
-        let Some(&first) = tgt.first() else { continue };
-        let key = (
-            src.name.clone(),
-            src.bucket,
-            m.pkgs[first].name.clone(),
-            m.pkgs[first].bucket,
-        );
-        let slot = groups
-            .entry(key)
-            .or_default()
-            .entry(src.version.clone())
-            .or_insert_with(|| tgt.clone());
-        if tgt.len() < slot.len() {
-            *slot = tgt.clone();
-        }
-    }
-    let mut new_rows = Vec::new();
-    for ((sname, sbucket, _, _), by_version) in groups {
-        let Some(members) = bucket_members.get(&(sname, sbucket)) else {
-            continue;
+        let e = self.m.edges.len();
+        let targets = match buckets.len() {
+            0 => {
+                // nothing can satisfy it: the edge must stay inactive
+                self.raws.push(Raw {
+                    heads: vec![],
+                    body,
+                    src,
+                });
+                vec![]
+            }
+            1 => {
+                let pkgs: Vec<PkgId> = buckets.into_values().next().unwrap_or_default();
+                let heads = pkgs.iter().map(|p| self.m.pkgs[*p].x).collect();
+                self.raws.push(Raw { heads, body, src });
+                vec![(active, pkgs)]
+            }
+            n => {
+                let ts = match self.route_memo.get(&route_key) {
+                    Some(ts) => ts.clone(),
+                    None => {
+                        let r = self.m.routes.len();
+                        let ts: Vec<VarId> = (0..n)
+                            .map(|i| self.m.new_var(VarKind::Route(r, i)))
+                            .collect();
+                        self.m.routes.push(Route {
+                            options: ts
+                                .iter()
+                                .copied()
+                                .zip(buckets.values().cloned())
+                                .collect(),
+                        });
+                        // one target per edge
+                        self.m.rows.push(Row {
+                            terms: ts.iter().map(|t| (*t, 1.0)).collect(),
+                            lo: f64::NEG_INFINITY,
+                            hi: 1.0,
+                        });
+                        for (t, pkgs) in ts.iter().zip(buckets.values()) {
+                            let heads = pkgs.iter().map(|p| self.m.pkgs[*p].x).collect();
+                            self.raws.push(Raw {
+                                heads,
+                                body: vec![vec![*t]],
+                                src: None,
+                            });
+                        }
+                        self.route_memo.insert(route_key, ts.clone());
+                        ts
+                    }
+                };
+                self.raws.push(Raw {
+                    heads: ts.clone(),
+                    body,
+                    src,
+                });
+                ts.into_iter()
+                    .map(Lit::Var)
+                    .zip(buckets.into_values())
+                    .collect()
+            }
         };
-        let mut sorted = members.clone();
-        sorted.sort();
-        let mut lhs: Vec<PkgId> = Vec::new();
-        let mut rhs: std::collections::BTreeSet<PkgId> = std::collections::BTreeSet::new();
-        for (v, p) in sorted.iter().rev() {
-            let Some(matches) = by_version.get(v) else {
-                break;
-            };
-            lhs.push(*p);
-            rhs.extend(matches.iter().copied());
-            if lhs.len() >= 2 {
-                let mut terms: Vec<(VarId, f64)> =
-                    lhs.iter().map(|u| (m.pkgs[*u].x, 1.0)).collect();
-                terms.extend(rhs.iter().map(|w| (m.pkgs[*w].x, -1.0)));
-                new_rows.push(Row {
-                    terms,
-                    lo: f64::NEG_INFINITY,
-                    hi: 0.0,
+        self.m.edges.push(Edge {
+            from: src,
+            active,
+            targets,
+        });
+        e
+    }
+
+    /// Feature `f` requested on whichever of `pkgs` (one bucket) is chosen, when `body` holds
+    /// (with `x[src]`). A version lacking `f` gets no head: choosing it then violates the row.
+    fn request(&mut self, pkgs: &[PkgId], f: &str, body: Vec<Vec<VarId>>, src: Option<PkgId>) {
+        let mut heads = Vec::new();
+        for &q in pkgs {
+            if let Some(&g) = self.m.features.get(&(q, f.to_string())) {
+                heads.push(g);
+            } else if self.cand_of[q].table.has(f) {
+                heads.push(self.m.pkgs[q].x); // leaf feature: existence is all that matters
+            }
+        }
+        heads.sort_unstable();
+        heads.dedup();
+        self.raws.push(Raw { heads, body, src });
+    }
+
+    /// Effects of one feature value inside package `p` when `body` (with `x[p]`) holds.
+    fn apply_value(&mut self, p: PkgId, val: &FeatureValue, body: Vec<Vec<VarId>>) {
+        let src = Some(p);
+        match val {
+            FeatureValue::Feature(f) => match self.m.features.get(&(p, f.clone())) {
+                Some(&g) => self.raws.push(Raw {
+                    heads: vec![g],
+                    body,
+                    src,
+                }),
+                None if self.cand_of[p].table.has(f) => {} // leaf feature: nothing follows
+                None => self.raws.push(Raw {
+                    heads: vec![],
+                    body,
+                    src,
+                }),
+            },
+            FeatureValue::Dep(n) => {
+                let heads = self.m.optdeps.get(&(p, n.clone())).copied();
+                self.raws.push(Raw {
+                    heads: heads.into_iter().collect(),
+                    body,
+                    src,
                 });
             }
+            FeatureValue::DepFeature { dep, feature, weak } => {
+                if let Some(&o) = self.m.optdeps.get(&(p, dep.clone())) {
+                    self.raws.push(Raw {
+                        heads: vec![o],
+                        body: body.clone(),
+                        src,
+                    });
+                    if !*weak {
+                        if let Some(&g) = self.m.features.get(&(p, dep.clone())) {
+                            self.raws.push(Raw {
+                                heads: vec![g],
+                                body: body.clone(),
+                                src,
+                            });
+                        }
+                    }
+                }
+                let es = self
+                    .edges_of
+                    .get(&(p, dep.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                for e in es {
+                    let targets = self.m.edges[e].targets.clone();
+                    let multi = targets.len() > 1;
+                    for (route, pkgs) in targets {
+                        // body implies the edge is active (it turned the dependency on)
+                        let mut b2 = body.clone();
+                        if multi {
+                            if let Lit::Var(t) = route {
+                                b2.push(vec![t]);
+                            }
+                        }
+                        self.request(&pkgs, feature, b2, src);
+                    }
+                }
+            }
         }
     }
-    m.rows.extend(new_rows);
+
+    /// Merges the raw implications that differ only in their source version (same bucket)
+    /// and writes the model's implications.
+    fn merge(&mut self) {
+        let raws = std::mem::take(&mut self.raws);
+        type Key = (Vec<VarId>, Vec<Vec<VarId>>, Option<usize>);
+        let mut merged: HashMap<Key, Vec<PkgId>> = HashMap::new();
+        let mut order: Vec<Key> = Vec::new();
+        for mut r in raws {
+            r.heads.sort_unstable();
+            r.heads.dedup();
+            for g in &mut r.body {
+                g.sort_unstable();
+                g.dedup();
+            }
+            r.body.sort();
+            r.body.dedup();
+            let key = (r.heads, r.body, r.src.map(|p| self.m.group_of[p]));
+            let slot = merged.entry(key.clone()).or_insert_with(|| {
+                order.push(key);
+                Vec::new()
+            });
+            if let Some(p) = r.src {
+                slot.push(p);
+            }
+        }
+        let mut out: Vec<Implication> = Vec::with_capacity(order.len());
+        for key in order {
+            let srcs = &merged[&key];
+            let (heads, mut body, group) = key;
+            if group.is_some() {
+                let mut srcs = srcs.clone();
+                srcs.sort_unstable();
+                srcs.dedup();
+                // a body variable whose guard lies inside the sources already implies them
+                let implied = body.iter().any(|g| {
+                    g.len() == 1
+                        && self
+                            .m
+                            .guards
+                            .get(&g[0])
+                            .is_some_and(|gs| gs.iter().all(|q| srcs.binary_search(q).is_ok()))
+                });
+                if !implied {
+                    body.push(srcs.iter().map(|p| self.m.pkgs[*p].x).collect());
+                    body.sort();
+                }
+            }
+            out.push(Implication { heads, body });
+        }
+        out.sort();
+        out.dedup();
+        self.m.implications = out;
+    }
 }

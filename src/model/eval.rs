@@ -1,12 +1,6 @@
 //! Evaluating assignments of a [`Model`]: completing a chosen package set (for warm starts),
-//! checking rows, and finding unfounded (self-supporting) sets for loop cuts.
-//!
-//! Loop cut: let U be the variables true in an assignment but not derivable from the roots by
-//! their reasons (least fixed point capped by the assignment). In any founded assignment, the
-//! first-derived member of U is an Or-node (an And-node in U always has a component in U), so
-//! it was derived from a reason outside U: `y ≤ Σ_{s ∈ ext(U)} s` for every Or-node y in U,
-//! with ext(U) the reasons of U's Or-nodes that are not in U. The current assignment violates
-//! it (every external reason is false there), so each round makes progress.
+//! checking rows, reducing a solver answer to the lock Cargo would build ([`least`]), and
+//! finding package cycles (Cargo rejects them) for no-good cuts.
 
 use super::encode::{Lit, Model, Row, VarId, VarKind};
 
@@ -17,56 +11,93 @@ fn lit(val: &[bool], l: Lit) -> bool {
     }
 }
 
-/// Completes the assignment for `chosen` (per package): least features/optional deps Cargo
-/// would activate, a route for each multi-bucket edge, conjunctions.
+/// Completes the assignment for `chosen` (per package): the features and optional
+/// dependencies Cargo would activate, a route for each active multi-bucket edge.
 pub fn complete(m: &Model, chosen: &[bool]) -> Vec<bool> {
     let mut val = vec![false; m.num_vars()];
     for (p, pkg) in m.pkgs.iter().enumerate() {
         val[pkg.x] = chosen[p];
     }
-    let guard = |val: &[bool], v: VarId| match &m.kinds[v] {
-        VarKind::Feature(p, _) | VarKind::OptDep(p, _) => val[m.pkgs[*p].x],
-        _ => false,
-    };
-    let mut ands: Vec<(&VarId, &Vec<VarId>)> = m.ands.iter().collect();
-    ands.sort();
+    let mut route_of: std::collections::HashMap<VarId, (usize, usize)> = Default::default();
+    for (r, route) in m.routes.iter().enumerate() {
+        for (i, (t, _)) in route.options.iter().enumerate() {
+            route_of.insert(*t, (r, i));
+        }
+    }
     loop {
         let mut changed = false;
         for imp in &m.implications {
-            if imp.body.iter().all(|b| val[*b]) {
-                for &h in &imp.heads {
-                    if !val[h] && guard(&val, h) {
-                        val[h] = true;
-                        changed = true;
-                    }
-                }
+            if !holds(&imp.body, &val) || imp.heads.iter().any(|h| val[*h]) {
+                continue;
             }
-        }
-        for r in &m.routes {
-            if lit(&val, r.active) && !r.options.iter().any(|(t, _)| val[*t]) {
-                // prefer the newest bucket holding a chosen matching version
-                if let Some((t, _)) = r
+            // a route: the newest bucket holding a chosen matching version
+            if let Some(&(r, _)) = imp.heads.first().and_then(|h| route_of.get(h)) {
+                let pick = m.routes[r]
                     .options
                     .iter()
                     .rev()
-                    .find(|(_, ps)| ps.iter().any(|p| chosen[*p]))
-                {
+                    .find(|(t, ps)| imp.heads.contains(t) && ps.iter().any(|p| chosen[*p]));
+                if let Some((t, _)) = pick {
                     val[*t] = true;
                     changed = true;
                 }
+                continue;
             }
-        }
-        for (r, comps) in &ands {
-            let v = comps.iter().all(|c| val[*c]);
-            if val[**r] != v {
-                val[**r] = v;
-                changed = true;
+            for &h in &imp.heads {
+                let ok = matches!(m.kinds[h], VarKind::Feature(..) | VarKind::OptDep(..))
+                    && m.guards[&h].iter().any(|p| chosen[*p]);
+                if ok {
+                    val[h] = true;
+                    changed = true;
+                    break;
+                }
             }
         }
         if !changed {
             return val;
         }
     }
+}
+
+fn holds(body: &[Vec<VarId>], val: &[bool]) -> bool {
+    body.iter().all(|g| g.iter().any(|v| val[*v]))
+}
+
+/// The lock Cargo would build from the versions and routes `s` chooses: the least set of
+/// variables the implications force from the roots, each forced head taken from `s`.
+/// `s` must satisfy every row; then at most one head of each implication is true in `s`
+/// (heads lie in one bucket, and a feature's variable and its leaf versions exclude each
+/// other by the guards), so the result is determined, is a subset of `s`, and satisfies
+/// every row again. This is how answers of the model without "no extra package" rows
+/// become locks: extra choices only cost, so the subset is at least as good.
+pub fn least(m: &Model, s: &[bool]) -> Vec<bool> {
+    let mut val = vec![false; m.num_vars()];
+    // watch lists: implications per body variable, plus those with an empty body
+    let mut watch: Vec<Vec<usize>> = vec![Vec::new(); m.num_vars()];
+    let mut queue: Vec<usize> = Vec::new();
+    for (i, imp) in m.implications.iter().enumerate() {
+        if imp.body.is_empty() {
+            queue.push(i);
+        }
+        for g in &imp.body {
+            for &v in g {
+                watch[v].push(i);
+            }
+        }
+    }
+    while let Some(i) = queue.pop() {
+        let imp = &m.implications[i];
+        if !holds(&imp.body, &val) {
+            continue;
+        }
+        for &h in &imp.heads {
+            if s[h] && !val[h] {
+                val[h] = true;
+                queue.extend(watch[h].iter().copied());
+            }
+        }
+    }
+    val
 }
 
 /// Index of the first row the assignment violates, if any.
@@ -81,74 +112,14 @@ pub fn first_violated(rows: &[Row], val: &[bool]) -> Option<usize> {
     })
 }
 
-/// Variables true in `val` that their reasons do not derive from the roots.
-pub fn unfounded(m: &Model, val: &[bool]) -> Vec<VarId> {
-    let mut fix = vec![false; m.num_vars()];
-    loop {
-        let mut changed = false;
-        for v in 0..m.num_vars() {
-            if !val[v] || fix[v] {
-                continue;
-            }
-            let ok = match m.ands.get(&v) {
-                Some(comps) => comps.iter().all(|c| fix[*c]),
-                None => m.supports[v].iter().any(|s| match s {
-                    Lit::True => true,
-                    Lit::Var(s) => fix[*s],
-                }),
-            };
-            if ok {
-                fix[v] = true;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    (0..m.num_vars()).filter(|v| val[*v] && !fix[*v]).collect()
-}
-
-/// Loop inequalities excluding the unfounded set `u` (see the module header).
-pub fn loop_cuts(m: &Model, u: &[VarId]) -> Vec<Row> {
-    let in_u: std::collections::HashSet<VarId> = u.iter().copied().collect();
-    let mut ext: Vec<VarId> = Vec::new();
-    let ors: Vec<VarId> = u
-        .iter()
-        .copied()
-        .filter(|v| !m.ands.contains_key(v))
-        .collect();
-    for &y in &ors {
-        for s in &m.supports[y] {
-            if let Lit::Var(s) = s {
-                if !in_u.contains(s) {
-                    ext.push(*s);
-                }
-            }
-        }
-    }
-    ext.sort_unstable();
-    ext.dedup();
-    ors.iter()
-        .map(|&y| {
-            let mut terms = vec![(y, 1.0)];
-            terms.extend(ext.iter().map(|s| (*s, -1.0)));
-            Row {
-                terms,
-                lo: f64::NEG_INFINITY,
-                hi: 0.0,
-            }
-        })
-        .collect()
-}
-
 /// A cycle of packages linked by active edges (Cargo rejects those: "cyclic package
 /// dependency"), as the literals that together create it; None when acyclic.
 pub fn find_cycle(m: &Model, val: &[bool]) -> Option<Vec<VarId>> {
     // adjacency over chosen packages: (target, literals making this edge)
     let mut adj: Vec<Vec<(usize, Vec<VarId>)>> = vec![Vec::new(); m.pkgs.len()];
-    for e in &m.pkg_edges {
-        if !val[m.pkgs[e.from].x] || !lit(val, e.active) {
+    for e in &m.edges {
+        let Some(from) = e.from else { continue };
+        if !val[m.pkgs[from].x] || !lit(val, e.active) {
             continue;
         }
         for (route, pkgs) in &e.targets {
@@ -163,7 +134,7 @@ pub fn find_cycle(m: &Model, val: &[bool]) -> Option<Vec<VarId>> {
                             lits.push(v);
                         }
                     }
-                    adj[e.from].push((q, lits));
+                    adj[from].push((q, lits));
                 }
             }
         }

@@ -1,14 +1,16 @@
 //! The optimiser: cheapest valid lock for a [`Model`], lexicographically.
 //!
 //! Objectives, in order: `lines` (Σ price of chosen versions), `audits` (chosen versions with a
-//! price > 0), `changed` (size of the symmetric difference between the chosen and the current
-//! registry (name, version) sets). Solved as two sequential MIPs rather than one weighted sum,
+//! price > 0), `changed` (chosen versions the current lock does not hold: a bump counts once;
+//! packages that fall out are a consequence, not a choice). Solved as two sequential MIPs rather than one weighted sum,
 //! because line counts reach 10^9 and weights on top would leave double precision:
 //! stage 1 minimises lines; stage 2 adds `lines ≤ L*` and minimises `audits·W + changed` with
 //! `W = max changed + 1` (both small integers, so that weighted sum is exact).
-//! After every solve the answer is checked against the model's rows, for self-supporting
-//! (unfounded) sets and for package cycles (Cargo rejects "cyclic package dependency"); those
-//! are cut off (loop inequalities, cycle no-goods) and the stage is solved again.
+//! The model has no "nothing extra" rows: an answer may hold packages or features nothing
+//! forces. Every answer is reduced to the least lock its choices force ([`eval::least`]), which
+//! is valid and no worse on every objective (all three only grow with more packages), so the
+//! reduced lock is optimal whenever the answer was. Package cycles (Cargo rejects "cyclic
+//! package dependency") are cut off with no-goods and the stage is solved again.
 //! Warm start: the current lock, completed with the features Cargo would activate, when it is a
 //! valid assignment; stage 2 starts from stage 1's answer. Backend: HiGHS via good_lp, gaps 0.
 
@@ -101,18 +103,14 @@ pub enum SolveError {
 }
 
 /// Objective values of a complete assignment.
-pub fn objective_of(m: &Model, val: &[bool], locked_outside: u64) -> Objective {
-    let mut o = Objective {
-        changed: locked_outside,
-        ..Objective::default()
-    };
+pub fn objective_of(m: &Model, val: &[bool]) -> Objective {
+    let mut o = Objective::default();
     for p in &m.pkgs {
-        let on = val[p.x];
-        if on {
+        if val[p.x] {
             o.lines += p.cost;
             o.audits += u64::from(p.cost > 0);
+            o.changed += u64::from(!p.locked);
         }
-        o.changed += u64::from(on != p.locked);
     }
     o
 }
@@ -152,16 +150,18 @@ fn run_stage(
         if let Some(r) = eval::first_violated(rows, &values) {
             return Err(SolveError::Inconsistent(r));
         }
-        let u = eval::unfounded(m, &values);
-        if !u.is_empty() {
-            rows.extend(eval::loop_cuts(m, &u));
-        } else if let Some(cycle) = eval::find_cycle(m, &values) {
+        // the lock Cargo builds from these choices: a subset, at least as good on every objective
+        let values = eval::least(m, &values);
+        if let Some(r) = eval::first_violated(rows, &values) {
+            return Err(SolveError::Inconsistent(r));
+        }
+        if let Some(cycle) = eval::find_cycle(m, &values) {
             rows.push(eval::cycle_cut(&cycle));
         } else {
             return Ok(Some((values, proven, gap)));
         }
         *rounds += 1;
-        // the start stays valid: it was founded, and loop cuts hold for founded assignments
+        // the start stays valid unless the cut removed it
         start = start.filter(|s| eval::first_violated(rows, s).is_none());
     }
     Err(SolveError::CutLimit(opts.max_cut_rounds))
@@ -185,7 +185,7 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     // a locked package outside the candidates is one Cargo would drop: the lock is not a fixed point
     let current_ok = locked_outside == 0
         && eval::first_violated(&rows, &current).is_none()
-        && eval::unfounded(m, &current).is_empty()
+        && eval::least(m, &current) == current
         && eval::find_cycle(m, &current).is_none();
     let mut rounds = 0;
 
@@ -210,7 +210,7 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     else {
         return Ok(Outcome::Unsat);
     };
-    let best_lines = objective_of(m, &v1, locked_outside).lines;
+    let best_lines = objective_of(m, &v1).lines;
 
     // stage 2: audits · W + changed, with lines fixed at (at most) the stage-1 value
     rows.push(Row {
@@ -224,7 +224,7 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         .iter()
         .map(|p| {
             let audit = if p.cost > 0 { w } else { 0.0 };
-            let change = if p.locked { -1.0 } else { 1.0 };
+            let change = if p.locked { 0.0 } else { 1.0 };
             (p.x, audit + change)
         })
         .filter(|(_, c)| *c != 0.0)
@@ -256,7 +256,7 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     let proven = proven1 && proven2;
     Ok(Outcome::Solved(Solution {
         chosen,
-        objective: objective_of(m, &v2, locked_outside),
+        objective: objective_of(m, &v2),
         status: if proven {
             Status::Optimal
         } else {
@@ -264,7 +264,7 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         },
         gap: gap1.max(gap2),
         current_lock_valid: current_ok,
-        current: current_ok.then(|| objective_of(m, &current, locked_outside)),
+        current: current_ok.then(|| objective_of(m, &current)),
         cut_rounds: rounds,
         values: v2,
     }))

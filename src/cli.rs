@@ -132,6 +132,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "SECONDS", global = true)]
     pub time_limit: Option<f64>,
 
+    /// Write the final priced model to FILE (JSON, gzipped when FILE ends in .gz) for replay
+    #[arg(long, value_name = "FILE", global = true)]
+    pub dump_instance: Option<PathBuf>,
+
     /// No status output on stderr
     #[arg(short, long, global = true)]
     pub quiet: bool,

@@ -226,6 +226,10 @@ fn price_from_counts(
     })
 }
 
+/// How many cheaper-bounded versions of a picked crate are priced exactly in the same round.
+/// Few: each is a `git diff` when it is a delta, and most never matter.
+const MAX_RIVALS_PER_PICK: usize = 3;
+
 /// Bounds every candidate of the crates `picked` touches (tar-stream counts), then prices the
 /// picked versions exactly (git for deltas).
 fn refine(
@@ -237,6 +241,7 @@ fn refine(
     picked: &[Key],
     shell: &Shell,
 ) -> anyhow::Result<()> {
+    let started = Instant::now();
     // Bound every candidate of the crates the solver touched, so it stops picking unknowns.
     let touched: BTreeSet<String> = picked
         .iter()
@@ -261,6 +266,7 @@ fn refine(
         }
     }
     counts.ensure_full(&need_files, shell)?;
+    let bounds_secs = started.elapsed().as_secs_f64();
     for key in &to_bound {
         let price = price_from_counts(ctx, counts, key)?;
         book.insert(key.clone(), price);
@@ -286,6 +292,49 @@ fn refine(
             book.insert(key.clone(), price);
         }
     }
+    // The versions of the same crates whose bound is below what the picked version turned
+    // out to cost would be picked next, one solve round each: price them now.
+    let mut rivals: Vec<Key> = Vec::new();
+    for key in picked {
+        let exact = book[key].model_cost();
+        let mut cheaper: Vec<(u64, Key)> = cands.by_crate[&key.0]
+            .iter()
+            .map(|c| (key.0.clone(), c.version().clone()))
+            .filter(|k| !book[k].is_exact() && book[k].model_cost() < exact)
+            .map(|k| (book[&k].model_cost(), k))
+            .collect();
+        cheaper.sort();
+        rivals.extend(
+            cheaper
+                .into_iter()
+                .take(MAX_RIVALS_PER_PICK)
+                .map(|(_, k)| k),
+        );
+    }
+    rivals.sort();
+    rivals.dedup();
+    let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
+    for key in &rivals {
+        for (from, to) in ctx.candidate_audits(&key.0, &key.1)? {
+            need_exact.insert((key.0.clone(), from, to));
+        }
+    }
+    counts.ensure_exact(&need_exact, shell)?;
+    for key in &rivals {
+        let price = price_from_counts(ctx, counts, key)?;
+        book.insert(key.clone(), price);
+    }
+    shell.verbose(
+        "Priced",
+        format!(
+            "{} rivals exact; {} crates bounded ({} files, {bounds_secs:.2}s), {} versions exact ({:.2}s)",
+            rivals.len(),
+            to_bound.len(),
+            need_files.len(),
+            picked.len(),
+            started.elapsed().as_secs_f64() - bounds_secs
+        ),
+    );
     Ok(())
 }
 
@@ -495,13 +544,20 @@ pub fn find_optimum(
         &locked_unvetted,
         shell,
     )?;
+    // Rounds solve for lines only until the picked versions are all exactly priced; then the
+    // full lexicographic solve, which may pick other lines-optimal versions (priced in turn).
+    let mut lines_only = true;
     let solution = loop {
         rounds += 1;
         for p in m.pkgs.iter_mut() {
             p.cost = book[&(p.name.clone(), p.version.clone())].model_cost();
         }
         let t = Instant::now();
-        let outcome = solve::solve(&m, locked_outside, &opts)?;
+        let round_opts = SolveOptions {
+            lines_only,
+            ..opts.clone()
+        };
+        let outcome = solve::solve(&m, locked_outside, &round_opts)?;
         shell.verbose(
             "Solved",
             format!("round {rounds} in {:.2}s", t.elapsed().as_secs_f64()),
@@ -519,6 +575,10 @@ pub fn find_optimum(
             .filter(|k| !book[k].is_exact())
             .collect();
         if picked.is_empty() {
+            if lines_only {
+                lines_only = false;
+                continue;
+            }
             break sol;
         }
         shell.verbose(
@@ -538,6 +598,21 @@ pub fn find_optimum(
             shell,
         )?;
     };
+
+    if let Some(path) = &common.dump_instance {
+        write_instance(
+            path,
+            &model::Instance::new(
+                &s.workspace.root_manifest.display().to_string(),
+                locked_outside,
+                m.clone(),
+            ),
+        )?;
+        shell.status(
+            "Dumped",
+            format!("the solved instance to {}", path.display()),
+        );
+    }
 
     // Phase 4: the plan.
     let mut audits: Vec<VetAudit> = Vec::new();
@@ -669,4 +744,19 @@ fn apply_cooldown_flags(
         ),
     );
     Ok(outcome.snapshot)
+}
+
+/// Writes a replayable instance (gzipped when the name ends in `.gz`).
+fn write_instance(path: &std::path::Path, inst: &model::Instance) -> anyhow::Result<()> {
+    use std::io::Write;
+    let json = inst.to_json();
+    let bytes = if path.extension().is_some_and(|e| e == "gz") {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&json)?;
+        enc.finish()?
+    } else {
+        json
+    };
+    std::fs::write(path, bytes)
+        .with_context(|| format!("cannot write the instance to {}", path.display()))
 }

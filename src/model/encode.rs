@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use semver::Version;
+use serde::{Deserialize, Serialize};
 
 use crate::index::IndexDep;
 
@@ -32,13 +33,13 @@ pub type VarId = usize;
 pub type PkgId = usize;
 
 /// A literal: a variable or constant true (root edges are always active).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Lit {
     True,
     Var(VarId),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VarKind {
     /// x[p]: package version p is in the lock.
     Pkg(PkgId),
@@ -51,7 +52,7 @@ pub enum VarKind {
 }
 
 /// A registry package version in the model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pkg {
     pub name: String,
     pub version: Version,
@@ -62,29 +63,66 @@ pub struct Pkg {
 }
 
 /// `Σ heads ≥ AND(body)`, each body group an "at most one" set read as a disjunction.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Implication {
     pub heads: Vec<VarId>,
     pub body: Vec<Vec<VarId>>,
 }
 
 /// A requirement whose matching candidates span several buckets: Cargo records one target.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Route {
     /// (route variable, matching package versions in that bucket)
     pub options: Vec<(VarId, Vec<PkgId>)>,
 }
 
 /// Linear row `lo ≤ Σ coef·var ≤ hi`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub terms: Vec<(VarId, f64)>,
+    /// −∞ is written as `null` in a dump (JSON has no infinities).
+    #[serde(with = "bound_or_null::lo")]
     pub lo: f64,
+    /// +∞ is written as `null`.
+    #[serde(with = "bound_or_null::hi")]
     pub hi: f64,
 }
 
+/// Row bounds in JSON: infinite bounds as `null`.
+mod bound_or_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    fn ser<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_some(v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub mod lo {
+        use super::*;
+        pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+            ser(v, s)
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+            Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NEG_INFINITY))
+        }
+    }
+
+    pub mod hi {
+        use super::*;
+        pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+            ser(v, s)
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+            Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
+        }
+    }
+}
+
 /// One edge: a dependency of a root or of a package version.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Edge {
     /// The registry package it leaves (None for a root).
     pub from: Option<PkgId>,
@@ -95,7 +133,7 @@ pub struct Edge {
     pub targets: Vec<(Lit, Vec<PkgId>)>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Model {
     /// Every edge, numbered: root dependencies first (in root order), then each package's
     /// live dependencies in index order (optional ones without a variable and edges to
@@ -110,8 +148,11 @@ pub struct Model {
     /// Rows beyond implications and guards: buckets, links, route sums, cuts.
     pub rows: Vec<Row>,
     /// (version, feature) → its bucket's variable, for non-leaf features of that version.
+    /// Building only; not part of a dumped instance.
+    #[serde(skip)]
     pub features: HashMap<(PkgId, String), VarId>,
-    /// (version, optional dependency name) → its bucket's variable.
+    /// (version, optional dependency name) → its bucket's variable. Not part of a dump either.
+    #[serde(skip)]
     pub optdeps: HashMap<(PkgId, String), VarId>,
     /// Per package: index of its (name, bucket) group.
     pub group_of: Vec<usize>,
@@ -474,11 +515,7 @@ impl Builder<'_, '_> {
                             .map(|i| self.m.new_var(VarKind::Route(r, i)))
                             .collect();
                         self.m.routes.push(Route {
-                            options: ts
-                                .iter()
-                                .copied()
-                                .zip(buckets.values().cloned())
-                                .collect(),
+                            options: ts.iter().copied().zip(buckets.values().cloned()).collect(),
                         });
                         // one target per edge
                         self.m.rows.push(Row {

@@ -42,6 +42,7 @@ pub mod candidates;
 pub mod encode;
 pub mod eval;
 pub mod features;
+pub mod instance;
 pub mod roots;
 
 use std::collections::BTreeSet;
@@ -50,6 +51,7 @@ pub use bucket::Bucket;
 pub use candidates::{generate, CandidateOptions, Candidates};
 pub use encode::{build, build_with, BuildOptions, Lit, Model, Pkg, Row, VarId, VarKind};
 pub use features::{FeatureTable, FeatureValue};
+pub use instance::Instance;
 pub use roots::{RootPackage, Roots};
 
 /// Registry packages of the current lock, `(name, version)`.

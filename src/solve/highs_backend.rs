@@ -38,9 +38,12 @@ fn opt<V: highs::HighsOptionValue>(m: &mut highs::Model, k: &str, v: V) -> Resul
         .map_err(|e| SolveError::Backend(format!("cannot set HiGHS option {k}: {e:?}")))
 }
 
-/// Minimises `objective` over binaries subject to `rows`.
+/// Minimises `objective` subject to `rows`; variables below `num_binary` are binary, the rest
+/// continuous in [0, 1].
+#[allow(clippy::too_many_arguments)]
 pub fn solve(
     num_vars: usize,
+    num_binary: usize,
     rows: &[Row],
     objective: &[(usize, f64)],
     start: Option<&[bool]>,
@@ -48,7 +51,15 @@ pub fn solve(
     verbose: bool,
 ) -> Result<RawOutcome, SolveError> {
     let mut pv = ProblemVariables::new();
-    let vars: Vec<Variable> = (0..num_vars).map(|_| pv.add(variable().binary())).collect();
+    let vars: Vec<Variable> = (0..num_vars)
+        .map(|i| {
+            if i < num_binary {
+                pv.add(variable().binary())
+            } else {
+                pv.add(variable().min(0.0).max(1.0))
+            }
+        })
+        .collect();
     let mut problem = pv
         .minimise(expression(objective, &vars))
         .using(good_lp::highs);
@@ -110,7 +121,7 @@ pub fn solve(
     }
     let gap = if proven { 0.0 } else { solved.mip_gap() };
     let sol = solved.get_solution();
-    let values = (0..num_vars)
+    let values = (0..num_binary)
         .map(|i| sol.columns().get(i).is_some_and(|v| *v > 0.5))
         .collect();
     Ok(RawOutcome::Solved {

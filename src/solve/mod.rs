@@ -14,6 +14,7 @@
 //! Warm start: the current lock, completed with the features Cargo would activate, when it is a
 //! valid assignment; stage 2 starts from stage 1's answer. Backend: HiGHS via good_lp, gaps 0.
 
+pub mod compact;
 pub mod highs_backend;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,9 @@ pub struct SolveOptions {
     pub warm_start: bool,
     /// HiGHS log on stdout (debugging only).
     pub verbose: bool,
+    /// Stop after the first stage (lines): audits and changed are then not minimised. For the
+    /// rounds of lazy pricing, where only the lines optimum decides what to price next.
+    pub lines_only: bool,
 }
 
 impl Default for SolveOptions {
@@ -43,6 +47,7 @@ impl Default for SolveOptions {
             max_cut_rounds: 50,
             warm_start: true,
             verbose: false,
+            lines_only: false,
         }
     }
 }
@@ -130,11 +135,14 @@ fn run_stage(
 ) -> Result<Option<(Vec<bool>, bool, f64)>, SolveError> {
     let mut start = start.map(<[bool]>::to_vec);
     for _ in 0..=opts.max_cut_rounds {
+        let c = compact::compact(m, rows);
+        let start_full = start.as_deref().map(|s| c.extend(s));
         let raw = highs_backend::solve(
+            c.num_vars,
             m.num_vars(),
-            rows,
+            &c.rows,
             &stage.objective,
-            start.as_deref(),
+            start_full.as_deref(),
             opts.time_limit,
             opts.verbose,
         )?;
@@ -211,6 +219,11 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         return Ok(Outcome::Unsat);
     };
     let best_lines = objective_of(m, &v1).lines;
+    if opts.lines_only {
+        return Ok(Outcome::Solved(solution(
+            m, v1, proven1, gap1, current_ok, &current, rounds,
+        )));
+    }
 
     // stage 2: audits · W + changed, with lines fixed at (at most) the stage-1 value
     rows.push(Row {
@@ -241,9 +254,29 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     )?
     .unwrap_or((v1, proven1, gap1)); // cannot be infeasible: v1 satisfies it
 
+    Ok(Outcome::Solved(solution(
+        m,
+        v2,
+        proven1 && proven2,
+        gap1.max(gap2),
+        current_ok,
+        &current,
+        rounds,
+    )))
+}
+
+fn solution(
+    m: &Model,
+    values: Vec<bool>,
+    proven: bool,
+    gap: f64,
+    current_ok: bool,
+    current: &[bool],
+    cut_rounds: usize,
+) -> Solution {
     let mut chosen: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in &m.pkgs {
-        if v2[p.x] {
+        if values[p.x] {
             chosen
                 .entry(p.name.clone())
                 .or_default()
@@ -253,19 +286,18 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     for vs in chosen.values_mut() {
         vs.sort();
     }
-    let proven = proven1 && proven2;
-    Ok(Outcome::Solved(Solution {
+    Solution {
         chosen,
-        objective: objective_of(m, &v2),
+        objective: objective_of(m, &values),
         status: if proven {
             Status::Optimal
         } else {
             Status::Feasible
         },
-        gap: gap1.max(gap2),
+        gap,
         current_lock_valid: current_ok,
-        current: current_ok.then(|| objective_of(m, &current)),
-        cut_rounds: rounds,
-        values: v2,
-    }))
+        current: current_ok.then(|| objective_of(m, current)),
+        cut_rounds,
+        values,
+    }
 }

@@ -1,0 +1,45 @@
+//! Replays a dumped instance (`cargo minaudit --dump-instance FILE`) through the solver and
+//! prints the outcome and time; `MINAUDIT_SOLVER_LOG=1` shows HiGHS's log.
+//! Usage: cargo run --release --example replay -- FILE[.gz]
+
+use std::io::Read;
+use std::time::Instant;
+
+use minaudit::model::Instance;
+use minaudit::solve::{self, SolveOptions};
+
+fn main() -> anyhow::Result<()> {
+    let path = std::env::args().nth(1).expect("usage: replay FILE[.gz]");
+    let raw = std::fs::read(&path)?;
+    let json = if path.ends_with(".gz") {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(raw.as_slice()).read_to_end(&mut out)?;
+        out
+    } else {
+        raw
+    };
+    let inst = Instance::from_json(&json)?;
+    let m = &inst.model;
+    println!(
+        "{}: {} packages, {} variables, {} rows",
+        inst.origin,
+        m.pkgs.len(),
+        m.num_vars(),
+        m.all_rows().len()
+    );
+    let opts = SolveOptions {
+        verbose: std::env::var_os("MINAUDIT_SOLVER_LOG").is_some(),
+        ..SolveOptions::default()
+    };
+    let t = Instant::now();
+    let out = solve::solve(m, inst.locked_outside, &opts)?;
+    let secs = t.elapsed().as_secs_f64();
+    match out {
+        solve::Outcome::Solved(s) => println!(
+            "{:?} {:?} in {secs:.2}s (cut rounds {})",
+            s.status, s.objective, s.cut_rounds
+        ),
+        solve::Outcome::Unsat => println!("unsat in {secs:.2}s"),
+    }
+    Ok(())
+}

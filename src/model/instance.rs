@@ -1,0 +1,53 @@
+//! A solved instance as a file: the priced model and what the solver needs beside it, so a
+//! solve can be replayed without the workspace, the index or the crate files (benches, bug
+//! reports). Pure: bytes in, bytes out; gzip is the caller's choice of container.
+
+use serde::{Deserialize, Serialize};
+
+use super::encode::Model;
+
+/// Format version of the dump; bumped when the model's shape changes.
+pub const INSTANCE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Instance {
+    pub version: u32,
+    /// Where it came from (workspace name or a synthetic generator's description).
+    pub origin: String,
+    /// Current-lock registry packages that are not candidates (see `solve::solve`).
+    pub locked_outside: u64,
+    pub model: Model,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstanceError {
+    #[error("not a minaudit instance: {0}")]
+    Parse(String),
+    #[error("instance format {found}, this build reads {INSTANCE_VERSION}\nhint: dump it again with this version of cargo-minaudit")]
+    Version { found: u32 },
+}
+
+impl Instance {
+    pub fn new(origin: &str, locked_outside: u64, model: Model) -> Instance {
+        Instance {
+            version: INSTANCE_VERSION,
+            origin: origin.to_string(),
+            locked_outside,
+            model,
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a model always serialises")
+    }
+
+    pub fn from_json(bytes: &[u8]) -> Result<Instance, InstanceError> {
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| InstanceError::Parse(e.to_string()))?;
+        let found = v.get("version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        if found != INSTANCE_VERSION {
+            return Err(InstanceError::Version { found });
+        }
+        serde_json::from_value(v).map_err(|e| InstanceError::Parse(e.to_string()))
+    }
+}

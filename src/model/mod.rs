@@ -3,37 +3,38 @@
 //! Pure: index snapshot + roots + current lock + prices in, a [`Model`] of binaries and linear
 //! rows out. Pipeline: [`candidates::generate`] then [`encode::build`].
 //!
-//! # Encoding (first cut: exact, not yet the threshold formulation of DESIGN.md §8)
+//! # Encoding
 //! Variables, all binary:
 //! - `x[p]` per candidate version p: p is in the lock;
-//! - `g[p,f]` per feature f of p (implicit `n = ["dep:n"]` features included): f is active;
-//!   leaf features (empty value list) get none: only their existence matters, so a request
-//!   on one reads `x[p]` in place of `g[p,f]`;
-//! - `o[p,n]` per optional normal/build dependency name n of p: n is active;
-//! - `t[e,b]` per edge e whose requirement matches versions in several buckets: Cargo records
-//!   one target per edge, and t picks its bucket (`Σ_b t[e,b] = active(e)`);
-//! - And-nodes naming conjunctions that serve as reasons (support terms).
+//! - `g[b,f]` per (crate, bucket) and feature f that is non-leaf in some version of the bucket
+//!   (implicit `n = ["dep:n"]` features included): f is active on the bucket's chosen version.
+//!   Leaf features (empty value list) get none: only their existence matters, so a request on
+//!   one reads `x[p]` of the versions where it is a leaf;
+//! - `o[b,n]` per (crate, bucket) and optional normal/build dependency name n;
+//! - `t[r,i]` per group of edges whose requirement matches versions in several buckets (the
+//!   same declaration in the versions of one bucket shares them): Cargo records one target per
+//!   edge, and t picks its bucket (`Σ_i t ≤ 1`, forced to 1 when the edge is active).
+//! Bucket-level variables are exact because a lock holds at most one version per bucket; a
+//! guard `g[b,f] ≤ Σ x[p]` over the versions that have f ties them to the chosen version.
 //!
 //! An edge (dependency d of p, dev-deps only for roots) is active when: root → always; d
-//! non-optional → `x[p]`; d optional → `o[p,d.name]`. Rules:
-//! 1. requirement: `active(e) ≤ Σ x[q]` over q matching d.req in the edge's bucket (or
-//!    `t[e,b] ≤ Σ …` per bucket). At most one version per (name, bucket) makes the target unique.
-//! 2. features: each feature f listed on an active edge needs `Σ_{q in bucket, f ∈ q} g[q,f] ≥
-//!    route` — this also forces the chosen target to *have* f; `default` is requested only on
-//!    versions that define it. Inside p, `g[p,h]` implies its values: `f` → `g[p,f]`, `dep:n` →
-//!    `o[p,n]`, `n/f` → `o[p,n]` (+ `g[p,n]` when n is optional and has a feature of that name)
-//!    and f on n's target; weak `n?/f` does the same minus `g[p,n]` (lockfile resolve,
-//!    rust-lang/cargo#10801). `g[p,f] ≤ x[p]`, `o[p,n] ≤ x[p]`.
-//! 3. no extra packages or features: every `x`, `g`, `o`, `t` is at most the sum of its reasons
-//!    (the literals that rule 1/2 used to force it). This is the least fixed point only when the
-//!    reason graph is acyclic; a self-supporting cycle (possible across versions and feature
-//!    tables) is detected after solving by [`eval::unfounded`] and cut off with a loop
-//!    inequality (as in ASP solvers), then the model is solved again.
-//! 4. at most one version per (name, bucket); at most one package per `links` value (a root's
+//! non-optional → `x[p]`; d optional → `o[b,d.name] ∧ x[p]`. Rules (implications):
+//! 1. requirement: active ⇒ one of the matching versions in the edge's bucket (or one route,
+//!    and route i ⇒ one matching version in bucket i);
+//! 2. features: each feature f listed on an active edge ⇒ `g[b',f]` or a version of the target
+//!    bucket where f is a leaf; a target lacking f has no head, so it cannot be chosen;
+//!    `default` is requested only on versions that define it. Inside p, `g[b,h] ∧ x[p]` implies
+//!    the values of h in p: `f` → `g[b,f]`, `dep:n` → `o[b,n]`, `n/f` → `o[b,n]` (+ `g[b,n]`
+//!    when n is optional and has a feature of that name) and f on n's target; weak `n?/f` does
+//!    the same minus `g[b,n]` (lockfile resolve, rust-lang/cargo#10801).
+//! 3. at most one version per (name, bucket); at most one package per `links` value (a root's
 //!    `links` forbids every registry version with the same value).
 //!
-//! Optional strengthening (on by default, [`BuildOptions`]): closure inequalities over the
-//! newest-first suffixes of a bucket whose versions all depend on the same target bucket.
+//! Nothing says "only what is forced": an answer may carry extra packages or features. Every
+//! objective only grows with more packages, so the solver never needs them, and each answer is
+//! reduced to the least lock its choices force ([`eval::least`]), the lock Cargo builds. The
+//! rules are written once per version and merged across the versions of a bucket that share
+//! them ([`encode`]); the solver sees bucket sums in threshold form (`solve::compact`).
 //!
 //! Candidates are already filtered: not yanked unless locked, MSRV, valid feature tables.
 

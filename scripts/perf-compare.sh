@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# perf-compare.sh PROJECT_DIR [RUNS]
+#
+# Times `cargo minaudit --dry-run` (solve + proof of optimality) against `cargo update
+# --dry-run --offline` (Cargo's resolver) and `cargo vet suggest --locked --frozen` on the
+# same workspace, in one run, alternating the three commands RUNS times (default 3) with warm
+# caches. Prints medians, ratios to cargo, peak memory (max RSS), and for a cold cache the
+# bytes minaudit downloads versus the bytes of the .crate files cargo-vet needs for the
+# audits it suggests (the from/to versions of every suggested audit: what `cargo vet suggest`
+# fetches on a cold cache; measured this way because the crates.io web API cargo-vet
+# downloads from is unreachable here).
+#
+# Never writes to PROJECT_DIR (works on a temp copy). Needs: cargo, cargo-vet 0.10.3 (see
+# vet-oracle-compare.sh), python3, GNU time (/usr/bin/time), network for the cold run.
+# Environment: MINAUDIT_BIN (default: `cargo build --release` of this repo).
+set -euo pipefail
+
+die() { echo "perf-compare: error: $*" >&2; exit 2; }
+[ $# -ge 1 ] || die "usage: $0 PROJECT_DIR [RUNS]"
+PROJECT=$(cd "$1" && pwd) || die "no such directory: $1"
+RUNS=${2:-3}
+[ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is needed"
+command -v cargo-vet >/dev/null || die "cargo-vet is needed (cargo install --locked cargo-vet@0.10.3)"
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${MINAUDIT_BIN:-}" ]; then
+  (cd "$REPO" && cargo build --locked --release --bin cargo-minaudit >&2) || die "cannot build minaudit"
+  MINAUDIT_BIN="$REPO/target/release/cargo-minaudit"
+fi
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/perf-compare.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+cp -r "$PROJECT/." "$W/ws"
+chmod -R u+w "$W/ws"
+MCACHE="$W/minaudit-cache"
+VCACHE="$W/vet-cache"
+mkdir -p "$VCACHE/cache"
+
+# 1. cold minaudit: everything it downloads lands in its fresh cache dir
+/usr/bin/time -f "%e %M" -o "$W/cold.time" \
+  "$MINAUDIT_BIN" minaudit --dry-run --frozen-imports --format json --cache-dir "$MCACHE" \
+  --manifest-path "$W/ws/Cargo.toml" >"$W/cold.json" 2>"$W/cold.err" || {
+  tail -20 "$W/cold.err" >&2; die "cargo minaudit failed"; }
+M_CRATE_BYTES=$(find "$MCACHE" -name '*.crate' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+M_ALL_BYTES=$(du -sb "$MCACHE" | cut -f1)
+
+# 2. cargo-vet's cache, filled with the .crate files minaudit verified (cargo-vet looks there
+# before downloading); the bytes cargo-vet needs are those of the suggested audits' versions.
+find "$MCACHE" -name '*.crate' -exec cp -n {} "$VCACHE/cache/" \; 2>/dev/null || true
+V_NEED_BYTES=$(python3 - "$W/cold.json" "$VCACHE/cache" <<'EOF'
+import json, os, sys
+report = json.load(open(sys.argv[1]))
+need = set()
+for a in report["current"].get("audits", []):
+    need.add((a["crate"], a["version"]))
+    if a.get("from"):
+        need.add((a["crate"], a["from"]))
+total = 0
+for name, version in need:
+    p = os.path.join(sys.argv[2], f"{name}-{version}.crate")
+    if os.path.exists(p):
+        total += os.path.getsize(p)
+print(total)
+EOF
+)
+
+# 3. warm runs, alternating
+run() { # label, then command
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$W/t" "$@" >/dev/null 2>"$W/err" || {
+    tail -20 "$W/err" >&2; die "$label failed"; }
+  echo "$label $(cat "$W/t")" >>"$W/warm"
+}
+for _ in $(seq "$RUNS"); do
+  (cd "$W/ws" && run cargo cargo update --dry-run --offline)
+  (cd "$W/ws" && run vet cargo vet suggest --locked --frozen --cache-dir "$VCACHE")
+  (cd "$W/ws" && run minaudit "$MINAUDIT_BIN" minaudit --dry-run --frozen-imports --offline \
+    --cache-dir "$MCACHE" --manifest-path "$W/ws/Cargo.toml")
+done
+
+python3 - "$W/warm" "$W/cold.time" "$W/cold.json" "$M_CRATE_BYTES" "$M_ALL_BYTES" "$V_NEED_BYTES" "$(basename "$PROJECT")" <<'EOF'
+import json, statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+med = {}
+for label in ("cargo", "vet", "minaudit"):
+    ts = [float(r[1]) for r in rows if r[0] == label]
+    rss = [int(r[2]) for r in rows if r[0] == label]
+    med[label] = (statistics.median(ts), max(rss) / 1024)
+cold_s, cold_kb = open(sys.argv[2]).read().split()
+rep = json.load(open(sys.argv[3]))
+m_crates, m_all, v_need = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+print(f"## {sys.argv[7]}: solver {rep['solver']['status']}, backlog {rep['current']['backlog_lines']:,} -> {rep['optimal']['backlog_lines']:,} lines")
+print("| command (warm, median) | seconds | × cargo update | peak MiB |")
+print("|---|---:|---:|---:|")
+names = {"cargo": "cargo update --dry-run --offline", "vet": "cargo vet suggest --locked --frozen",
+         "minaudit": "cargo minaudit --dry-run --offline"}
+for k in ("cargo", "vet", "minaudit"):
+    t, mib = med[k]
+    print(f"| `{names[k]}` | {t:.2f} | {t / med['cargo'][0]:.1f} | {mib:.0f} |")
+print(f"| cold `cargo minaudit --dry-run` | {float(cold_s):.1f} | | {int(cold_kb) / 1024:.0f} |")
+ratio = m_crates / v_need if v_need else float('nan')
+print(f"\ncold downloads: minaudit {m_crates / 2**20:.1f} MiB of .crate files ({m_all / 2**20:.1f} MiB cache incl. index); "
+      f"cargo vet suggest needs {v_need / 2**20:.1f} MiB of .crate files; ratio {ratio:.2f}")
+EOF

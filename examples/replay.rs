@@ -31,13 +31,29 @@ fn main() -> anyhow::Result<()> {
         verbose: std::env::var_os("MINAUDIT_SOLVER_LOG").is_some(),
         ..SolveOptions::default()
     };
+    if std::env::var_os("MINAUDIT_REPLAY_CURRENT").is_some() {
+        // what the current lock costs in the model, package by package
+        let locked: Vec<bool> = m.pkgs.iter().map(|p| p.locked).collect();
+        let val = minaudit::model::eval::complete(m, &locked);
+        for p in m.pkgs.iter().filter(|p| val[p.x] && p.price(&val) > 0) {
+            let deploy = p.d.is_none_or(|d| val[d]);
+            println!(
+                "  {} {} deploy={deploy} price={} (deploy {}, dev {})",
+                p.name,
+                p.version,
+                p.price(&val),
+                p.cost,
+                p.cost_dev
+            );
+        }
+    }
     let t = Instant::now();
     let out = solve::solve(m, inst.locked_outside, &opts)?;
     let secs = t.elapsed().as_secs_f64();
     match out {
         solve::Outcome::Solved(s) => println!(
-            "{:?} {:?} in {secs:.2}s (cut rounds {})",
-            s.status, s.objective, s.cut_rounds
+            "{:?} {:?} in {secs:.2}s (cut rounds {}); current lock valid: {}, {:?}",
+            s.status, s.objective, s.cut_rounds, s.current_lock_valid, s.current
         ),
         solve::Outcome::Unsat => println!("unsat in {secs:.2}s"),
     }

@@ -59,7 +59,10 @@ struct World {
     index: BTreeMap<String, IndexCrate>,
     roots: Roots,
     locked: Locked,
+    /// Price for deploy use (reached through a root's non-dev edge).
     cost: BTreeMap<(String, Version), u64>,
+    /// Price when only dev-dependencies reach it (at most `cost`).
+    cost_dev: BTreeMap<(String, Version), u64>,
 }
 
 fn random_req(rng: &mut Rng, existing: &[&'static str]) -> VersionReq {
@@ -126,6 +129,7 @@ fn random_world(seed: u64) -> World {
     let names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
     let mut index = BTreeMap::new();
     let mut cost = BTreeMap::new();
+    let mut cost_dev = BTreeMap::new();
     let sets: Vec<Vec<&'static str>> = (0..n)
         .map(|_| {
             let mut vs: BTreeSet<&'static str> = BTreeSet::new();
@@ -204,7 +208,11 @@ fn random_world(seed: u64) -> World {
             // dep-syntax dep would be invalid, never generated above
             let links = rng.pct(8, 3).then(|| "L".to_string());
             let yanked = rng.pct(5, 3);
-            cost.insert((names[i].clone(), version.clone()), rng.below(6));
+            let c = rng.below(6);
+            cost.insert((names[i].clone(), version.clone()), c);
+            // safe-to-run is often cheaper to reach than safe-to-deploy
+            let dev = if rng.chance(40) { rng.below(c + 1) } else { c };
+            cost_dev.insert((names[i].clone(), version.clone()), dev);
             versions.push(IndexVersion {
                 name: names[i].clone(),
                 version,
@@ -232,6 +240,14 @@ fn random_world(seed: u64) -> World {
         d.optional = false;
         root_deps.push(d);
     }
+    // a member's dev-dependency: what it reaches is priced for dev use unless deploy reaches it
+    if rng.chance(50) {
+        let j = rng.below(n as u64) as usize;
+        let mut d = random_dep(&mut rng, &names[j], &sets[j], false);
+        d.optional = false;
+        d.kind = DepKind::Dev;
+        root_deps.push(d);
+    }
     let links = rng.chance(5).then(|| "L".to_string());
     let roots = Roots {
         packages: vec![RootPackage {
@@ -252,6 +268,7 @@ fn random_world(seed: u64) -> World {
         roots,
         locked,
         cost,
+        cost_dev,
     }
 }
 
@@ -328,6 +345,12 @@ fn pick<'a>(
 
 /// Is `chosen` a lock Cargo's lockfile resolve would keep?
 fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
+    best_routing(w, chosen).is_some()
+}
+
+/// The cheapest objective of `chosen` over the edge routings that make it a valid lock (the
+/// routing decides which packages deploy use reaches); None when no routing is valid.
+fn best_routing(w: &World, chosen: &BTreeSet<(String, Version)>) -> Option<Objective> {
     // per (name, bucket) at most one; yanked only if locked; links unique
     let mut seen = BTreeSet::new();
     let mut links: Vec<&str> = w
@@ -338,7 +361,7 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
         .collect();
     for (n, v) in chosen {
         if !seen.insert((n.clone(), bucket(v))) {
-            return false;
+            return None;
         }
         let iv = w.index[n]
             .versions
@@ -346,7 +369,7 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
             .find(|x| &x.version == v)
             .unwrap();
         if iv.yanked && !w.locked.contains(&(n.clone(), v.clone())) {
-            return false;
+            return None;
         }
         if let Some(l) = &iv.links {
             links.push(l);
@@ -354,7 +377,7 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
     }
     let uniq: BTreeSet<&str> = links.iter().copied().collect();
     if uniq.len() != links.len() {
-        return false;
+        return None;
     }
     // Cargo records one target per edge: the lock is valid if some routing of the ambiguous
     // edges (requirements matching chosen versions in several buckets) works
@@ -381,19 +404,21 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
         }
     }
     let mut choice = vec![0usize; ambiguous.len()];
+    let mut best: Option<Objective> = None;
     loop {
         let routing: Routing = ambiguous
             .iter()
             .zip(&choice)
             .map(|((k, _), c)| (k.clone(), *c))
             .collect();
-        if walk(w, chosen, &routing) {
-            return true;
+        if let Some(deploy) = walk(w, chosen, &routing) {
+            let o = objective(w, chosen, &deploy);
+            best = Some(best.map_or(o, |b: Objective| if key(&o) < key(&b) { o } else { b }));
         }
         let mut k = 0;
         loop {
             if k == ambiguous.len() {
-                return false;
+                return best;
             }
             choice[k] += 1;
             if choice[k] < ambiguous[k].1 {
@@ -407,8 +432,14 @@ fn valid(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
 
 /// The lockfile resolve from the roots through `chosen` with fixed edge targets: valid iff
 /// every active edge finds its target with the requested features, no package cycle, and
-/// exactly the chosen versions are reached.
-fn walk(w: &World, chosen: &BTreeSet<(String, Version)>, routing: &Routing) -> bool {
+/// exactly the chosen versions are reached. Returns the packages deploy use reaches (through
+/// a root's non-dev edges, then every registry edge).
+fn walk(
+    w: &World,
+    chosen: &BTreeSet<(String, Version)>,
+    routing: &Routing,
+) -> Option<BTreeSet<Pid>> {
+    let mut deploy_roots: Vec<Pid> = Vec::new();
     let mut state: BTreeMap<(String, Version), State> = BTreeMap::new();
     let mut edges: BTreeMap<(String, Version), BTreeSet<(String, Version)>> = BTreeMap::new();
     let mut pending: Vec<(&IndexVersion, BTreeSet<String>)> = Vec::new();
@@ -427,12 +458,11 @@ fn walk(w: &World, chosen: &BTreeSet<(String, Version)>, routing: &Routing) -> b
         };
     for (r, root) in w.roots.packages.iter().enumerate() {
         for (i, d) in root.deps.iter().enumerate() {
-            let Some(iv) = pick(w, chosen, routing, &format!("root{r}"), i, d) else {
-                return false;
-            };
-            let Some(req) = request(iv, d, &BTreeSet::new()) else {
-                return false;
-            };
+            let iv = pick(w, chosen, routing, &format!("root{r}"), i, d)?;
+            let req = request(iv, d, &BTreeSet::new())?;
+            if d.kind != DepKind::Dev {
+                deploy_roots.push((iv.name.clone(), iv.version.clone()));
+            }
             pending.push((iv, req));
         }
     }
@@ -488,13 +518,9 @@ fn walk(w: &World, chosen: &BTreeSet<(String, Version)>, routing: &Routing) -> b
             if d.kind == DepKind::Dev || (d.optional && !on_deps.contains(&d.name)) {
                 continue;
             }
-            let Some(target) = pick(w, chosen, routing, &src, i, d) else {
-                return false;
-            };
+            let target = pick(w, chosen, routing, &src, i, d)?;
             let extra = dep_feats.get(&d.name).cloned().unwrap_or_default();
-            let Some(req) = request(target, d, &extra) else {
-                return false;
-            };
+            let req = request(target, d, &extra)?;
             edges
                 .entry(key.clone())
                 .or_default()
@@ -503,10 +529,19 @@ fn walk(w: &World, chosen: &BTreeSet<(String, Version)>, routing: &Routing) -> b
         }
     }
     if has_cycle(&edges) {
-        return false; // cargo: "cyclic package dependency"
+        return None; // cargo: "cyclic package dependency"
     }
     let reached: BTreeSet<(String, Version)> = state.into_keys().collect();
-    &reached == chosen
+    if &reached != chosen {
+        return None;
+    }
+    let mut deploy: BTreeSet<Pid> = BTreeSet::new();
+    while let Some(p) = deploy_roots.pop() {
+        if deploy.insert(p.clone()) {
+            deploy_roots.extend(edges.get(&p).into_iter().flatten().cloned());
+        }
+    }
+    Some(deploy)
 }
 
 type Pid = (String, Version);
@@ -529,10 +564,14 @@ fn has_cycle(edges: &BTreeMap<Pid, BTreeSet<Pid>>) -> bool {
     }
 }
 
-fn objective(w: &World, chosen: &BTreeSet<(String, Version)>) -> Objective {
+fn objective(w: &World, chosen: &BTreeSet<Pid>, deploy: &BTreeSet<Pid>) -> Objective {
     let mut o = Objective::default();
     for k in chosen {
-        let c = w.cost[k];
+        let c = if deploy.contains(k) {
+            w.cost[k]
+        } else {
+            w.cost_dev[k]
+        };
         o.lines += c;
         o.audits += u64::from(c > 0);
     }
@@ -564,10 +603,9 @@ fn brute_force(w: &World) -> (Option<Objective>, usize) {
             .filter(|(_, i)| **i > 0)
             .map(|((n, vs), i)| (n.clone(), vs[*i - 1].clone()))
             .collect();
-        if valid(w, &chosen) {
+        if let Some(o) = best_routing(w, &chosen) {
             count += 1;
-            let o = objective(w, &chosen);
-            best = Some(best.map_or(o, |b| b.min(o)));
+            best = Some(best.map_or(o, |b| if key(&o) < key(&b) { o } else { b }));
         }
         // next combination (odometer)
         let mut k = 0;
@@ -591,9 +629,18 @@ fn key(o: &Objective) -> (u64, u64, u64) {
 
 fn run_solver(w: &World) -> Outcome {
     let cands = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
-    let m = model::build(&cands, &w.roots, &|n, v| {
-        w.cost.get(&(n.to_string(), v.clone())).copied()
-    })
+    let m = model::build_with(
+        &cands,
+        &w.roots,
+        &|n, v| {
+            let k = (n.to_string(), v.clone());
+            Some(model::Prices {
+                deploy: *w.cost.get(&k)?,
+                dev: *w.cost_dev.get(&k)?,
+            })
+        },
+        &model::BuildOptions::default(),
+    )
     .expect("every version is priced");
     let in_model: BTreeSet<(String, Version)> = m
         .pkgs
@@ -631,11 +678,9 @@ fn solver_matches_brute_force_on_random_registries() {
                     .iter()
                     .flat_map(|(n, vs)| vs.iter().map(move |v| (n.clone(), v.clone())))
                     .collect();
-                assert!(
-                    valid(&w, &chosen),
-                    "seed {seed}: solver's lock fails the checker"
-                );
-                assert_eq!(key(&objective(&w, &chosen)), key(&b), "seed {seed}");
+                let checked = best_routing(&w, &chosen)
+                    .unwrap_or_else(|| panic!("seed {seed}: solver's lock fails the checker"));
+                assert_eq!(key(&checked), key(&b), "seed {seed}");
                 if s.cut_rounds > 0 {
                     cut_runs += 1;
                 }

@@ -24,7 +24,7 @@ use crate::cli::{CommonArgs, OutputFormat};
 use crate::index::{load_snapshot_with, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::changes::changes;
-use crate::optimise::prices::{Price, PriceContext};
+use crate::optimise::prices::{Price, PriceContext, Use};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::roots::roots_from_workspace;
 use crate::price::archive::crate_prefix;
@@ -48,6 +48,9 @@ use super::report_cmd::backlog_of;
 use super::Outcome;
 
 type Key = (String, Version);
+/// A version and the use it is priced for.
+type PKey = (String, Version, Use);
+const USES: [Use; 2] = [Use::Deploy, Use::Dev];
 type AuditKey = (String, Option<Version>, Version);
 
 /// Line counts gathered during the run: full counts from the tar stream (exact), and exact
@@ -198,7 +201,7 @@ fn audit_key(krate: &str, from: Option<&VetVersion>, to: &VetVersion) -> AuditKe
 fn price_from_counts(
     ctx: &mut PriceContext<'_>,
     counts: &Counts<'_>,
-    key: &Key,
+    key: &PKey,
 ) -> anyhow::Result<Price> {
     let cost = |krate: &str, from: Option<&VetVersion>, to: &VetVersion| {
         let k = audit_key(krate, from, to);
@@ -208,7 +211,7 @@ fn price_from_counts(
             .ok_or_else(|| CountFailure(format!("internal: {krate} {to} was not counted")))
     };
     // Whether the *chosen* audit's figure is exact decides the state.
-    let priced = ctx.price_with(&key.0, &key.1, &cost)?;
+    let priced = ctx.price_with(&key.0, &key.1, key.2, &cost)?;
     Ok(match priced {
         None => Price::Vetted,
         Some((lines, audits)) => {
@@ -235,34 +238,36 @@ const MAX_RIVALS_PER_PICK: usize = 3;
 fn refine(
     ctx: &mut PriceContext<'_>,
     counts: &mut Counts<'_>,
-    book: &mut BTreeMap<Key, Price>,
+    book: &mut BTreeMap<PKey, Price>,
     bounded: &mut BTreeSet<String>,
     cands: &model::Candidates<'_>,
-    picked: &[Key],
+    picked: &[PKey],
     shell: &Shell,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     // Bound every candidate of the crates the solver touched, so it stops picking unknowns.
     let touched: BTreeSet<String> = picked
         .iter()
-        .map(|(n, _)| n.clone())
+        .map(|(n, _, _)| n.clone())
         .filter(|n| !bounded.contains(n))
         .collect();
     let mut need_files: BTreeSet<Key> = BTreeSet::new();
-    let mut to_bound: Vec<Key> = Vec::new();
+    let mut to_bound: Vec<PKey> = Vec::new();
     for name in &touched {
         for c in &cands.by_crate[name] {
-            let key = (name.clone(), c.version().clone());
-            if book[&key] == Price::Vetted {
-                continue;
-            }
-            for (from, to) in ctx.candidate_audits(name, c.version())? {
-                need_files.insert((name.clone(), to));
-                if let Some(f) = from {
-                    need_files.insert((name.clone(), f));
+            for use_ in USES {
+                let key = (name.clone(), c.version().clone(), use_);
+                if book[&key] == Price::Vetted {
+                    continue;
                 }
+                for (from, to) in ctx.candidate_audits(name, c.version(), use_)? {
+                    need_files.insert((name.clone(), to));
+                    if let Some(f) = from {
+                        need_files.insert((name.clone(), f));
+                    }
+                }
+                to_bound.push(key);
             }
-            to_bound.push(key);
         }
     }
     counts.ensure_full(&need_files, shell)?;
@@ -275,7 +280,7 @@ fn refine(
     // Exact prices for what was picked (and is still inexact).
     let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
     for key in picked.iter().filter(|k| !book[*k].is_exact()) {
-        for (from, to) in ctx.candidate_audits(&key.0, &key.1)? {
+        for (from, to) in ctx.candidate_audits(&key.0, &key.1, key.2)? {
             need_exact.insert((key.0.clone(), from, to));
         }
     }
@@ -294,12 +299,12 @@ fn refine(
     }
     // The versions of the same crates whose bound is below what the picked version turned
     // out to cost would be picked next, one solve round each: price them now.
-    let mut rivals: Vec<Key> = Vec::new();
+    let mut rivals: Vec<PKey> = Vec::new();
     for key in picked {
         let exact = book[key].model_cost();
-        let mut cheaper: Vec<(u64, Key)> = cands.by_crate[&key.0]
+        let mut cheaper: Vec<(u64, PKey)> = cands.by_crate[&key.0]
             .iter()
-            .map(|c| (key.0.clone(), c.version().clone()))
+            .map(|c| (key.0.clone(), c.version().clone(), key.2))
             .filter(|k| !book[k].is_exact() && book[k].model_cost() < exact)
             .map(|k| (book[&k].model_cost(), k))
             .collect();
@@ -315,7 +320,7 @@ fn refine(
     rivals.dedup();
     let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
     for key in &rivals {
-        for (from, to) in ctx.candidate_audits(&key.0, &key.1)? {
+        for (from, to) in ctx.candidate_audits(&key.0, &key.1, key.2)? {
             need_exact.insert((key.0.clone(), from, to));
         }
     }
@@ -474,7 +479,7 @@ pub fn find_optimum(
     let mut ctx = PriceContext::new(&s.store, &s.graph, &published)?;
     let reqs = requirements_by_crate(&cands, &roots);
     let dropped = drop_interchangeable(&mut cands, &reqs, &mut |n, v| {
-        ctx.is_vetted(n, v).unwrap_or(false)
+        ctx.is_vetted(n, v, Use::Deploy).unwrap_or(false)
     });
     shell.verbose(
         "Reduced",
@@ -483,15 +488,17 @@ pub fn find_optimum(
             cands.len()
         ),
     );
-    let mut book: BTreeMap<Key, Price> = BTreeMap::new();
+    let mut book: BTreeMap<PKey, Price> = BTreeMap::new();
     for c in cands.iter() {
-        let key = (c.name().to_owned(), c.version().clone());
-        let price = if ctx.is_vetted(&key.0, &key.1)? {
-            Price::Vetted
-        } else {
-            Price::AtLeast(0)
-        };
-        book.insert(key, price);
+        for use_ in USES {
+            let key = (c.name().to_owned(), c.version().clone(), use_);
+            let price = if ctx.is_vetted(&key.0, &key.1, use_)? {
+                Price::Vetted
+            } else {
+                Price::AtLeast(0)
+            };
+            book.insert(key, price);
+        }
     }
     let mut counts = Counts {
         session: s,
@@ -501,9 +508,19 @@ pub fn find_optimum(
     };
     let mut bounded: BTreeSet<String> = BTreeSet::new();
     let t = Instant::now();
-    let mut m = model::build(&cands, &roots, &|n, v| {
-        book.get(&(n.to_owned(), v.clone())).map(Price::model_cost)
-    })?;
+    let mut m = model::build_with(
+        &cands,
+        &roots,
+        &|n, v| {
+            let deploy = book.get(&(n.to_owned(), v.clone(), Use::Deploy))?;
+            let dev = book.get(&(n.to_owned(), v.clone(), Use::Dev))?;
+            Some(model::Prices {
+                deploy: deploy.model_cost(),
+                dev: dev.model_cost(),
+            })
+        },
+        &model::BuildOptions { uses_matter: true },
+    )?;
     shell.verbose(
         "Breakdown",
         format!(
@@ -530,9 +547,9 @@ pub fn find_optimum(
     let mut rounds = 0;
     // The current lock's unvetted versions will be picked first anyway: price them (and bound
     // their crates) before the first solve, which saves a whole solve round.
-    let locked_unvetted: Vec<Key> = book
+    let locked_unvetted: Vec<PKey> = book
         .iter()
-        .filter(|(k, p)| !p.is_exact() && locked.contains(*k))
+        .filter(|(k, p)| !p.is_exact() && locked.contains(&(k.0.clone(), k.1.clone())))
         .map(|(k, _)| k.clone())
         .collect();
     refine(
@@ -550,7 +567,9 @@ pub fn find_optimum(
     let solution = loop {
         rounds += 1;
         for p in m.pkgs.iter_mut() {
-            p.cost = book[&(p.name.clone(), p.version.clone())].model_cost();
+            p.cost = book[&(p.name.clone(), p.version.clone(), Use::Deploy)].model_cost();
+            let dev = book[&(p.name.clone(), p.version.clone(), Use::Dev)].model_cost();
+            p.cost_dev = dev.min(p.cost);
         }
         let t = Instant::now();
         let round_opts = SolveOptions {
@@ -568,10 +587,8 @@ pub fn find_optimum(
                 "no lock satisfies the workspace's requirements with the allowed versions (yanked, MSRV and cooldown filters applied)\nhint: run `cargo update --workspace --dry-run` to see Cargo's explanation"
             ),
         };
-        let picked: Vec<Key> = sol
-            .chosen
-            .iter()
-            .flat_map(|(n, vs)| vs.iter().map(move |v| (n.clone(), v.clone())))
+        let picked: Vec<PKey> = picked_uses(&m, &sol.values)
+            .into_iter()
             .filter(|k| !book[k].is_exact())
             .collect();
         if picked.is_empty() {
@@ -617,13 +634,11 @@ pub fn find_optimum(
     // Phase 4: the plan.
     let mut audits: Vec<VetAudit> = Vec::new();
     let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
-    for (name, versions) in &solution.chosen {
-        for v in versions {
-            if let Price::Exact { audits: list, .. } = &book[&(name.clone(), v.clone())] {
-                for a in list {
-                    if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
-                        audits.push(a.clone());
-                    }
+    for key in picked_uses(&m, &solution.values) {
+        if let Price::Exact { audits: list, .. } = &book[&key] {
+            for a in list {
+                if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
+                    audits.push(a.clone());
                 }
             }
         }
@@ -759,4 +774,21 @@ fn write_instance(path: &std::path::Path, inst: &model::Instance) -> anyhow::Res
     };
     std::fs::write(path, bytes)
         .with_context(|| format!("cannot write the instance to {}", path.display()))
+}
+
+/// The chosen versions with the use the assignment gives each (deploy unless the model has a
+/// deploy variable that is off).
+fn picked_uses(m: &model::Model, values: &[bool]) -> Vec<PKey> {
+    m.pkgs
+        .iter()
+        .filter(|p| values[p.x])
+        .map(|p| {
+            let use_ = if p.d.is_none_or(|d| values[d]) {
+                Use::Deploy
+            } else {
+                Use::Dev
+            };
+            (p.name.clone(), p.version.clone(), use_)
+        })
+        .collect()
 }

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::index::IndexDep;
+use crate::index::{DepKind, IndexDep};
 
 use super::bucket::Bucket;
 use super::candidates::{Candidate, Candidates};
@@ -49,6 +49,10 @@ pub enum VarKind {
     OptDep(PkgId, String),
     /// t[r, i]: the edges sharing route r resolve into their i-th bucket.
     Route(usize, usize),
+    /// d[p]: p is reached through normal/build edges from a root's non-dev dependency, so it
+    /// needs the deploy criteria (cargo-vet's `criteria`); otherwise a chosen p is only used
+    /// by dev-dependencies and needs the dev criteria (`dev-criteria`).
+    Deploy(PkgId),
 }
 
 /// A registry package version in the model.
@@ -57,9 +61,34 @@ pub struct Pkg {
     pub name: String,
     pub version: Version,
     pub bucket: Bucket,
+    /// Price when the package needs the deploy criteria (always, when `d` is None).
     pub cost: u64,
+    /// Price when only dev-dependencies use it (at most `cost`).
+    pub cost_dev: u64,
     pub locked: bool,
     pub x: VarId,
+    /// d[p] (see [`VarKind::Deploy`]); None when uses do not change prices in this model.
+    pub d: Option<VarId>,
+}
+
+impl Pkg {
+    /// The price this package adds under an assignment.
+    pub fn price(&self, val: &[bool]) -> u64 {
+        if !val[self.x] {
+            0
+        } else if self.d.is_none_or(|d| val[d]) {
+            self.cost
+        } else {
+            self.cost_dev
+        }
+    }
+}
+
+/// A version's prices per use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prices {
+    pub deploy: u64,
+    pub dev: u64,
 }
 
 /// `Σ heads ≥ AND(body)`, each body group an "at most one" set read as a disjunction.
@@ -202,9 +231,13 @@ impl Model {
     }
 }
 
-/// Knobs of model building (none yet; kept so callers need not change when one appears).
+/// Knobs of model building.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BuildOptions {}
+pub struct BuildOptions {
+    /// Make deploy variables even if the prices given now do not differ by use (lazy pricing
+    /// changes prices after the model is built).
+    pub uses_matter: bool,
+}
 
 /// Builds the model. `cost` must price every candidate; `None` is an error, never 0.
 pub fn build(
@@ -212,7 +245,12 @@ pub fn build(
     roots: &Roots,
     cost: &dyn Fn(&str, &Version) -> Option<u64>,
 ) -> Result<Model, ModelError> {
-    build_with(cands, roots, cost, &BuildOptions::default())
+    build_with(
+        cands,
+        roots,
+        &|n, v| cost(n, v).map(|c| Prices { deploy: c, dev: c }),
+        &BuildOptions::default(),
+    )
 }
 
 /// An implication before merging: body groups plus the version whose presence it assumes.
@@ -223,6 +261,12 @@ struct Raw {
     src: Option<PkgId>,
 }
 
+impl Raw {
+    fn new(heads: Vec<VarId>, body: Vec<Vec<VarId>>, src: Option<PkgId>) -> Raw {
+        Raw { heads, body, src }
+    }
+}
+
 struct Builder<'c, 'a> {
     m: Model,
     cand_of: Vec<&'c Candidate<'a>>,
@@ -230,18 +274,22 @@ struct Builder<'c, 'a> {
     /// Versions of each (name, bucket) group.
     group_members: Vec<Vec<PkgId>>,
     raws: Vec<Raw>,
+    /// Deploy rules `d[src] ∧ body ⇒ heads` (merged over d instead of x).
+    deploy_raws: Vec<Raw>,
     /// Route variables per (source group or root edge, dependency key).
     route_memo: HashMap<(Option<usize>, usize, String), Vec<VarId>>,
     /// Edge numbers per (package, dependency name).
     edges_of: HashMap<(PkgId, String), Vec<usize>>,
 }
 
-/// Builds the model with options.
+/// Builds the model with prices per use. Deploy variables are made only when some root has a
+/// dev-dependency and uses can change a price (some version is cheaper for dev use, or
+/// `opts.uses_matter`); otherwise every package is priced for deploy.
 pub fn build_with(
     cands: &Candidates<'_>,
     roots: &Roots,
-    cost: &dyn Fn(&str, &Version) -> Option<u64>,
-    _opts: &BuildOptions,
+    cost: &dyn Fn(&str, &Version) -> Option<Prices>,
+    opts: &BuildOptions,
 ) -> Result<Model, ModelError> {
     let mut b = Builder {
         m: Model::default(),
@@ -249,6 +297,7 @@ pub fn build_with(
         by_crate: BTreeMap::new(),
         group_members: Vec::new(),
         raws: Vec::new(),
+        deploy_raws: Vec::new(),
         route_memo: HashMap::new(),
         edges_of: HashMap::new(),
     };
@@ -265,9 +314,11 @@ pub fn build_with(
             name: c.name().to_string(),
             version: c.version().clone(),
             bucket: c.bucket,
-            cost: price,
+            cost: price.deploy,
+            cost_dev: price.dev.min(price.deploy),
             locked: c.locked,
             x,
+            d: None,
         });
         let n = group_ids.len();
         let g = *group_ids.entry((c.name(), c.bucket)).or_insert(n);
@@ -278,6 +329,18 @@ pub fn build_with(
         b.m.group_of.push(g);
         b.by_crate.entry(c.name()).or_default().push(id);
         b.cand_of.push(c);
+    }
+    // deploy variables, when uses can change a price
+    let dev_roots = roots
+        .packages
+        .iter()
+        .any(|r| r.deps.iter().any(|d| d.kind == DepKind::Dev));
+    if dev_roots && (opts.uses_matter || b.m.pkgs.iter().any(|p| p.cost_dev < p.cost)) {
+        for p in 0..b.m.pkgs.len() {
+            let d = b.m.new_var(VarKind::Deploy(p));
+            b.m.pkgs[p].d = Some(d);
+            b.m.guards.insert(d, vec![p]);
+        }
     }
     // 2. bucket-level feature and optional-dependency variables, with their guards. A leaf
     // feature (empty value list) has no consequence but its existence, so it gets none:
@@ -493,17 +556,13 @@ impl Builder<'_, '_> {
         let targets = match buckets.len() {
             0 => {
                 // nothing can satisfy it: the edge must stay inactive
-                self.raws.push(Raw {
-                    heads: vec![],
-                    body,
-                    src,
-                });
+                self.raws.push(Raw::new(vec![], body.clone(), src));
                 vec![]
             }
             1 => {
                 let pkgs: Vec<PkgId> = buckets.into_values().next().unwrap_or_default();
                 let heads = pkgs.iter().map(|p| self.m.pkgs[*p].x).collect();
-                self.raws.push(Raw { heads, body, src });
+                self.raws.push(Raw::new(heads, body.clone(), src));
                 vec![(active, pkgs)]
             }
             n => {
@@ -535,17 +594,27 @@ impl Builder<'_, '_> {
                         ts
                     }
                 };
-                self.raws.push(Raw {
-                    heads: ts.clone(),
-                    body,
-                    src,
-                });
+                self.raws.push(Raw::new(ts.clone(), body.clone(), src));
                 ts.into_iter()
                     .map(Lit::Var)
                     .zip(buckets.into_values())
                     .collect()
             }
         };
+        // deploy use flows along every registry edge and a root's non-dev edges
+        let deploy = self.m.pkgs.first().is_some_and(|p| p.d.is_some())
+            && (src.is_some() || d.kind != DepKind::Dev);
+        if deploy {
+            let multi = targets.len() > 1;
+            for (route, pkgs) in &targets {
+                let mut body = body.clone();
+                if let (true, Lit::Var(t)) = (multi, route) {
+                    body.push(vec![*t]);
+                }
+                let heads = pkgs.iter().filter_map(|q| self.m.pkgs[*q].d).collect();
+                self.deploy_raws.push(Raw::new(heads, body, src));
+            }
+        }
         self.m.edges.push(Edge {
             from: src,
             active,
@@ -636,9 +705,18 @@ impl Builder<'_, '_> {
     }
 
     /// Merges the raw implications that differ only in their source version (same bucket)
-    /// and writes the model's implications.
+    /// and writes the model's implications. Plain rules assume `x[src]`, deploy rules `d[src]`.
     fn merge(&mut self) {
         let raws = std::mem::take(&mut self.raws);
+        let deploy = std::mem::take(&mut self.deploy_raws);
+        let mut out = self.merged(raws, false);
+        out.extend(self.merged(deploy, true));
+        out.sort();
+        out.dedup();
+        self.m.implications = out;
+    }
+
+    fn merged(&self, raws: Vec<Raw>, by_deploy: bool) -> Vec<Implication> {
         type Key = (Vec<VarId>, Vec<Vec<VarId>>, Option<usize>);
         let mut merged: HashMap<Key, Vec<PkgId>> = HashMap::new();
         let mut order: Vec<Key> = Vec::new();
@@ -668,24 +746,33 @@ impl Builder<'_, '_> {
                 let mut srcs = srcs.clone();
                 srcs.sort_unstable();
                 srcs.dedup();
-                // a body variable whose guard lies inside the sources already implies them
-                let implied = body.iter().any(|g| {
-                    g.len() == 1
-                        && self
-                            .m
-                            .guards
-                            .get(&g[0])
-                            .is_some_and(|gs| gs.iter().all(|q| srcs.binary_search(q).is_ok()))
-                });
+                // a body variable whose guard lies inside the sources already implies their x
+                // (never their d: deploy rules keep their source group)
+                let implied = !by_deploy
+                    && body.iter().any(|g| {
+                        g.len() == 1
+                            && self.m.guards.get(&g[0]).is_some_and(|gs| {
+                                gs.iter().all(|q| srcs.binary_search(q).is_ok())
+                            })
+                    });
                 if !implied {
-                    body.push(srcs.iter().map(|p| self.m.pkgs[*p].x).collect());
+                    body.push(
+                        srcs.iter()
+                            .map(|p| {
+                                let pkg = &self.m.pkgs[*p];
+                                if by_deploy {
+                                    pkg.d.unwrap_or(pkg.x)
+                                } else {
+                                    pkg.x
+                                }
+                            })
+                            .collect(),
+                    );
                     body.sort();
                 }
             }
             out.push(Implication { heads, body });
         }
-        out.sort();
-        out.dedup();
-        self.m.implications = out;
+        out
     }
 }

@@ -44,7 +44,10 @@ pub fn complete(m: &Model, chosen: &[bool]) -> Vec<bool> {
                 continue;
             }
             for &h in &imp.heads {
-                let ok = matches!(m.kinds[h], VarKind::Feature(..) | VarKind::OptDep(..))
+                let ok = matches!(
+                    m.kinds[h],
+                    VarKind::Feature(..) | VarKind::OptDep(..) | VarKind::Deploy(..)
+                )
                     && m.guards[&h].iter().any(|p| chosen[*p]);
                 if ok {
                     val[h] = true;

@@ -10,10 +10,11 @@
 //! picks are priced exactly, until the picked versions are all exact. Because every other
 //! candidate's price is at least its bound, that answer is optimal for the exact prices.
 //!
-//! Criteria: a version is priced under the criteria the locked version of its semver bucket
-//! needs today (else the union over the crate's locked versions; a crate new to the lock needs
-//! safe-to-deploy, the strictest default). A package whose use changes between dev-only and
-//! normal in the new lock is not re-derived here; the printed optimum is what suggest prices.
+//! Criteria: each version has a price per [`Use`]: under the policy's deploy criteria (what a
+//! member builds) and under its dev criteria (what only dev-dependencies pull in). The model
+//! decides the use (`model::VarKind::Deploy`), so a package that moves between dev-only and
+//! normal use in the new lock is priced as `cargo vet suggest` will price it. Criteria the
+//! current lock asks beyond those two (a `dependency-criteria`) are added to both.
 //! This module is pure: line counts come from the caller through [`DiffCost`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -23,12 +24,21 @@ use semver::Version;
 use crate::model::Bucket;
 use crate::vet::audit_graph::AuditGraph;
 use crate::vet::criteria::CriteriaSet;
-use crate::vet::format::{VetVersion, SAFE_TO_DEPLOY};
+use crate::vet::format::{VetVersion, SAFE_TO_DEPLOY, SAFE_TO_RUN};
 use crate::vet::required::{resolve_requirements, PackageGraph};
 use crate::vet::store::Store;
 use crate::vet::suggest::{
     suggest_for_version, DiffCost, PublishedVersions, SuggestError, SuggestedAudit,
 };
+
+/// How a locked package is used, which decides the criteria it needs (cargo-vet's policy
+/// `criteria` for what members build, `dev-criteria` for what only their dev-dependencies
+/// pull in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Use {
+    Deploy,
+    Dev,
+}
 
 /// What the optimiser knows about one candidate's price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +86,10 @@ pub struct PriceContext<'a> {
     /// dependency in one bucket and a normal one in another needs different criteria.
     required_by_bucket: BTreeMap<(String, Bucket), CriteriaSet>,
     required: BTreeMap<String, CriteriaSet>,
-    default_required: CriteriaSet,
+    /// Union of the members' `criteria` (safe-to-deploy by default).
+    deploy: CriteriaSet,
+    /// Union of the members' `dev-criteria` (safe-to-run by default).
+    dev: CriteriaSet,
     graphs: HashMap<String, AuditGraph>,
 }
 
@@ -105,28 +118,65 @@ impl<'a> PriceContext<'a> {
                     .union_with(&req.required[i]);
             }
         }
-        let default_required = store
+        // Per use, the union over every policy entry (and the defaults): never less than what
+        // any member asks, exact when members share one policy.
+        let mut deploy = store
             .mapper
             .set_from(&[SAFE_TO_DEPLOY], None)
             .unwrap_or_default();
+        let mut dev = store
+            .mapper
+            .set_from(&[SAFE_TO_RUN], None)
+            .unwrap_or_default();
+        for (_, _, entry) in store.config.policy.iter() {
+            if let Some(c) = &entry.criteria {
+                if let Ok(set) = store.mapper.set_from(c, None) {
+                    deploy.union_with(&set);
+                }
+            }
+            if let Some(c) = &entry.dev_criteria {
+                if let Ok(set) = store.mapper.set_from(c, None) {
+                    dev.union_with(&set);
+                }
+            }
+        }
         Ok(PriceContext {
             store,
             published,
             required_by_bucket,
             required,
-            default_required,
+            deploy,
+            dev,
             graphs: HashMap::new(),
         })
     }
 
-    /// Criteria a version is priced under: those of the locked version in its bucket, else the
-    /// union over the crate's locked versions, else safe-to-deploy (a crate new to the lock).
-    pub fn required_for(&self, krate: &str, version: &Version) -> CriteriaSet {
-        self.required_by_bucket
+    /// Criteria a version is priced under for `use_`: the policy's deploy or dev criteria,
+    /// plus whatever else the current lock asks of the crate (a `dependency-criteria` such as
+    /// a custom criterion): the locked version in its bucket, else the union over the crate's
+    /// locked versions.
+    pub fn required_for(&self, krate: &str, version: &Version, use_: Use) -> CriteriaSet {
+        let mut set = match use_ {
+            Use::Deploy => self.deploy,
+            Use::Dev => self.dev,
+        };
+        let locked = self
+            .required_by_bucket
             .get(&(krate.to_owned(), Bucket::of(version)))
-            .or_else(|| self.required.get(krate))
-            .copied()
-            .unwrap_or(self.default_required)
+            .or_else(|| self.required.get(krate));
+        if let Some(r) = locked {
+            let mut both = self.deploy;
+            both.union_with(&self.dev);
+            if !both.contains(r) {
+                set.union_with(r);
+            }
+        }
+        set
+    }
+
+    /// Whether the two uses need different criteria for this version (else one price serves).
+    pub fn uses_differ(&self, krate: &str, version: &Version) -> bool {
+        self.required_for(krate, version, Use::Deploy) != self.required_for(krate, version, Use::Dev)
     }
 
     fn graph(&mut self, krate: &str) -> Result<&AuditGraph, PricingError> {
@@ -143,8 +193,13 @@ impl<'a> PriceContext<'a> {
     }
 
     /// True when the audit graph vets this version for what its crate needs (price 0).
-    pub fn is_vetted(&mut self, krate: &str, version: &Version) -> Result<bool, PricingError> {
-        let required = self.required_for(krate, version);
+    pub fn is_vetted(
+        &mut self,
+        krate: &str,
+        version: &Version,
+        use_: Use,
+    ) -> Result<bool, PricingError> {
+        let required = self.required_for(krate, version, use_);
         let v = VetVersion::new(version.clone());
         Ok(self
             .graph(krate)?
@@ -157,12 +212,13 @@ impl<'a> PriceContext<'a> {
         &mut self,
         krate: &str,
         version: &Version,
+        use_: Use,
         cost: &C,
     ) -> Result<Option<(u64, Vec<SuggestedAudit>)>, PricingError>
     where
         C::Error: std::fmt::Display,
     {
-        let required = self.required_for(krate, version);
+        let required = self.required_for(krate, version, use_);
         let published = self.published.get(krate);
         let v = VetVersion::new(version.clone());
         self.graph(krate)?;
@@ -184,6 +240,7 @@ impl<'a> PriceContext<'a> {
         &mut self,
         krate: &str,
         version: &Version,
+        use_: Use,
     ) -> Result<BTreeSet<(Option<Version>, Version)>, PricingError> {
         let seen = std::sync::Mutex::new(BTreeSet::new());
         let record = |_: &str, from: Option<&VetVersion>, to: &VetVersion| {
@@ -192,7 +249,7 @@ impl<'a> PriceContext<'a> {
                 .insert((from.map(|f| f.semver.clone()), to.semver.clone()));
             Ok::<u64, std::convert::Infallible>(0)
         };
-        self.price_with(krate, version, &record)?;
+        self.price_with(krate, version, use_, &record)?;
         Ok(seen.into_inner().expect("not poisoned"))
     }
 }

@@ -112,8 +112,9 @@ pub fn objective_of(m: &Model, val: &[bool]) -> Objective {
     let mut o = Objective::default();
     for p in &m.pkgs {
         if val[p.x] {
-            o.lines += p.cost;
-            o.audits += u64::from(p.cost > 0);
+            let price = p.price(val);
+            o.lines += price;
+            o.audits += u64::from(price > 0);
             o.changed += u64::from(!p.locked);
         }
     }
@@ -198,12 +199,18 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     let mut rounds = 0;
 
     // stage 1: lines
-    let lines: Vec<(usize, f64)> = m
-        .pkgs
-        .iter()
-        .filter(|p| p.cost > 0)
-        .map(|p| (p.x, p.cost as f64))
-        .collect();
+    // a package priced `cost_dev` for dev use, plus `cost − cost_dev` when deploy needs it
+    let mut lines: Vec<(usize, f64)> = Vec::new();
+    for p in &m.pkgs {
+        match p.d {
+            None => lines.push((p.x, p.cost as f64)),
+            Some(d) => {
+                lines.push((p.x, p.cost_dev as f64));
+                lines.push((d, (p.cost - p.cost_dev) as f64));
+            }
+        }
+    }
+    lines.retain(|(_, c)| *c != 0.0);
     let start = (opts.warm_start && current_ok).then_some(current.as_slice());
     let Some((v1, proven1, gap1)) = run_stage(
         m,
@@ -232,16 +239,21 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         hi: best_lines as f64,
     });
     let w = (m.pkgs.len() + 1) as f64;
-    let objective2: Vec<(usize, f64)> = m
-        .pkgs
-        .iter()
-        .map(|p| {
-            let audit = if p.cost > 0 { w } else { 0.0 };
-            let change = if p.locked { 0.0 } else { 1.0 };
-            (p.x, audit + change)
-        })
-        .filter(|(_, c)| *c != 0.0)
-        .collect();
+    let mut objective2: Vec<(usize, f64)> = Vec::new();
+    for p in &m.pkgs {
+        let change = if p.locked { 0.0 } else { 1.0 };
+        let dev_audit = match p.d {
+            None => p.cost > 0,
+            Some(_) => p.cost_dev > 0,
+        };
+        objective2.push((p.x, if dev_audit { w } else { 0.0 } + change));
+        if let Some(d) = p.d {
+            if p.cost_dev == 0 && p.cost > 0 {
+                objective2.push((d, w));
+            }
+        }
+    }
+    objective2.retain(|(_, c)| *c != 0.0);
     let (v2, proven2, gap2) = run_stage(
         m,
         &mut rows,

@@ -748,13 +748,14 @@ impl Builder<'_, '_> {
                 srcs.dedup();
                 // a body variable whose guard lies inside the sources already implies their x
                 // (never their d: deploy rules keep their source group)
-                let implied = !by_deploy
-                    && body.iter().any(|g| {
-                        g.len() == 1
-                            && self.m.guards.get(&g[0]).is_some_and(|gs| {
-                                gs.iter().all(|q| srcs.binary_search(q).is_ok())
-                            })
-                    });
+                let implied =
+                    !by_deploy
+                        && body.iter().any(|g| {
+                            g.len() == 1
+                                && self.m.guards.get(&g[0]).is_some_and(|gs| {
+                                    gs.iter().all(|q| srcs.binary_search(q).is_ok())
+                                })
+                        });
                 if !implied {
                     body.push(
                         srcs.iter()

@@ -47,8 +47,7 @@ pub fn complete(m: &Model, chosen: &[bool]) -> Vec<bool> {
                 let ok = matches!(
                     m.kinds[h],
                     VarKind::Feature(..) | VarKind::OptDep(..) | VarKind::Deploy(..)
-                )
-                    && m.guards[&h].iter().any(|p| chosen[*p]);
+                ) && m.guards[&h].iter().any(|p| chosen[*p]);
                 if ok {
                     val[h] = true;
                     changed = true;

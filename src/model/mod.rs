@@ -50,9 +50,7 @@ use std::collections::BTreeSet;
 
 pub use bucket::Bucket;
 pub use candidates::{generate, CandidateOptions, Candidates};
-pub use encode::{
-    build, build_with, BuildOptions, Lit, Model, Pkg, Prices, Row, VarId, VarKind,
-};
+pub use encode::{build, build_with, BuildOptions, Lit, Model, Pkg, Prices, Row, VarId, VarKind};
 pub use features::{FeatureTable, FeatureValue};
 pub use instance::Instance;
 pub use roots::{RootPackage, Roots};

@@ -176,7 +176,8 @@ impl<'a> PriceContext<'a> {
 
     /// Whether the two uses need different criteria for this version (else one price serves).
     pub fn uses_differ(&self, krate: &str, version: &Version) -> bool {
-        self.required_for(krate, version, Use::Deploy) != self.required_for(krate, version, Use::Dev)
+        self.required_for(krate, version, Use::Deploy)
+            != self.required_for(krate, version, Use::Dev)
     }
 
     fn graph(&mut self, krate: &str) -> Result<&AuditGraph, PricingError> {

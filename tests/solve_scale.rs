@@ -22,13 +22,9 @@ use semver::Version;
 fn build(s: &synth::Synth) -> (usize, Model, u128) {
     let t0 = Instant::now();
     let cands = model::generate(&s.index, &s.roots, &s.locked, &Default::default());
-    let opts = model::BuildOptions::default();
-    let m = model::build_with(
-        &cands,
-        &s.roots,
-        &|name, v| s.cost.get(&(name.to_string(), v.clone())).copied(),
-        &opts,
-    )
+    let m = model::build(&cands, &s.roots, &|name, v| {
+        s.cost.get(&(name.to_string(), v.clone())).copied()
+    })
     .unwrap();
     (cands.len(), m, t0.elapsed().as_millis())
 }

@@ -433,7 +433,7 @@ fn dumped_instance_replays_to_the_same_answer() {
     let text =
         String::from_utf8(bad.clone())
             .unwrap()
-            .replacen("\"version\":1", "\"version\":99", 1);
+            .replacen("\"version\":2", "\"version\":99", 1);
     bad = text.into_bytes();
     assert!(model::Instance::from_json(&bad)
         .unwrap_err()

@@ -347,7 +347,7 @@ pub fn new_lock(plan: &Plan<'_>) -> Result<Lockfile, LockwriteError> {
         }
         let mut pkg = p.clone();
         pkg.line = 0;
-        let described = root_count.get(p.id.name.as_str()).is_some()
+        let described = root_count.contains_key(p.id.name.as_str())
             && kept_names.get(p.id.name.as_str()) == Some(&1);
         let mut deps: Vec<DependencyRef> = pkg
             .dependencies

@@ -375,7 +375,9 @@ pub fn build_with(
         }
     }
     // 3. edges: roots (always active) and every live dep of every candidate
-    let mut edge_deps: Vec<(&IndexDep, Vec<Vec<VarId>>, Option<PkgId>)> = Vec::new();
+    // per edge: the dependency, the body that makes it active, and its source version
+    type EdgeDep<'d> = (&'d IndexDep, Vec<Vec<VarId>>, Option<PkgId>);
+    let mut edge_deps: Vec<EdgeDep> = Vec::new();
     for r in &roots.packages {
         for d in &r.deps {
             if d.registry.is_some() {

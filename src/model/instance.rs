@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::encode::Model;
 
 /// Format version of the dump; bumped when the model's shape changes.
-pub const INSTANCE_VERSION: u32 = 1;
+pub const INSTANCE_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Instance {

@@ -13,7 +13,12 @@
 //! - `o[b,n]` per (crate, bucket) and optional normal/build dependency name n;
 //! - `t[r,i]` per group of edges whose requirement matches versions in several buckets (the
 //!   same declaration in the versions of one bucket shares them): Cargo records one target per
-//!   edge, and t picks its bucket (`Σ_i t ≤ 1`, forced to 1 when the edge is active).
+//!   edge, and t picks its bucket (`Σ_i t ≤ 1`, forced to 1 when the edge is active);
+//! - `d[p]` per version, when a root has dev-dependencies: p is reached through a root's
+//!   non-dev edges (then through any registry edge), so cargo-vet asks the deploy criteria of
+//!   it; a chosen p with `d[p] = 0` is used by dev-dependencies only. Its price is
+//!   `cost_dev·x[p] + (cost − cost_dev)·d[p]`, so how a version is used decides its cost.
+//!
 //! Bucket-level variables are exact because a lock holds at most one version per bucket; a
 //! guard `g[b,f] ≤ Σ x[p]` over the versions that have f ties them to the chosen version.
 //!

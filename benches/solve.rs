@@ -24,7 +24,8 @@ fn build_model(bencher: divan::Bencher, n: usize) {
     });
 }
 
-#[divan::bench(args = [100, 300, 1000], sample_count = 3, sample_size = 1)]
+/// The scale curve: synthetic registries of 100 to 5,000 crates.
+#[divan::bench(args = [100, 300, 1000, 3000, 5000], sample_count = 3, sample_size = 1)]
 fn solve_lexicographic(bencher: divan::Bencher, n: usize) {
     let s = synth::synth(n, n as u64 * 10);
     let cands = model::generate(&s.index, &s.roots, &s.locked, &Default::default());

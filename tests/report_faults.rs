@@ -1,7 +1,10 @@
-//! `cargo minaudit report` on a broken copy of `fixtures/demo`: every fault must exit 2 with a
-//! message that names the file and line (malformed input) or the crate (bad archive), print no
+//! The fault matrix: `cargo minaudit report` and the main command (which rewrites Cargo.lock)
+//! on a broken copy of `fixtures/demo`. Every fault must exit 2 with a message that names the
+//! file and line (malformed input) or the crate (bad archive, missing index entry), print no
 //! data on stdout, and leave the workspace (Cargo.lock, the supply-chain store, the registry)
-//! byte-identical. A fault is never priced as 0 lines.
+//! byte-identical; both commands give the same error. A fault is never priced as 0 lines.
+//! (Write-side faults, Cargo rejecting the lock, unsatisfiable requirements, a crash before the
+//! rename and an unwritable directory are in `lockwrite_faults.rs`.)
 //!
 //! Faults in `.crate` files are put into versions the lock does NOT use (delta bases such as
 //! ansi-paint 2.1.0), because `cargo metadata` already rejects bad locked packages; these are
@@ -75,8 +78,18 @@ fn assert_hints_once_and_last(stderr: &str) {
     }
 }
 
+/// Runs the fault through `report` and through the main command (no `--dry-run`: it would
+/// rewrite Cargo.lock); both must fail the same way. Returns the error.
 fn frozen(demo: &Demo) -> String {
-    fails(demo, &["report", "--frozen-imports", "--offline"])
+    let report = fails(demo, &["report", "--frozen-imports", "--offline"]);
+    let write = fails(demo, &["--frozen-imports", "--offline"]);
+    let error_part = |s: &str| s[s.find("error:").unwrap_or(0)..].to_string();
+    assert_eq!(
+        error_part(&report),
+        error_part(&write),
+        "report and the main command disagree on the error"
+    );
+    report
 }
 
 /// Replaces line `n` (1-based) of `path` by `text`.
@@ -308,4 +321,74 @@ fn offline_without_a_cached_import_hints_at_frozen_imports() {
                 .is_none(),
         "nothing may be cached from a failed offline run"
     );
+}
+
+#[test]
+fn missing_index_entry_is_named() {
+    let demo = Demo::new();
+    // ansi-paint is locked; its index file vanishing is the "index entry missing" fault
+    // (Cargo's own offline resolve reports it first, and minaudit passes that on)
+    std::fs::remove_file(demo.dir.join(ansi_paint_index().0)).expect("rm index file");
+    let err = frozen(&demo);
+    assert!(err.contains("ansi-paint"), "{err}");
+}
+
+/// A .crate whose tar stream holds `entry` (a `../` path or a symlink), registered in the
+/// index under the delta base ansi-paint 2.1.0 with a matching checksum, so only the archive
+/// checks stand in the way.
+fn plant_hostile_crate(demo: &Demo, build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) {
+    let (index_rel, version) = ansi_paint_index();
+    let mut b = tar::Builder::new(Vec::new());
+    let body = b"fn main() {}\n";
+    let mut h = tar::Header::new_gnu();
+    h.set_size(body.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "ansi-paint-2.1.0/src/lib.rs", &body[..])
+        .expect("entry");
+    build(&mut b);
+    let tar_bytes = b.into_inner().expect("tar");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &tar_bytes).expect("gz");
+    let bytes = gz.finish().expect("gz");
+    let path = registry_crate(demo, "ansi-paint-2.1.0");
+    let old = index_cksum(demo, version);
+    std::fs::write(&path, &bytes).expect("write crate");
+    let index_path = demo.dir.join(index_rel);
+    let index = std::fs::read_to_string(&index_path).expect("index");
+    std::fs::write(&index_path, index.replace(&old, &sha256_hex(&bytes))).expect("index");
+}
+
+#[test]
+fn tarball_with_a_parent_path_is_refused() {
+    let demo = Demo::new();
+    plant_hostile_crate(&demo, |b| {
+        let body = b"evil";
+        let mut h = tar::Header::new_gnu();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        // tar::Builder refuses `..` in paths; write the name bytes directly
+        h.as_old_mut().name[..22].copy_from_slice(b"ansi-paint-2.1.0/../ev");
+        h.set_cksum();
+        b.append(&h, &body[..]).expect("entry");
+    });
+    let err = frozen(&demo);
+    assert!(err.contains("ansi-paint 2.1.0"), "{err}");
+    assert!(err.contains(".."), "the entry should be named: {err}");
+}
+
+#[test]
+fn tarball_with_a_symlink_is_refused() {
+    let demo = Demo::new();
+    plant_hostile_crate(&demo, |b| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        h.set_mode(0o777);
+        b.append_link(&mut h, "ansi-paint-2.1.0/src/evil", "/etc/passwd")
+            .expect("link");
+    });
+    let err = frozen(&demo);
+    assert!(err.contains("ansi-paint 2.1.0"), "{err}");
+    assert!(err.contains("evil"), "the entry should be named: {err}");
 }

@@ -8,7 +8,9 @@
 #     in a temp copy before replacing it);
 #  2. `cargo metadata --locked` on the copy must accept the new lock;
 #  3. vet-oracle-compare.sh on the copy: `cargo vet suggest --locked` must print exactly the
-#     backlog minaudit predicted for the optimum.
+#     backlog minaudit predicted for the optimum;
+#  0. before all that, `cargo minaudit report --format json` on the untouched copy must carry
+#     the same current backlog, optimum, changes and solver status as the main command's plan.
 # Prints the predicted and observed backlogs and PASS/FAIL. Exit 0 PASS, 1 FAIL, 2 setup error.
 # Environment: MINAUDIT_BIN (default: `cargo build --release` of this repo).
 set -euo pipefail
@@ -24,6 +26,8 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/optimum-oracle.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 cp -r "$PROJECT/." "$W/ws"
 chmod -R u+w "$W/ws"
+"$MINAUDIT_BIN" minaudit report --frozen-imports --format json --manifest-path "$W/ws/Cargo.toml" \
+  >"$W/report.json" 2>"$W/report.err" || { tail -20 "$W/report.err" >&2; die "cargo minaudit report failed"; }
 start=$(date +%s.%N)
 "$MINAUDIT_BIN" minaudit --frozen-imports --format json --manifest-path "$W/ws/Cargo.toml" \
   >"$W/plan.json" 2>"$W/plan.err" || { tail -20 "$W/plan.err" >&2; die "cargo minaudit failed"; }
@@ -33,6 +37,14 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 print(d["solver"]["status"], d["current"]["backlog_lines"], d["optimal"]["backlog_lines"], len(d["changes"]))
 ' "$W/plan.json")
+SAME=$(python3 -c '
+import json, sys
+r, p = (json.load(open(f)) for f in sys.argv[1:3])
+keys = ["schema_version", "cost_universe", "current", "optimal", "changes", "solver", "violations"]
+missing = [k for k in keys if k not in r]
+diff = [k for k in ("current", "optimal", "changes", "solver") if r.get(k) != p.get(k)]
+print("yes" if not missing and not diff else f"no: missing {missing}, different {diff}")
+' "$W/report.json" "$W/plan.json")
 (cd "$W/ws" && cargo metadata --locked --format-version 1 >/dev/null 2>"$W/meta.err") || {
   cat "$W/meta.err" >&2; echo "FAIL: cargo metadata --locked rejects the written lock"; exit 1; }
 OUT=$(MINAUDIT_BIN="$MINAUDIT_BIN" "$REPO/scripts/vet-oracle-compare.sh" "$W/ws" 2>&1) || true
@@ -41,4 +53,5 @@ VET=$(echo "$OUT" | sed -n 's/^cargo-vet: \([0-9]*\) lines.*/\1/p')
 echo "project:    $(basename "$PROJECT")"
 echo "solver:     $STATUS in ${secs}s (whole command), $CHANGES version changes written"
 echo "backlog:    $BEFORE -> $AFTER predicted; cargo vet suggest on the written lock: $VET"
-if [ "$VET" = "$AFTER" ]; then echo PASS; else echo FAIL; exit 1; fi
+echo "report:     same JSON (current, optimal, changes, solver) as the plan: $SAME"
+if [ "$VET" = "$AFTER" ] && [ "$SAME" = yes ]; then echo PASS; else echo FAIL; exit 1; fi

@@ -3,6 +3,7 @@
 //!
 //! Exit codes (DESIGN.md §5): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
+mod explain_cmd;
 mod imports;
 mod inputs;
 mod optimise;
@@ -51,6 +52,6 @@ pub fn run(args: &MinauditArgs, shell: &Shell) -> anyhow::Result<Outcome> {
         Some(Command::Report(report)) => report_cmd::run(&args.common, report, shell),
         None => optimise::run(&args.common, args.dry_run, shell),
         Some(Command::WhatIf) => anyhow::bail!("`what-if` is not implemented yet"),
-        Some(Command::Explain { .. }) => anyhow::bail!("`explain` is not implemented yet"),
+        Some(Command::Explain { krate }) => explain_cmd::run(&args.common, krate, shell),
     }
 }

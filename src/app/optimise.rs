@@ -385,6 +385,22 @@ pub struct OptimumResult {
     pub model: model::Model,
     pub roots: model::Roots,
     pub index: BTreeMap<String, crate::index::IndexCrate>,
+    /// With `explain`: every candidate version of the crate and the optimum that forces it.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// One version of an explained crate: the cheapest valid lock that contains it.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub version: Version,
+    /// The optimum already holds it.
+    pub chosen: bool,
+    /// Backlog of the cheapest lock with this version (None: no valid lock contains it).
+    pub backlog: Option<u64>,
+    pub status: Option<Status>,
+    /// What this version itself adds to that backlog, and whether it is used for deploy.
+    pub own_lines: Option<u64>,
+    pub deploy: Option<bool>,
 }
 
 /// Phases 2–4: the cheapest valid lock for the session's workspace. `current` must be
@@ -394,6 +410,7 @@ pub fn find_optimum(
     common: &CommonArgs,
     current: &PricedLock,
     shell: &Shell,
+    explain: Option<&str>,
 ) -> anyhow::Result<OptimumResult> {
     let started = Instant::now();
     let mut published = current.published.clone();
@@ -563,58 +580,117 @@ pub fn find_optimum(
     )?;
     // Rounds solve for lines only until the picked versions are all exactly priced; then the
     // full lexicographic solve, which may pick other lines-optimal versions (priced in turn).
-    let mut lines_only = true;
-    let solution = loop {
-        rounds += 1;
-        for p in m.pkgs.iter_mut() {
-            p.cost = book[&(p.name.clone(), p.version.clone(), Use::Deploy)].model_cost();
-            let dev = book[&(p.name.clone(), p.version.clone(), Use::Dev)].model_cost();
-            p.cost_dev = dev.min(p.cost);
-        }
-        let t = Instant::now();
-        let round_opts = SolveOptions {
-            lines_only,
-            ..opts.clone()
-        };
-        let outcome = solve::solve(&m, locked_outside, &round_opts)?;
-        shell.verbose(
-            "Solved",
-            format!("round {rounds} in {:.2}s", t.elapsed().as_secs_f64()),
-        );
-        let sol = match outcome {
-            solve::Outcome::Solved(sol) => sol,
-            solve::Outcome::Unsat => anyhow::bail!(
-                "no lock satisfies the workspace's requirements with the allowed versions (yanked, MSRV and cooldown filters applied)\nhint: run `cargo update --workspace --dry-run` to see Cargo's explanation"
-            ),
-        };
-        let picked: Vec<PKey> = picked_uses(&m, &sol.values)
-            .into_iter()
-            .filter(|k| !book[k].is_exact())
-            .collect();
-        if picked.is_empty() {
-            if lines_only {
-                lines_only = false;
-                continue;
+    // None when no lock satisfies the model (with its extra rows).
+    // `full`: end with the lexicographic solve (audits, changes); else lines only.
+    let mut lazy_solve = |m: &mut model::Model,
+                          rounds: &mut usize,
+                          full: bool|
+     -> anyhow::Result<Option<solve::Solution>> {
+        let mut lines_only = true;
+        loop {
+            *rounds += 1;
+            for p in m.pkgs.iter_mut() {
+                p.cost = book[&(p.name.clone(), p.version.clone(), Use::Deploy)].model_cost();
+                let dev = book[&(p.name.clone(), p.version.clone(), Use::Dev)].model_cost();
+                p.cost_dev = dev.min(p.cost);
             }
-            break sol;
+            let t = Instant::now();
+            let round_opts = SolveOptions {
+                lines_only,
+                ..opts.clone()
+            };
+            let outcome = solve::solve(m, locked_outside, &round_opts)?;
+            shell.verbose(
+                "Solved",
+                format!("round {rounds} in {:.2}s", t.elapsed().as_secs_f64()),
+            );
+            let sol = match outcome {
+                solve::Outcome::Solved(sol) => sol,
+                solve::Outcome::Unsat => return Ok(None),
+            };
+            let picked: Vec<PKey> = picked_uses(m, &sol.values)
+                .into_iter()
+                .filter(|k| !book[k].is_exact())
+                .collect();
+            if picked.is_empty() {
+                if lines_only && full {
+                    lines_only = false;
+                    continue;
+                }
+                return Ok(Some(sol));
+            }
+            shell.verbose(
+                "Pricing",
+                format!(
+                    "round {rounds}: {} picked versions need exact prices",
+                    picked.len()
+                ),
+            );
+            refine(
+                &mut ctx,
+                &mut counts,
+                &mut book,
+                &mut bounded,
+                &cands,
+                &picked,
+                shell,
+            )?;
         }
-        shell.verbose(
-            "Pricing",
-            format!(
-                "round {rounds}: {} picked versions need exact prices",
-                picked.len()
-            ),
-        );
-        refine(
-            &mut ctx,
-            &mut counts,
-            &mut book,
-            &mut bounded,
-            &cands,
-            &picked,
-            shell,
-        )?;
     };
+    let Some(solution) = lazy_solve(&mut m, &mut rounds, true)? else {
+        anyhow::bail!(
+            "no lock satisfies the workspace's requirements with the allowed versions (yanked, MSRV and cooldown filters applied)\nhint: run `cargo update --workspace --dry-run` to see Cargo's explanation"
+        );
+    };
+
+    // `explain`: the optimum with each other candidate version of the crate forced in.
+    let mut alternatives: Vec<Alternative> = Vec::new();
+    if let Some(krate) = explain {
+        let versions: Vec<(usize, Version)> = m
+            .pkgs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.name == krate)
+            .map(|(i, p)| (i, p.version.clone()))
+            .collect();
+        anyhow::ensure!(
+            !versions.is_empty(),
+            "`{krate}` is not a registry crate this workspace can depend on\nhint: name a crate from Cargo.lock (path and git packages are fixed)"
+        );
+        for (i, version) in versions {
+            let chosen = solution.values[m.pkgs[i].x];
+            let found = if chosen {
+                Some(solution.clone())
+            } else {
+                let x = m.pkgs[i].x;
+                m.rows.push(model::Row {
+                    terms: vec![(x, 1.0)],
+                    lo: 1.0,
+                    hi: 1.0,
+                });
+                let found = lazy_solve(&mut m, &mut rounds, false);
+                m.rows.pop();
+                found?
+            };
+            // the last round priced the forced version exactly (it was picked)
+            let own = found.as_ref().map(|sol| {
+                let pkg = &m.pkgs[i];
+                if pkg.d.is_none_or(|d| sol.values[d]) {
+                    (pkg.cost, Use::Deploy)
+                } else {
+                    (pkg.cost_dev, Use::Dev)
+                }
+            });
+            alternatives.push(Alternative {
+                version,
+                chosen,
+                backlog: found.as_ref().map(|s| s.objective.lines),
+                status: found.as_ref().map(|s| s.status),
+                own_lines: own.map(|o| o.0),
+                deploy: own.map(|o| o.1 == Use::Deploy),
+            });
+        }
+    }
 
     if let Some(path) = &common.dump_instance {
         write_instance(
@@ -681,13 +757,14 @@ pub fn find_optimum(
         model: m,
         roots,
         index: snapshot.crates,
+        alternatives,
     })
 }
 
 pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
     let s = Session::load(common, shell)?;
     let current = price_lock(&s, &s.graph, shell)?;
-    let found = find_optimum(&s, common, &current, shell)?;
+    let found = find_optimum(&s, common, &current, shell, None)?;
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         cost_universe: s.universe.clone(),

@@ -72,7 +72,7 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
     let current = optimise::price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
     let violations = violations_of(&current.outcome);
     let found = match optimum_blocker(args, target_scope.is_some(), !violations.is_empty()) {
-        None => Some(optimise::find_optimum(&s, common, &current, shell)?),
+        None => Some(optimise::find_optimum(&s, common, &current, shell, None)?),
         Some(reason) if args.fail_if_improvable.is_some() => {
             anyhow::bail!("--fail-if-improvable needs the optimum, but {reason}")
         }

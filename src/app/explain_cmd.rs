@@ -1,0 +1,145 @@
+//! `cargo minaudit explain CRATE`: why the optimum holds the version of CRATE it holds, and
+//! what the cheapest lock with each other candidate version would cost (each one forced into
+//! the model and solved to proven optimality for lines, with the same lazy exact pricing).
+
+use serde::Serialize;
+
+use crate::cli::{CommonArgs, OutputFormat};
+use crate::shell::Shell;
+use crate::solve::Status;
+
+use super::inputs::Session;
+use super::optimise::{find_optimum, price_lock};
+use super::Outcome;
+
+#[derive(Debug, Serialize)]
+struct ExplainRow {
+    version: String,
+    chosen: bool,
+    /// Backlog of the cheapest valid lock holding this version; null when none exists.
+    backlog_lines: Option<u64>,
+    /// `backlog_lines` minus the optimum's.
+    extra_lines: Option<i64>,
+    /// What this version itself adds to that backlog, and the criteria use it is priced for.
+    own_lines: Option<u64>,
+    used_for: Option<&'static str>,
+    solver: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct Explanation {
+    schema_version: u32,
+    krate: String,
+    optimal_backlog_lines: u64,
+    versions: Vec<ExplainRow>,
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Optimal => "optimal",
+        Status::Feasible => "feasible",
+    }
+}
+
+pub fn run(common: &CommonArgs, spec: &str, shell: &Shell) -> anyhow::Result<Outcome> {
+    let name = spec.split('@').next().unwrap_or(spec);
+    let s = Session::load(common, shell)?;
+    let current = price_lock(&s, &s.graph, shell)?;
+    let found = find_optimum(&s, common, &current, shell, Some(name))?;
+    let best = found.solution.objective.lines;
+    let versions: Vec<ExplainRow> = found
+        .alternatives
+        .iter()
+        .map(|a| ExplainRow {
+            version: a.version.to_string(),
+            chosen: a.chosen,
+            backlog_lines: a.backlog,
+            extra_lines: a.backlog.map(|b| b as i64 - best as i64),
+            own_lines: a.own_lines,
+            used_for: a.deploy.map(|d| if d { "deploy" } else { "dev only" }),
+            solver: a.status.map(status_name),
+        })
+        .collect();
+    let ex = Explanation {
+        schema_version: 1,
+        krate: name.to_string(),
+        optimal_backlog_lines: best,
+        versions,
+    };
+    let text = match common.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&ex)? + "\n",
+        _ => human(&ex),
+    };
+    print!("{text}");
+    Ok(Outcome::Ok)
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn human(ex: &Explanation) -> String {
+    let mut out = String::new();
+    let chosen: Vec<&ExplainRow> = ex.versions.iter().filter(|r| r.chosen).collect();
+    if chosen.is_empty() {
+        out += &format!(
+            "{}: the optimal lock does not need it (backlog {} lines)\n",
+            ex.krate,
+            thousands(ex.optimal_backlog_lines)
+        );
+    } else {
+        for r in &chosen {
+            out += &format!(
+                "{} {}: in the optimal lock (backlog {} lines); it adds {} lines ({})\n",
+                ex.krate,
+                r.version,
+                thousands(ex.optimal_backlog_lines),
+                thousands(r.own_lines.unwrap_or(0)),
+                r.used_for.unwrap_or("deploy")
+            );
+        }
+    }
+    out += "\ncheapest lock holding each version:\n";
+    out += &format!(
+        "    {:<24} {:>14} {:>12} {:>16}\n",
+        "version", "backlog", "vs optimum", "this version"
+    );
+    for r in &ex.versions {
+        match (r.backlog_lines, r.extra_lines) {
+            (Some(b), Some(x)) => {
+                let mark = if r.chosen { " *" } else { "" };
+                out += &format!(
+                    "    {:<24} {:>14} {:>12} {:>16}{mark}\n",
+                    r.version,
+                    thousands(b),
+                    if x == 0 {
+                        "=".to_string()
+                    } else {
+                        format!("+{}", thousands(x as u64))
+                    },
+                    format!(
+                        "{} ({})",
+                        thousands(r.own_lines.unwrap_or(0)),
+                        r.used_for.unwrap_or("deploy")
+                    )
+                );
+            }
+            _ => {
+                out += &format!(
+                    "    {:<24} {:>14}\n",
+                    r.version, "no valid lock (the workspace's requirements exclude it)"
+                );
+            }
+        }
+    }
+    out += "\n(* in the optimal lock; ties are broken by fewer audits, then fewer changes)\n";
+    out
+}

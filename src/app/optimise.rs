@@ -231,7 +231,10 @@ fn price_from_counts(
 
 /// How many cheaper-bounded versions of a picked crate are priced exactly in the same round.
 /// Few: each is a `git diff` when it is a delta, and most never matter.
-const MAX_RIVALS_PER_PICK: usize = 3;
+/// A solve round costs seconds, so when few versions were picked each gets more rivals.
+const MIN_RIVALS_PER_PICK: usize = 3;
+const MAX_RIVALS_PER_PICK: usize = 16;
+const RIVALS_PER_ROUND: usize = 48;
 
 /// Bounds every candidate of the crates `picked` touches (tar-stream counts), then prices the
 /// picked versions exactly (git for deltas).
@@ -300,6 +303,9 @@ fn refine(
     // The versions of the same crates whose bound is below what the picked version turned
     // out to cost would be picked next, one solve round each: price them now.
     let mut rivals: Vec<PKey> = Vec::new();
+    // few picks (the tail of the search, one solve round per version otherwise): more each
+    let per_pick =
+        (RIVALS_PER_ROUND / picked.len().max(1)).clamp(MIN_RIVALS_PER_PICK, MAX_RIVALS_PER_PICK);
     for key in picked {
         let exact = book[key].model_cost();
         let mut cheaper: Vec<(u64, PKey)> = cands.by_crate[&key.0]
@@ -309,12 +315,7 @@ fn refine(
             .map(|k| (book[&k].model_cost(), k))
             .collect();
         cheaper.sort();
-        rivals.extend(
-            cheaper
-                .into_iter()
-                .take(MAX_RIVALS_PER_PICK)
-                .map(|(_, k)| k),
-        );
+        rivals.extend(cheaper.into_iter().take(per_pick).map(|(_, k)| k));
     }
     rivals.sort();
     rivals.dedup();

@@ -2,6 +2,9 @@
 //! `../shared/realworld/projects` (or `$MINAUDIT_SHARED/realworld/projects`): the backlog of
 //! `cargo minaudit report --frozen-imports` must equal `cargo vet suggest --locked`, with
 //! cargo-vet's crate cache filled from what minaudit read and no failed download.
+//! And `scripts/optimum-oracle.sh` on each: the main command rewrites a copy's Cargo.lock,
+//! `cargo metadata --locked` accepts it, `cargo vet suggest --locked` on it prints exactly
+//! the predicted optimal backlog, and `report --format json` agrees with the plan.
 //! Run: `cargo test --test report_corpus_oracle -- --ignored --nocapture`.
 
 use std::path::PathBuf;
@@ -18,12 +21,10 @@ fn shared_dir() -> Option<PathBuf> {
     p.join("realworld/projects").is_dir().then_some(p)
 }
 
-#[test]
-#[ignore = "needs network and cargo-vet: runs scripts/vet-oracle-compare.sh"]
-fn corpus_backlogs_equal_cargo_vet() {
+fn corpus() -> Option<(PathBuf, Vec<String>)> {
     let Some(shared) = shared_dir() else {
         eprintln!("skipping: no ../shared/realworld/projects (set MINAUDIT_SHARED to its parent)");
-        return;
+        return None;
     };
     let projects = shared.join("realworld/projects");
     let mut names: Vec<String> = std::fs::read_dir(&projects)
@@ -42,15 +43,23 @@ fn corpus_backlogs_equal_cargo_vet() {
         "no project with a supply-chain/ in {}",
         projects.display()
     );
+    Some((projects, names))
+}
+
+/// Runs `script PROJECT` for every corpus project; the names whose output lacks PASS.
+fn run_script(script: &str) -> Vec<String> {
+    let Some((projects, names)) = corpus() else {
+        return vec![];
+    };
     let mut failed = Vec::new();
     for name in &names {
         let out = Command::new("bash")
-            .arg(repo().join("scripts/vet-oracle-compare.sh"))
+            .arg(repo().join(script))
             .arg(projects.join(name))
             .env("MINAUDIT_BIN", env!("CARGO_BIN_EXE_cargo-minaudit"))
             .env_remove("CARGO_TARGET_DIR")
             .output()
-            .expect("run scripts/vet-oracle-compare.sh");
+            .unwrap_or_else(|e| panic!("run {script}: {e}"));
         let text = String::from_utf8_lossy(&out.stdout);
         eprintln!("{text}");
         if !out.status.success() || !text.lines().any(|l| l == "PASS") {
@@ -58,8 +67,25 @@ fn corpus_backlogs_equal_cargo_vet() {
             failed.push(name.clone());
         }
     }
+    failed
+}
+
+#[test]
+#[ignore = "needs network and cargo-vet: runs scripts/vet-oracle-compare.sh"]
+fn corpus_backlogs_equal_cargo_vet() {
+    let failed = run_script("scripts/vet-oracle-compare.sh");
     assert!(
         failed.is_empty(),
         "differs from cargo-vet (or could not compare): {failed:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs network and cargo-vet; minutes per project: runs scripts/optimum-oracle.sh"]
+fn corpus_optimal_locks_are_accepted_and_priced_as_predicted() {
+    let failed = run_script("scripts/optimum-oracle.sh");
+    assert!(
+        failed.is_empty(),
+        "written lock rejected or priced differently by cargo-vet: {failed:?}"
     );
 }

@@ -132,6 +132,19 @@ pub struct CommonArgs {
     #[arg(long, value_name = "SECONDS", global = true)]
     pub time_limit: Option<f64>,
 
+    /// RustSec advisory-db checkout: versions a non-informational advisory affects are never
+    /// chosen [default: $CARGO_HOME/advisory-db when present, like cargo-audit]
+    #[arg(long, value_name = "PATH", global = true)]
+    pub advisory_db: Option<PathBuf>,
+
+    /// Waive one advisory (id or alias, repeatable)
+    #[arg(long = "allow-advisory", value_name = "ID", global = true)]
+    pub allow_advisories: Vec<String>,
+
+    /// Ignore advisories altogether
+    #[arg(long, global = true, conflicts_with = "advisory_db")]
+    pub no_advisories: bool,
+
     /// Write the final priced model to FILE (JSON, gzipped when FILE ends in .gz) for replay
     #[arg(long, value_name = "FILE", global = true)]
     pub dump_instance: Option<PathBuf>,

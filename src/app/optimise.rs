@@ -23,6 +23,7 @@ use semver::Version;
 use crate::cli::{CommonArgs, OutputFormat};
 use crate::index::{load_snapshot_with, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
+use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
 use crate::optimise::prices::{Price, PriceContext, Use};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
@@ -462,6 +463,16 @@ pub fn find_optimum(
             cands.missing.iter().cloned().collect::<Vec<_>>().join(", ")
         );
     }
+    let blocked = match load_advisories(common)? {
+        Some((db, from)) => {
+            let allow: BTreeSet<String> = common.allow_advisories.iter().cloned().collect();
+            let blocked = exclude_advisories(&mut cands, &db, &allow);
+            shell.verbose("Advisories", format!("{} from {from}", db.len()));
+            report_blocked(&blocked, shell);
+            blocked
+        }
+        None => Vec::new(),
+    };
     shell.status(
         "Modelling",
         format!(
@@ -639,6 +650,16 @@ pub fn find_optimum(
         }
     };
     let Some(solution) = lazy_solve(&mut m, &mut rounds, true)? else {
+        if !blocked.is_empty() {
+            let ids: BTreeSet<&str> = blocked
+                .iter()
+                .flat_map(|b| b.ids.iter().map(String::as_str))
+                .collect();
+            anyhow::bail!(
+                "no lock satisfies the workspace's requirements once the versions affected by {} are excluded (and yanked, MSRV and cooldown filters applied)\nhint: upgrade the requirement that pins an affected version, or waive an advisory with --allow-advisory ID",
+                ids.into_iter().collect::<Vec<_>>().join(", ")
+            );
+        }
         anyhow::bail!(
             "no lock satisfies the workspace's requirements with the allowed versions (yanked, MSRV and cooldown filters applied)\nhint: run `cargo update --workspace --dry-run` to see Cargo's explanation"
         );
@@ -869,4 +890,55 @@ fn picked_uses(m: &model::Model, values: &[bool]) -> Vec<PKey> {
             (p.name.clone(), p.version.clone(), use_)
         })
         .collect()
+}
+
+/// The advisory database the optimiser honours: `--advisory-db`, else cargo-audit's default
+/// location when it exists; None with `--no-advisories` or when there is none.
+fn load_advisories(
+    common: &CommonArgs,
+) -> anyhow::Result<Option<(crate::advisory::AdvisoryDb, String)>> {
+    if common.no_advisories {
+        return Ok(None);
+    }
+    let dir = match &common.advisory_db {
+        Some(d) => d.clone(),
+        None => {
+            let cargo_home = std::env::var_os("CARGO_HOME").map(std::path::PathBuf::from);
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            match crate::advisory::load::default_db_dir(cargo_home.as_deref(), home.as_deref()) {
+                Some(d) => d,
+                None => return Ok(None),
+            }
+        }
+    };
+    let files = crate::advisory::load::DirAdvisoryFiles::new(&dir);
+    let db = crate::advisory::load::load_db(&files)
+        .with_context(|| format!("cannot read the advisory database at {}", dir.display()))?;
+    Ok(Some((db, dir.display().to_string())))
+}
+
+/// Says which advisories bind: always for locked versions (the lock must move), in verbose
+/// mode for the other candidates they remove.
+fn report_blocked(blocked: &[Blocked], shell: &Shell) {
+    for b in blocked.iter().filter(|b| b.locked) {
+        shell.warn(format!(
+            "{} {} (in Cargo.lock) is affected by {}; the new lock will not use it",
+            b.name,
+            b.version,
+            b.ids.join(", ")
+        ));
+    }
+    let others = blocked.iter().filter(|b| !b.locked).count();
+    if others > 0 {
+        shell.status(
+            "Excluded",
+            format!("{others} candidate versions affected by advisories (-v lists them)"),
+        );
+        for b in blocked.iter().filter(|b| !b.locked) {
+            shell.verbose(
+                "Excluded",
+                format!("{} {}: {}", b.name, b.version, b.ids.join(", ")),
+            );
+        }
+    }
 }

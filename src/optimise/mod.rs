@@ -2,8 +2,10 @@
 //! - [`roots`]: workspace -> the model's roots;
 //! - [`prices`]: the price book of candidate versions (exact, or a proven lower bound) and the
 //!   lazy-pricing loop's bookkeeping;
-//! - [`changes`]: current lock vs chosen versions -> the change table.
+//! - [`changes`]: current lock vs chosen versions -> the change table;
+//! - [`advisories`]: RustSec advisories remove the versions they affect.
 
+pub mod advisories;
 pub mod changes;
 pub mod prices;
 pub mod reduce;

@@ -276,6 +276,8 @@ struct Builder<'c, 'a> {
     raws: Vec<Raw>,
     /// Deploy rules `d[src] ∧ body ⇒ heads` (merged over d instead of x).
     deploy_raws: Vec<Raw>,
+    /// Whether the model tracks deploy use (some version has a `d`).
+    uses: bool,
     /// Route variables per (source group or root edge, dependency key).
     route_memo: HashMap<(Option<usize>, usize, String), Vec<VarId>>,
     /// Edge numbers per (package, dependency name).
@@ -298,6 +300,7 @@ pub fn build_with(
         group_members: Vec::new(),
         raws: Vec::new(),
         deploy_raws: Vec::new(),
+        uses: false,
         route_memo: HashMap::new(),
         edges_of: HashMap::new(),
     };
@@ -336,7 +339,10 @@ pub fn build_with(
         .iter()
         .any(|r| r.deps.iter().any(|d| d.kind == DepKind::Dev));
     if dev_roots && (opts.uses_matter || b.m.pkgs.iter().any(|p| p.cost_dev < p.cost)) {
-        for p in 0..b.m.pkgs.len() {
+        // only versions a dev-dependency can reach may be dev-only; any other chosen version
+        // is deploy-used, so its d is x itself (no variable)
+        b.uses = true;
+        for p in b.dev_reachable(roots) {
             let d = b.m.new_var(VarKind::Deploy(p));
             b.m.pkgs[p].d = Some(d);
             b.m.guards.insert(d, vec![p]);
@@ -534,6 +540,37 @@ fn dep_key(d: &IndexDep) -> String {
 }
 
 impl Builder<'_, '_> {
+    /// Versions reachable from a root's dev-dependency through any candidate edge (optional
+    /// ones included): the only ones that can be in a lock for dev use alone.
+    fn dev_reachable(&self, roots: &Roots) -> Vec<PkgId> {
+        let matching = |d: &IndexDep| -> Vec<PkgId> {
+            self.by_crate
+                .get(d.crate_name())
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .copied()
+                .filter(|q| d.registry.is_none() && d.req.matches(&self.m.pkgs[*q].version))
+                .collect()
+        };
+        let mut seen = vec![false; self.m.pkgs.len()];
+        let mut stack: Vec<PkgId> = Vec::new();
+        for r in &roots.packages {
+            for d in r.deps.iter().filter(|d| d.kind == DepKind::Dev) {
+                stack.extend(matching(d));
+            }
+        }
+        while let Some(p) = stack.pop() {
+            if std::mem::replace(&mut seen[p], true) {
+                continue;
+            }
+            for d in self.cand_of[p].live_deps() {
+                stack.extend(matching(d).into_iter().filter(|q| !seen[*q]));
+            }
+        }
+        (0..seen.len()).filter(|p| seen[*p]).collect()
+    }
+
     /// Adds edge `d` (active when `active`, i.e. `body` with `x[src]`); returns its number.
     fn add_edge(
         &mut self,
@@ -604,8 +641,7 @@ impl Builder<'_, '_> {
             }
         };
         // deploy use flows along every registry edge and a root's non-dev edges
-        let deploy = self.m.pkgs.first().is_some_and(|p| p.d.is_some())
-            && (src.is_some() || d.kind != DepKind::Dev);
+        let deploy = self.uses && (src.is_some() || d.kind != DepKind::Dev);
         if deploy {
             let multi = targets.len() > 1;
             for (route, pkgs) in &targets {
@@ -613,7 +649,11 @@ impl Builder<'_, '_> {
                 if let (true, Lit::Var(t)) = (multi, route) {
                     body.push(vec![*t]);
                 }
-                let heads = pkgs.iter().filter_map(|q| self.m.pkgs[*q].d).collect();
+                // a version without d is deploy-used whenever chosen: x stands for d
+                let heads = pkgs
+                    .iter()
+                    .map(|q| self.m.pkgs[*q].d.unwrap_or(self.m.pkgs[*q].x))
+                    .collect();
                 self.deploy_raws.push(Raw::new(heads, body, src));
             }
         }

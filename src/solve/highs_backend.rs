@@ -86,6 +86,21 @@ pub fn solve(
     opt(&mut model, "mip_abs_gap", 0.0)?;
     // one thread: the machines are shared, and HiGHS's MIP search is mostly serial anyway
     opt(&mut model, "threads", 1)?;
+    // experiments only: MINAUDIT_HIGHS_OPTIONS="name=value,name=value" (bool/int/float/string)
+    if let Ok(extra) = std::env::var("MINAUDIT_HIGHS_OPTIONS") {
+        for kv in extra.split(',').filter(|kv| !kv.is_empty()) {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            if let Ok(b) = v.parse::<bool>() {
+                opt(&mut model, k, b)?;
+            } else if let Ok(i) = v.parse::<i32>() {
+                opt(&mut model, k, i)?;
+            } else if let Ok(f) = v.parse::<f64>() {
+                opt(&mut model, k, f)?;
+            } else {
+                opt(&mut model, k, v)?;
+            }
+        }
+    }
     if let Some(t) = time_limit {
         opt(&mut model, "time_limit", t)?;
     }

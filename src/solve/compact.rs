@@ -8,7 +8,8 @@
 //! covered by maximal runs, runs of three or more versions are rewritten. The rewrite is an
 //! exact linear substitution (same integer points, same LP relaxation), only smaller: on
 //! loot-condition-interpreter the rows lose most of their nonzeros (serde's 228 versions
-//! appear in hundreds of rows). Chain variables are continuous: integral whenever `x` is.
+//! appear in hundreds of rows). Deploy variables `d` of a bucket get chains of their own.
+//! Chain variables are continuous: integral whenever `x` is.
 
 use std::collections::BTreeMap;
 
@@ -31,14 +32,21 @@ struct Position {
 
 pub fn compact(m: &Model, rows: &[Row]) -> Compact {
     let first_chain = m.num_vars();
-    // buckets in version order
+    // families in version order: per bucket its x variables (id 2g) and its deploy
+    // variables (id 2g+1; also at most one true, since d ≤ x)
     let mut members: BTreeMap<usize, Vec<(semver::Version, VarId)>> = BTreeMap::new();
     for (p, pkg) in m.pkgs.iter().enumerate() {
         let g = m.group_of.get(p).copied().unwrap_or(p);
         members
-            .entry(g)
+            .entry(2 * g)
             .or_default()
             .push((pkg.version.clone(), pkg.x));
+        if let Some(d) = pkg.d {
+            members
+                .entry(2 * g + 1)
+                .or_default()
+                .push((pkg.version.clone(), d));
+        }
     }
     let mut at: Vec<Option<Position>> = (0..m.num_vars()).map(|_| None).collect();
     // chain[g][a] = variable for s_a (a < n−1; s_{n−1} is the last x)

@@ -230,6 +230,23 @@ fn price_from_counts(
     })
 }
 
+/// Records a price that replaces a bound, and says so loudly if the bound was above it: the
+/// optimality proof rests on every bound being at most the exact price.
+fn set_exact(book: &mut BTreeMap<PKey, Price>, key: &PKey, price: Price, shell: &Shell) {
+    if let Some(Price::AtLeast(bound)) = book.get(key) {
+        if price.model_cost() < *bound {
+            shell.warn(format!(
+                "internal: the lower bound {bound} of {} {} ({:?}) is above its exact price {}; the optimum may have been missed, please report it",
+                key.0,
+                key.1,
+                key.2,
+                price.model_cost()
+            ));
+        }
+    }
+    book.insert(key.clone(), price);
+}
+
 /// How many cheaper-bounded versions of a picked crate are priced exactly in the same round.
 /// Few: each is a `git diff` when it is a delta, and most never matter.
 /// A solve round costs seconds, so when few versions were picked each gets more rivals.
@@ -298,7 +315,7 @@ fn refine(
                 key.0,
                 key.1
             );
-            book.insert(key.clone(), price);
+            set_exact(book, key, price, shell);
         }
     }
     // The versions of the same crates whose bound is below what the picked version turned
@@ -329,7 +346,7 @@ fn refine(
     counts.ensure_exact(&need_exact, shell)?;
     for key in &rivals {
         let price = price_from_counts(ctx, counts, key)?;
-        book.insert(key.clone(), price);
+        set_exact(book, key, price, shell);
     }
     shell.verbose(
         "Priced",

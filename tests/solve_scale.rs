@@ -1,9 +1,9 @@
 //! Solver measurements on synthetic Cargo-shaped registries (tests/support/synth.rs).
 //! Not an oracle test: it prints sizes and times (the solver itself re-checks every answer
-//! against the model's rows, foundedness and package cycles).
+//! against the model's rows, the least-lock reduction and package cycles).
 //! Run: `cargo test --test solve_scale -- --ignored --nocapture`
-//! (env MINAUDIT_SCALE="100,300", MINAUDIT_TIME_LIMIT=seconds per stage, MINAUDIT_CLOSURE=0
-//! to leave out the closure inequalities, MINAUDIT_VERBOSE=1 for HiGHS logs).
+//! (env MINAUDIT_SCALE="100,300", MINAUDIT_TIME_LIMIT=seconds per stage, MINAUDIT_VERBOSE=1
+//! for HiGHS logs).
 //!
 //! Second table: warm start. The cold optimum becomes the current lock, 10 % of the prices
 //! change (as after new audits are imported), and the instance is solved again with and

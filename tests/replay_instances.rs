@@ -63,3 +63,18 @@ fn every_corpus_instance_solves_to_a_proven_optimum() {
         check(name);
     }
 }
+
+/// HiGHS once claimed 267,048 optimal on this instance in an equivalent formulation (see
+/// fixtures/instances/README.md); the answer must satisfy the model and beat that figure.
+#[test]
+fn instance_where_highs_claimed_a_wrong_optimum_is_solved_below_it() {
+    let inst = load("libloadorder-all-deploy-vars");
+    let m = &inst.model;
+    let Outcome::Solved(s) =
+        solve::solve(m, inst.locked_outside, &SolveOptions::default()).expect("solver runs")
+    else {
+        panic!("feasible: the current lock is a valid assignment");
+    };
+    assert_eq!(eval::first_violated(&m.all_rows(), &s.values), None);
+    assert!(s.objective.lines < 267_048, "{:?}", s.objective);
+}

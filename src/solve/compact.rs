@@ -41,7 +41,12 @@ pub fn compact(m: &Model, rows: &[Row]) -> Compact {
             .entry(2 * g)
             .or_default()
             .push((pkg.version.clone(), pkg.x));
-        if let Some(d) = pkg.d {
+        // MINAUDIT_DEBUG_NO_D_CHAINS=1 leaves the d sums unchained: the formulation under which
+        // HiGHS 1.16 claimed a wrong optimum (fixtures/instances/README.md); for reproducing only
+        if let Some(d) = pkg
+            .d
+            .filter(|_| std::env::var_os("MINAUDIT_DEBUG_NO_D_CHAINS").is_none())
+        {
             members
                 .entry(2 * g + 1)
                 .or_default()

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::cli::{CommonArgs, OutputFormat};
+use crate::report::group_digits;
 use crate::shell::Shell;
 use crate::solve::Status;
 
@@ -34,13 +35,6 @@ struct Explanation {
     versions: Vec<ExplainRow>,
 }
 
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Optimal => "optimal",
-        Status::Feasible => "feasible",
-    }
-}
-
 pub fn run(common: &CommonArgs, spec: &str, shell: &Shell) -> anyhow::Result<Outcome> {
     let name = spec.split('@').next().unwrap_or(spec);
     let s = Session::load(common, shell)?;
@@ -57,7 +51,7 @@ pub fn run(common: &CommonArgs, spec: &str, shell: &Shell) -> anyhow::Result<Out
             extra_lines: a.backlog.map(|b| b as i64 - best as i64),
             own_lines: a.own_lines,
             used_for: a.deploy.map(|d| if d { "deploy" } else { "dev only" }),
-            solver: a.status.map(status_name),
+            solver: a.status.map(Status::as_str),
         })
         .collect();
     let ex = Explanation {
@@ -74,18 +68,6 @@ pub fn run(common: &CommonArgs, spec: &str, shell: &Shell) -> anyhow::Result<Out
     Ok(Outcome::Ok)
 }
 
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn human(ex: &Explanation) -> String {
     let mut out = String::new();
     let chosen: Vec<&ExplainRow> = ex.versions.iter().filter(|r| r.chosen).collect();
@@ -93,7 +75,7 @@ fn human(ex: &Explanation) -> String {
         out += &format!(
             "{}: the optimal lock does not need it (backlog {} lines)\n",
             ex.krate,
-            thousands(ex.optimal_backlog_lines)
+            group_digits(ex.optimal_backlog_lines)
         );
     } else {
         for r in &chosen {
@@ -101,8 +83,8 @@ fn human(ex: &Explanation) -> String {
                 "{} {}: in the optimal lock (backlog {} lines); it adds {} lines ({})\n",
                 ex.krate,
                 r.version,
-                thousands(ex.optimal_backlog_lines),
-                thousands(r.own_lines.unwrap_or(0)),
+                group_digits(ex.optimal_backlog_lines),
+                group_digits(r.own_lines.unwrap_or(0)),
                 r.used_for.unwrap_or("deploy")
             );
         }
@@ -119,15 +101,15 @@ fn human(ex: &Explanation) -> String {
                 out += &format!(
                     "    {:<24} {:>14} {:>12} {:>16}{mark}\n",
                     r.version,
-                    thousands(b),
+                    group_digits(b),
                     if x == 0 {
                         "=".to_string()
                     } else {
-                        format!("+{}", thousands(x as u64))
+                        format!("+{}", group_digits(x as u64))
                     },
                     format!(
                         "{} ({})",
-                        thousands(r.own_lines.unwrap_or(0)),
+                        group_digits(r.own_lines.unwrap_or(0)),
                         r.used_for.unwrap_or("deploy")
                     )
                 );

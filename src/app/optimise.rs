@@ -768,10 +768,7 @@ pub fn find_optimum(
         }
     };
     let solver = SolverSummary {
-        status: match solution.status {
-            Status::Optimal => "optimal".into(),
-            Status::Feasible => "feasible".into(),
-        },
+        status: solution.status.as_str().into(),
         gap: solution.gap,
     };
     shell.status(

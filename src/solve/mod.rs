@@ -60,6 +60,16 @@ pub enum Status {
     Feasible,
 }
 
+impl Status {
+    /// The name reports use (`solver.status` in JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal",
+            Status::Feasible => "feasible",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Objective {
     pub lines: u64,

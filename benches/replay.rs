@@ -4,8 +4,6 @@
 //! the workspace, the index or any crate file.
 //! `cargo bench --bench replay --profile dev` (the dev profile reuses the HiGHS build).
 
-use std::io::Read;
-
 use minaudit::model::Instance;
 use minaudit::solve::{self, SolveOptions};
 
@@ -27,12 +25,8 @@ fn load(name: &str) -> Instance {
         "{}/fixtures/instances/{name}.json.gz",
         env!("CARGO_MANIFEST_DIR")
     );
-    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut json = Vec::new();
-    flate2::read::GzDecoder::new(raw.as_slice())
-        .read_to_end(&mut json)
-        .expect("gzip");
-    Instance::from_json(&json).expect("an instance of this version")
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Instance::from_bytes(&bytes).expect("an instance of this format version")
 }
 
 /// Both stages (lines, then audits and changes), warm-started from the current lock.

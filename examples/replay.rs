@@ -2,7 +2,6 @@
 //! prints the outcome and time; `MINAUDIT_SOLVER_LOG=1` shows HiGHS's log.
 //! Usage: cargo run --release --example replay -- FILE[.gz]
 
-use std::io::Read;
 use std::time::Instant;
 
 use minaudit::model::Instance;
@@ -10,15 +9,7 @@ use minaudit::solve::{self, SolveOptions};
 
 fn main() -> anyhow::Result<()> {
     let path = std::env::args().nth(1).expect("usage: replay FILE[.gz]");
-    let raw = std::fs::read(&path)?;
-    let json = if path.ends_with(".gz") {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(raw.as_slice()).read_to_end(&mut out)?;
-        out
-    } else {
-        raw
-    };
-    let inst = Instance::from_json(&json)?;
+    let inst = Instance::from_bytes(&std::fs::read(&path)?)?;
     let m = &inst.model;
     println!(
         "{}: {} packages, {} variables, {} rows",

@@ -3,8 +3,6 @@
 //! unforced) satisfying every row. The smallest instance runs by default; the others with
 //! `cargo test --test replay_instances -- --ignored` (minutes on 2 cores).
 
-use std::io::Read;
-
 use minaudit::model::{eval, Instance};
 use minaudit::solve::{self, Outcome, SolveOptions, Status};
 
@@ -13,12 +11,8 @@ fn load(name: &str) -> Instance {
         "{}/fixtures/instances/{name}.json.gz",
         env!("CARGO_MANIFEST_DIR")
     );
-    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut json = Vec::new();
-    flate2::read::GzDecoder::new(raw.as_slice())
-        .read_to_end(&mut json)
-        .expect("gzip");
-    Instance::from_json(&json).expect("instance of this format version")
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Instance::from_bytes(&bytes).expect("an instance of this format version")
 }
 
 fn check(name: &str) {

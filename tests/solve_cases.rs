@@ -424,6 +424,15 @@ fn dumped_instance_replays_to_the_same_answer() {
     let json = model::Instance::new("test", 0, m.clone()).to_json();
     let back = model::Instance::from_json(&json).unwrap();
     assert_eq!(back.model.all_rows(), m.all_rows());
+    let gz = model::Instance::new("test", 0, m.clone()).to_gzip();
+    assert_eq!(
+        model::Instance::from_bytes(&gz).unwrap().model.all_rows(),
+        m.all_rows()
+    );
+    assert_eq!(
+        model::Instance::from_bytes(&json).unwrap().model.all_rows(),
+        m.all_rows()
+    );
     let opts = SolveOptions::default();
     let direct = solve::solve(&m, 0, &opts).unwrap();
     let replayed = solve::solve(&back.model, back.locked_outside, &opts).unwrap();

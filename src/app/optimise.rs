@@ -876,14 +876,10 @@ fn apply_cooldown_flags(
 
 /// Writes a replayable instance (gzipped when the name ends in `.gz`).
 fn write_instance(path: &std::path::Path, inst: &model::Instance) -> anyhow::Result<()> {
-    use std::io::Write;
-    let json = inst.to_json();
     let bytes = if path.extension().is_some_and(|e| e == "gz") {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(&json)?;
-        enc.finish()?
+        inst.to_gzip()
     } else {
-        json
+        inst.to_json()
     };
     std::fs::write(path, bytes)
         .with_context(|| format!("cannot write the instance to {}", path.display()))

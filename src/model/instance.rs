@@ -1,6 +1,6 @@
 //! A solved instance as a file: the priced model and what the solver needs beside it, so a
 //! solve can be replayed without the workspace, the index or the crate files (benches, bug
-//! reports). Pure: bytes in, bytes out; gzip is the caller's choice of container.
+//! reports). Pure: bytes in, bytes out; JSON, optionally gzipped.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +39,28 @@ impl Instance {
 
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("a model always serialises")
+    }
+
+    /// The JSON, gzipped (what `--dump-instance FILE.gz` writes).
+    pub fn to_gzip(&self) -> Vec<u8> {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&self.to_json())
+            .and_then(|_| enc.finish())
+            .expect("writing to memory cannot fail")
+    }
+
+    /// Reads a dump, gzipped (recognised by its magic bytes) or plain JSON.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Instance, InstanceError> {
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            use std::io::Read;
+            let mut json = Vec::new();
+            flate2::read::GzDecoder::new(bytes)
+                .read_to_end(&mut json)
+                .map_err(|e| InstanceError::Parse(format!("bad gzip: {e}")))?;
+            return Instance::from_json(&json);
+        }
+        Instance::from_json(bytes)
     }
 
     pub fn from_json(bytes: &[u8]) -> Result<Instance, InstanceError> {

@@ -247,6 +247,34 @@ fn set_exact(book: &mut BTreeMap<PKey, Price>, key: &PKey, price: Price, shell: 
     book.insert(key.clone(), price);
 }
 
+/// Prices `keys` exactly (git for deltas) and records the prices.
+fn price_exactly(
+    ctx: &mut PriceContext<'_>,
+    counts: &mut Counts<'_>,
+    book: &mut BTreeMap<PKey, Price>,
+    keys: &[PKey],
+    shell: &Shell,
+) -> anyhow::Result<()> {
+    let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
+    for key in keys {
+        for (from, to) in ctx.candidate_audits(&key.0, &key.1, key.2)? {
+            need_exact.insert((key.0.clone(), from, to));
+        }
+    }
+    counts.ensure_exact(&need_exact, shell)?;
+    for key in keys {
+        let price = price_from_counts(ctx, counts, key)?;
+        anyhow::ensure!(
+            price.is_exact(),
+            "internal: {} {} still inexact after exact counting",
+            key.0,
+            key.1
+        );
+        set_exact(book, key, price, shell);
+    }
+    Ok(())
+}
+
 /// How many cheaper-bounded versions of a picked crate are priced exactly in the same round.
 /// Few: each is a `git diff` when it is a delta, and most never matter.
 /// A solve round costs seconds, so when few versions were picked each gets more rivals.
@@ -299,25 +327,12 @@ fn refine(
     }
     bounded.extend(touched);
     // Exact prices for what was picked (and is still inexact).
-    let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
-    for key in picked.iter().filter(|k| !book[*k].is_exact()) {
-        for (from, to) in ctx.candidate_audits(&key.0, &key.1, key.2)? {
-            need_exact.insert((key.0.clone(), from, to));
-        }
-    }
-    counts.ensure_exact(&need_exact, shell)?;
-    for key in picked {
-        if !book[key].is_exact() {
-            let price = price_from_counts(ctx, counts, key)?;
-            anyhow::ensure!(
-                price.is_exact(),
-                "internal: {} {} still inexact after exact counting",
-                key.0,
-                key.1
-            );
-            set_exact(book, key, price, shell);
-        }
-    }
+    let inexact: Vec<PKey> = picked
+        .iter()
+        .filter(|k| !book[*k].is_exact())
+        .cloned()
+        .collect();
+    price_exactly(ctx, counts, book, &inexact, shell)?;
     // The versions of the same crates whose bound is below what the picked version turned
     // out to cost would be picked next, one solve round each: price them now.
     let mut rivals: Vec<PKey> = Vec::new();
@@ -337,17 +352,7 @@ fn refine(
     }
     rivals.sort();
     rivals.dedup();
-    let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
-    for key in &rivals {
-        for (from, to) in ctx.candidate_audits(&key.0, &key.1, key.2)? {
-            need_exact.insert((key.0.clone(), from, to));
-        }
-    }
-    counts.ensure_exact(&need_exact, shell)?;
-    for key in &rivals {
-        let price = price_from_counts(ctx, counts, key)?;
-        set_exact(book, key, price, shell);
-    }
+    price_exactly(ctx, counts, book, &rivals, shell)?;
     shell.verbose(
         "Priced",
         format!(

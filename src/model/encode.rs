@@ -162,6 +162,24 @@ pub struct Edge {
     pub targets: Vec<(Lit, Vec<PkgId>)>,
 }
 
+impl Edge {
+    /// Per target bucket: `body` (which makes the edge active) plus, when the requirement
+    /// spans several buckets, that bucket's route variable; and the bucket's matching versions.
+    fn routed(&self, body: &[Vec<VarId>]) -> Vec<(Vec<Vec<VarId>>, Vec<PkgId>)> {
+        let multi = self.targets.len() > 1;
+        self.targets
+            .iter()
+            .map(|(route, pkgs)| {
+                let mut body = body.to_vec();
+                if let (true, Lit::Var(t)) = (multi, route) {
+                    body.push(vec![*t]);
+                }
+                (body, pkgs.clone())
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Model {
     /// Every edge, numbered: root dependencies first (in root order), then each package's
@@ -410,11 +428,7 @@ pub fn build_with(
             };
             if d.registry.is_some() {
                 // an active edge to another registry cannot be modelled: forbid it
-                b.raws.push(Raw {
-                    heads: vec![],
-                    body,
-                    src: Some(p),
-                });
+                b.raws.push(Raw::new(vec![], body, Some(p)));
                 continue;
             }
             let key = (Some(b.m.group_of[p]), 0, dep_key(d));
@@ -425,15 +439,7 @@ pub fn build_with(
     }
     // 4. what each edge requests on its target: listed features, `default`
     for (e, (d, body, src)) in edge_deps.iter().enumerate() {
-        let targets = b.m.edges[e].targets.clone();
-        let multi = targets.len() > 1;
-        for (route, pkgs) in targets {
-            let mut body = body.clone();
-            if multi {
-                if let Lit::Var(t) = route {
-                    body.push(vec![t]);
-                }
-            }
+        for (body, pkgs) in b.m.edges[e].routed(body) {
             for f in &d.features {
                 match FeatureValue::parse(f) {
                     FeatureValue::Feature(f) => b.request(&pkgs, &f, body.clone(), *src),
@@ -462,11 +468,7 @@ pub fn build_with(
                         // only the versions that define a non-leaf `default` get it
                         body.push(with.iter().map(|q| b.m.pkgs[*q].x).collect());
                     }
-                    b.raws.push(Raw {
-                        heads: vec![g],
-                        body,
-                        src: *src,
-                    });
+                    b.raws.push(Raw::new(vec![g], body, *src));
                 }
             }
         }
@@ -623,11 +625,7 @@ impl Builder<'_, '_> {
                         });
                         for (t, pkgs) in ts.iter().zip(buckets.values()) {
                             let heads = pkgs.iter().map(|p| self.m.pkgs[*p].x).collect();
-                            self.raws.push(Raw {
-                                heads,
-                                body: vec![vec![*t]],
-                                src: None,
-                            });
+                            self.raws.push(Raw::new(heads, vec![vec![*t]], None));
                         }
                         self.route_memo.insert(route_key, ts.clone());
                         ts
@@ -640,15 +638,14 @@ impl Builder<'_, '_> {
                     .collect()
             }
         };
+        let edge = Edge {
+            from: src,
+            active,
+            targets,
+        };
         // deploy use flows along every registry edge and a root's non-dev edges
-        let deploy = self.uses && (src.is_some() || d.kind != DepKind::Dev);
-        if deploy {
-            let multi = targets.len() > 1;
-            for (route, pkgs) in &targets {
-                let mut body = body.clone();
-                if let (true, Lit::Var(t)) = (multi, route) {
-                    body.push(vec![*t]);
-                }
+        if self.uses && (src.is_some() || d.kind != DepKind::Dev) {
+            for (body, pkgs) in edge.routed(&body) {
                 // a version without d is deploy-used whenever chosen: x stands for d
                 let heads = pkgs
                     .iter()
@@ -657,11 +654,7 @@ impl Builder<'_, '_> {
                 self.deploy_raws.push(Raw::new(heads, body, src));
             }
         }
-        self.m.edges.push(Edge {
-            from: src,
-            active,
-            targets,
-        });
+        self.m.edges.push(edge);
         e
     }
 
@@ -678,7 +671,7 @@ impl Builder<'_, '_> {
         }
         heads.sort_unstable();
         heads.dedup();
-        self.raws.push(Raw { heads, body, src });
+        self.raws.push(Raw::new(heads, body, src));
     }
 
     /// Effects of one feature value inside package `p` when `body` (with `x[p]`) holds.
@@ -686,40 +679,21 @@ impl Builder<'_, '_> {
         let src = Some(p);
         match val {
             FeatureValue::Feature(f) => match self.m.features.get(&(p, f.clone())) {
-                Some(&g) => self.raws.push(Raw {
-                    heads: vec![g],
-                    body,
-                    src,
-                }),
+                Some(&g) => self.raws.push(Raw::new(vec![g], body, src)),
                 None if self.cand_of[p].table.has(f) => {} // leaf feature: nothing follows
-                None => self.raws.push(Raw {
-                    heads: vec![],
-                    body,
-                    src,
-                }),
+                None => self.raws.push(Raw::new(vec![], body, src)),
             },
             FeatureValue::Dep(n) => {
                 let heads = self.m.optdeps.get(&(p, n.clone())).copied();
-                self.raws.push(Raw {
-                    heads: heads.into_iter().collect(),
-                    body,
-                    src,
-                });
+                self.raws
+                    .push(Raw::new(heads.into_iter().collect(), body, src));
             }
             FeatureValue::DepFeature { dep, feature, weak } => {
                 if let Some(&o) = self.m.optdeps.get(&(p, dep.clone())) {
-                    self.raws.push(Raw {
-                        heads: vec![o],
-                        body: body.clone(),
-                        src,
-                    });
+                    self.raws.push(Raw::new(vec![o], body.clone(), src));
                     if !*weak {
                         if let Some(&g) = self.m.features.get(&(p, dep.clone())) {
-                            self.raws.push(Raw {
-                                heads: vec![g],
-                                body: body.clone(),
-                                src,
-                            });
+                            self.raws.push(Raw::new(vec![g], body.clone(), src));
                         }
                     }
                 }
@@ -729,16 +703,8 @@ impl Builder<'_, '_> {
                     .cloned()
                     .unwrap_or_default();
                 for e in es {
-                    let targets = self.m.edges[e].targets.clone();
-                    let multi = targets.len() > 1;
-                    for (route, pkgs) in targets {
-                        // body implies the edge is active (it turned the dependency on)
-                        let mut b2 = body.clone();
-                        if multi {
-                            if let Lit::Var(t) = route {
-                                b2.push(vec![t]);
-                            }
-                        }
+                    // body implies the edge is active (it turned the dependency on)
+                    for (b2, pkgs) in self.m.edges[e].routed(&body) {
                         self.request(&pkgs, feature, b2, src);
                     }
                 }

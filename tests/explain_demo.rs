@@ -7,19 +7,13 @@ mod report_support;
 
 use std::process::Command;
 
-use report_support::{stderr, Demo};
-use serde_json::Value;
-
-fn json(out: &std::process::Output) -> Value {
-    assert!(out.status.success(), "{}", stderr(out));
-    serde_json::from_slice(&out.stdout).expect("json on stdout")
-}
+use report_support::{json_ok, Demo};
 
 #[test]
 fn explain_prices_every_version_between_the_optimum_and_cargos_own_lock() {
     let demo = Demo::new();
     let before = report_support::tree(&demo.dir);
-    let ex = json(
+    let ex = json_ok(
         &demo
             .minaudit(&[
                 "explain",
@@ -37,7 +31,7 @@ fn explain_prices_every_version_between_the_optimum_and_cargos_own_lock() {
         before,
         "explain writes nothing"
     );
-    let plan = json(
+    let plan = json_ok(
         &demo
             .minaudit(&[
                 "--dry-run",
@@ -80,7 +74,7 @@ fn explain_prices_every_version_between_the_optimum_and_cargos_own_lock() {
             .status()
             .expect("cargo update");
         assert!(status.success(), "cargo update --precise {version}");
-        let priced = json(&copy.report(&["--no-optimum", "--format", "json"]));
+        let priced = json_ok(&copy.report(&["--no-optimum", "--format", "json"]));
         let cargo_lock = priced["current"]["backlog_lines"]
             .as_u64()
             .expect("backlog");

@@ -7,13 +7,8 @@ mod report_support;
 
 use std::path::Path;
 
-use report_support::{stderr, Demo};
+use report_support::{json_ok, stderr, Demo};
 use serde_json::Value;
-
-fn json(out: &std::process::Output) -> Value {
-    assert!(out.status.success(), "{}", stderr(out));
-    serde_json::from_slice(&out.stdout).expect("json on stdout")
-}
 
 fn write_advisory(db: &Path, id: &str, krate: &str, patched: &[&str]) {
     let dir = db.join("crates").join(krate);
@@ -57,8 +52,8 @@ fn an_advisory_on_the_cheapest_version_moves_the_optimum_to_the_next_cheapest() 
         args.extend_from_slice(extra);
         demo.minaudit(&args).output().expect("run")
     };
-    let free = json(&run(&[]));
-    let ex = json(
+    let free = json_ok(&run(&[]));
+    let ex = json_ok(
         &demo
             .minaudit(&[
                 "explain",
@@ -93,7 +88,7 @@ fn an_advisory_on_the_cheapest_version_moves_the_optimum_to_the_next_cheapest() 
     );
     let before = std::fs::read(demo.dir.join("Cargo.lock")).expect("lock");
     let out = run(&["--advisory-db", db.to_str().expect("utf-8")]);
-    let guarded = json(&out);
+    let guarded = json_ok(&out);
     assert_eq!(
         guarded["optimal"]["backlog_lines"], next["backlog_lines"],
         "the optimum moves to the next cheapest version explain priced"
@@ -111,7 +106,7 @@ fn an_advisory_on_the_cheapest_version_moves_the_optimum_to_the_next_cheapest() 
         "the binding advisory is reported: {err}"
     );
     // waived: back to the free optimum
-    let waived = json(&run(&[
+    let waived = json_ok(&run(&[
         "--advisory-db",
         db.to_str().expect("utf-8"),
         "--allow-advisory",

@@ -275,9 +275,9 @@ fn price_exactly(
     Ok(())
 }
 
-/// How many cheaper-bounded versions of a picked crate are priced exactly in the same round.
-/// Few: each is a `git diff` when it is a delta, and most never matter.
-/// A solve round costs seconds, so when few versions were picked each gets more rivals.
+/// How many cheaper-bounded versions of a picked crate are priced exactly in the same round:
+/// each is a `git diff` (~0.1 s) when it is a delta and most never matter, but a solve round
+/// costs seconds, so the fewer versions were picked, the more rivals each gets.
 const MIN_RIVALS_PER_PICK: usize = 3;
 const MAX_RIVALS_PER_PICK: usize = 16;
 const RIVALS_PER_ROUND: usize = 48;

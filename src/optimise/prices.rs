@@ -174,12 +174,6 @@ impl<'a> PriceContext<'a> {
         set
     }
 
-    /// Whether the two uses need different criteria for this version (else one price serves).
-    pub fn uses_differ(&self, krate: &str, version: &Version) -> bool {
-        self.required_for(krate, version, Use::Deploy)
-            != self.required_for(krate, version, Use::Dev)
-    }
-
     fn graph(&mut self, krate: &str) -> Result<&AuditGraph, PricingError> {
         if !self.graphs.contains_key(krate) {
             let g = AuditGraph::build(&self.store, krate).map_err(|c| {

@@ -35,18 +35,16 @@ pub fn compact(m: &Model, rows: &[Row]) -> Compact {
     // families in version order: per bucket its x variables (id 2g) and its deploy
     // variables (id 2g+1; also at most one true, since d ≤ x)
     let mut members: BTreeMap<usize, Vec<(semver::Version, VarId)>> = BTreeMap::new();
+    // MINAUDIT_DEBUG_NO_D_CHAINS=1 leaves the d sums unchained: the formulation under which
+    // HiGHS 1.16 claimed a wrong optimum (fixtures/instances/README.md); for reproducing only
+    let chain_deploy = std::env::var_os("MINAUDIT_DEBUG_NO_D_CHAINS").is_none();
     for (p, pkg) in m.pkgs.iter().enumerate() {
         let g = m.group_of.get(p).copied().unwrap_or(p);
         members
             .entry(2 * g)
             .or_default()
             .push((pkg.version.clone(), pkg.x));
-        // MINAUDIT_DEBUG_NO_D_CHAINS=1 leaves the d sums unchained: the formulation under which
-        // HiGHS 1.16 claimed a wrong optimum (fixtures/instances/README.md); for reproducing only
-        if let Some(d) = pkg
-            .d
-            .filter(|_| std::env::var_os("MINAUDIT_DEBUG_NO_D_CHAINS").is_none())
-        {
+        if let Some(d) = pkg.d.filter(|_| chain_deploy) {
             members
                 .entry(2 * g + 1)
                 .or_default()

@@ -41,7 +41,7 @@ fn solve_corpus(bencher: divan::Bencher, name: &str) {
 fn solve_corpus_lines_only(bencher: divan::Bencher, name: &str) {
     let inst = load(name);
     let opts = SolveOptions {
-        lines_only: true,
+        until_priced: true,
         ..SolveOptions::default()
     };
     bencher.bench(|| solve::solve(&inst.model, inst.locked_outside, &opts));

@@ -128,6 +128,17 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = CountMode::Vet, global = true)]
     pub count: CountMode,
 
+    /// Criteria to minimise, in priority order (opam-style): lines (backlog), audits, changed
+    /// (versions the lock takes in), lag (newer releases in the chosen versions' buckets)
+    /// [default: -lines,-audits,-changed,-lag]
+    #[arg(
+        long,
+        value_name = "CRITERIA",
+        global = true,
+        allow_hyphen_values = true
+    )]
+    pub objective: Option<String>,
+
     /// Give up proving optimality after this many seconds and report the gap
     #[arg(long, value_name = "SECONDS", global = true)]
     pub time_limit: Option<f64>,

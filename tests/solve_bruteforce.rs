@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use minaudit::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
 use minaudit::model::{self, Locked, RootPackage, Roots};
-use minaudit::solve::{self, Objective, Outcome, SolveOptions, Status};
+use minaudit::solve::{self, Criterion, Objective, Order, Outcome, SolveOptions, Status};
 use semver::{Version, VersionReq};
 
 /// xorshift RNG; `hard` picks the tighter of two instance profiles (see `pct`).
@@ -63,6 +63,8 @@ struct World {
     cost: BTreeMap<(String, Version), u64>,
     /// Price when only dev-dependencies reach it (at most `cost`).
     cost_dev: BTreeMap<(String, Version), u64>,
+    /// The criteria the solver is asked to minimise, in order.
+    order: Order,
 }
 
 fn random_req(rng: &mut Rng, existing: &[&'static str]) -> VersionReq {
@@ -269,7 +271,23 @@ fn random_world(seed: u64) -> World {
         locked,
         cost,
         cost_dev,
+        order: random_order(seed),
     }
+}
+
+/// The default order for a quarter of the seeds, else a random order of a random non-empty
+/// subset of the criteria (its own generator: the worlds stay those of earlier runs).
+fn random_order(seed: u64) -> Order {
+    if seed % 4 == 0 {
+        return Order::default();
+    }
+    let mut rng = Rng(seed.wrapping_mul(0xD6E8_FEB8_6659_FD93) | 1, false);
+    let mut pool = Criterion::ALL.to_vec();
+    let mut picked = Vec::new();
+    while !pool.is_empty() && (picked.is_empty() || rng.chance(70)) {
+        picked.push(pool.remove(rng.below(pool.len() as u64) as usize));
+    }
+    Order::new(picked).expect("distinct criteria")
 }
 
 // ---------------------------------------------------------------- independent checker
@@ -413,7 +431,10 @@ fn best_routing(w: &World, chosen: &BTreeSet<(String, Version)>) -> Option<Objec
             .collect();
         if let Some(deploy) = walk(w, chosen, &routing) {
             let o = objective(w, chosen, &deploy);
-            best = Some(best.map_or(o, |b: Objective| if key(&o) < key(&b) { o } else { b }));
+            best = Some(best.map_or(
+                o,
+                |b: Objective| if key(w, &o) < key(w, &b) { o } else { b },
+            ));
         }
         let mut k = 0;
         loop {
@@ -576,7 +597,27 @@ fn objective(w: &World, chosen: &BTreeSet<Pid>, deploy: &BTreeSet<Pid>) -> Objec
         o.audits += u64::from(c > 0);
     }
     o.changed = chosen.difference(&w.locked).count() as u64;
+    o.lag = lag(w, chosen);
     o
+}
+
+/// Newer releases in the same bucket that `cargo update` could move to, summed.
+fn lag(w: &World, chosen: &BTreeSet<Pid>) -> u64 {
+    chosen
+        .iter()
+        .map(|(n, v)| {
+            w.index[n]
+                .versions
+                .iter()
+                .filter(|x| {
+                    x.version > *v
+                        && x.version.pre.is_empty()
+                        && !x.yanked
+                        && bucket(&x.version) == bucket(v)
+                })
+                .count() as u64
+        })
+        .sum()
 }
 
 /// Cheapest valid lock by enumeration, None if there is none; also the number of locks.
@@ -605,7 +646,7 @@ fn brute_force(w: &World) -> (Option<Objective>, usize) {
             .collect();
         if let Some(o) = best_routing(w, &chosen) {
             count += 1;
-            best = Some(best.map_or(o, |b| if key(&o) < key(&b) { o } else { b }));
+            best = Some(best.map_or(o, |b| if key(w, &o) < key(w, &b) { o } else { b }));
         }
         // next combination (odometer)
         let mut k = 0;
@@ -623,13 +664,13 @@ fn brute_force(w: &World) -> (Option<Objective>, usize) {
     }
 }
 
-fn key(o: &Objective) -> (u64, u64, u64) {
-    (o.lines, o.audits, o.changed)
+fn key(w: &World, o: &Objective) -> Vec<u64> {
+    o.key(&w.order)
 }
 
 fn run_solver(w: &World) -> Outcome {
     let cands = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
-    let m = model::build_with(
+    let mut m = model::build_with(
         &cands,
         &w.roots,
         &|n, v| {
@@ -648,7 +689,12 @@ fn run_solver(w: &World) -> Outcome {
         .map(|p| (p.name.clone(), p.version.clone()))
         .collect();
     let outside = w.locked.difference(&in_model).count() as u64;
-    solve::solve(&m, outside, &SolveOptions::default()).expect("solver runs")
+    model::lag::fill(&mut m, &w.index, &Default::default());
+    let opts = SolveOptions {
+        order: w.order.clone(),
+        ..SolveOptions::default()
+    };
+    solve::solve(&m, outside, &opts).expect("solver runs")
 }
 
 #[test]
@@ -658,8 +704,19 @@ fn solver_matches_brute_force_on_random_registries() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(600u64);
     let (mut sat, mut unsat, mut cut_runs, mut locks, mut multi) = (0, 0, 0, 0usize, 0u64);
+    // a world with several valid locks is solved under more orders: trade-offs between the
+    // criteria only show there
+    let mut runs: Vec<(u64, Order)> = Vec::new();
     for seed in 0..seeds {
-        let w = random_world(seed);
+        runs.push((seed, random_order(seed)));
+        if brute_force(&random_world(seed)).1 > 1 {
+            runs.extend((1..=3).map(|k| (seed, random_order(seed * 101 + k))));
+        }
+    }
+    let total = runs.len();
+    for (seed, order) in runs {
+        let mut w = random_world(seed);
+        w.order = order;
         let (best, count) = brute_force(&w);
         locks += count;
         multi += u64::from(count > 1);
@@ -669,9 +726,10 @@ fn solver_matches_brute_force_on_random_registries() {
                 sat += 1;
                 assert_eq!(s.status, Status::Optimal, "seed {seed}");
                 assert_eq!(
-                    key(&s.objective),
-                    key(&b),
-                    "seed {seed}: solver vs brute force"
+                    key(&w, &s.objective),
+                    key(&w, &b),
+                    "seed {seed}, order {}: solver vs brute force",
+                    w.order
                 );
                 let chosen: BTreeSet<(String, Version)> = s
                     .chosen
@@ -680,16 +738,22 @@ fn solver_matches_brute_force_on_random_registries() {
                     .collect();
                 let checked = best_routing(&w, &chosen)
                     .unwrap_or_else(|| panic!("seed {seed}: solver's lock fails the checker"));
-                assert_eq!(key(&checked), key(&b), "seed {seed}");
+                assert_eq!(key(&w, &checked), key(&w, &b), "seed {seed}");
                 if s.cut_rounds > 0 {
                     cut_runs += 1;
                 }
                 if let Some(cur) = s.current {
+                    // the current lock is rarely optimal: its lag checks the lag of every version
+                    assert_eq!(
+                        cur.lag,
+                        lag(&w, &w.locked),
+                        "seed {seed}: lag of the current lock"
+                    );
                     assert!(
                         valid(&w, &w.locked),
                         "seed {seed}: model accepted an invalid current lock"
                     );
-                    assert!(key(&s.objective) <= key(&cur));
+                    assert!(key(&w, &s.objective) <= key(&w, &cur));
                 } else {
                     assert!(
                         !valid(&w, &w.locked),
@@ -701,7 +765,7 @@ fn solver_matches_brute_force_on_random_registries() {
         }
     }
     println!(
-        "{seeds} seeds: {sat} solvable ({multi} with several valid locks), {unsat} unsat, \
+        "{seeds} seeds, {total} (world, order) runs: {sat} solvable ({multi} with several valid locks), {unsat} unsat, \
          {cut_runs} needed loop cuts, {locks} valid locks enumerated"
     );
     // the generator must exercise both outcomes, or the test proves little

@@ -466,18 +466,15 @@ pub fn find_optimum(
         .iter()
         .filter_map(|m| m.rust_version.clone())
         .min();
-    let mut cands = model::generate(
-        &snapshot.crates,
-        &roots,
-        &locked,
-        &CandidateOptions {
-            max_rust_version: if common.ignore_rust_version {
-                None
-            } else {
-                msrv
-            },
+    let cand_opts = CandidateOptions {
+        max_rust_version: if common.ignore_rust_version {
+            None
+        } else {
+            msrv
         },
-    );
+    };
+    let order = objective_order(common)?;
+    let mut cands = model::generate(&snapshot.crates, &roots, &locked, &cand_opts);
     if !cands.missing.is_empty() {
         anyhow::bail!(
             "the registry ({}) lacks crates the workspace requires: {}",
@@ -529,7 +526,8 @@ pub fn find_optimum(
     // Phase 3: lazy pricing.
     let mut ctx = PriceContext::new(&s.store, &s.graph, &published)?;
     let reqs = requirements_by_crate(&cands, &roots);
-    let dropped = drop_interchangeable(&mut cands, &reqs, &mut |n, v| {
+    let lag_counts = order.criteria().contains(&solve::Criterion::Lag);
+    let dropped = drop_interchangeable(&mut cands, &reqs, lag_counts, &mut |n, v| {
         ctx.is_vetted(n, v, Use::Deploy).unwrap_or(false)
     });
     shell.verbose(
@@ -572,6 +570,7 @@ pub fn find_optimum(
         },
         &model::BuildOptions { uses_matter: true },
     )?;
+    model::lag::fill(&mut m, &snapshot.crates, &cand_opts);
     shell.verbose(
         "Breakdown",
         format!(
@@ -593,6 +592,7 @@ pub fn find_optimum(
     );
     let opts = SolveOptions {
         time_limit: common.time_limit,
+        order,
         ..SolveOptions::default()
     };
     let mut rounds = 0;
@@ -612,15 +612,17 @@ pub fn find_optimum(
         &locked_unvetted,
         shell,
     )?;
-    // Rounds solve for lines only until the picked versions are all exactly priced; then the
-    // full lexicographic solve, which may pick other lines-optimal versions (priced in turn).
+    // Rounds solve the criteria up to the first that reads prices (lines, by default) until the
+    // picked versions are all exactly priced; then the full lexicographic solve, which may pick
+    // other versions tied on those criteria (priced in turn). Exact prices of the picked
+    // versions and lower bounds elsewhere make the answer optimal for the exact prices too.
     // None when no lock satisfies the model (with its extra rows).
-    // `full`: end with the lexicographic solve (audits, changes); else lines only.
+    // `full`: end with every criterion; else stop after the first that reads prices.
     let mut lazy_solve = |m: &mut model::Model,
                           rounds: &mut usize,
                           full: bool|
      -> anyhow::Result<Option<solve::Solution>> {
-        let mut lines_only = true;
+        let mut until_priced = true;
         loop {
             *rounds += 1;
             for p in m.pkgs.iter_mut() {
@@ -630,7 +632,7 @@ pub fn find_optimum(
             }
             let t = Instant::now();
             let round_opts = SolveOptions {
-                lines_only,
+                until_priced,
                 ..opts.clone()
             };
             let outcome = solve::solve(m, locked_outside, &round_opts)?;
@@ -647,8 +649,8 @@ pub fn find_optimum(
                 .filter(|k| !book[k].is_exact())
                 .collect();
             if picked.is_empty() {
-                if lines_only && full {
-                    lines_only = false;
+                if until_priced && full {
+                    until_priced = false;
                     continue;
                 }
                 return Ok(Some(sol));
@@ -775,6 +777,7 @@ pub fn find_optimum(
     let solver = SolverSummary {
         status: solution.status.as_str().into(),
         gap: solution.gap,
+        objective: opts.order.to_string(),
     };
     shell.status(
         "Solved",
@@ -836,6 +839,14 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         super::write_lock::write(&req, shell)?;
     }
     Ok(Outcome::Ok)
+}
+
+/// `--objective`: the criteria in priority order (opam's syntax).
+fn objective_order(common: &CommonArgs) -> anyhow::Result<solve::Order> {
+    match &common.objective {
+        None => Ok(solve::Order::default()),
+        Some(text) => Ok(solve::Order::parse(text)?),
+    }
 }
 
 /// `--exclude-newer` / `--min-age`: drop versions published too recently (locked ones stay,

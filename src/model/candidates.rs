@@ -89,6 +89,20 @@ fn parse_rust_version(s: &str) -> Option<Version> {
     Some(Version::new(major, minor, patch))
 }
 
+/// Why a version that is not locked may not be chosen (yanked, above the MSRV), if it may not.
+pub fn excluded(v: &IndexVersion, opts: &CandidateOptions) -> Option<Skipped> {
+    if v.yanked {
+        return Some(Skipped::Yanked);
+    }
+    let (Some(max), Some(rv)) = (&opts.max_rust_version, &v.rust_version) else {
+        return None;
+    };
+    match parse_rust_version(rv) {
+        Some(rv) if &rv > max => Some(Skipped::RustVersion(rv.to_string())),
+        _ => None,
+    }
+}
+
 /// Generates the candidates reachable from `roots` in the closed-world `index`.
 ///
 /// Optional dependencies are followed only when some feature that could be active enables them,
@@ -242,18 +256,7 @@ fn expand<'a>(
             continue;
         }
         let is_locked = locked.contains(&(name.to_string(), v.version.clone()));
-        let skip = if v.yanked && !is_locked {
-            Some(Skipped::Yanked)
-        } else if let (Some(max), Some(rv), false) =
-            (&opts.max_rust_version, &v.rust_version, is_locked)
-        {
-            match parse_rust_version(rv) {
-                Some(rv) if &rv > max => Some(Skipped::RustVersion(rv.to_string())),
-                _ => None,
-            }
-        } else {
-            None
-        };
+        let skip = if is_locked { None } else { excluded(v, opts) };
         taken.insert((name.to_string(), v.version.clone()));
         if let Some(s) = skip {
             out.skipped.push((name.to_string(), v.version.clone(), s));

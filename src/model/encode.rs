@@ -69,6 +69,10 @@ pub struct Pkg {
     pub x: VarId,
     /// d[p] (see [`VarKind::Deploy`]); None when uses do not change prices in this model.
     pub d: Option<VarId>,
+    /// Releases newer than this one in its bucket (the `lag` criterion); set by the caller,
+    /// which knows the whole index (0 in dumps older than the criterion).
+    #[serde(default)]
+    pub lag: u64,
 }
 
 impl Pkg {
@@ -340,6 +344,7 @@ pub fn build_with(
             locked: c.locked,
             x,
             d: None,
+            lag: 0,
         });
         let n = group_ids.len();
         let g = *group_ids.entry((c.name(), c.bucket)).or_insert(n);

@@ -49,6 +49,7 @@ pub mod encode;
 pub mod eval;
 pub mod features;
 pub mod instance;
+pub mod lag;
 pub mod roots;
 
 use std::collections::BTreeSet;

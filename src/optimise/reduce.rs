@@ -9,6 +9,9 @@
 //! version already vetted for what the crate needs (price 0, no audit), every other member is
 //! at least as expensive in lines and in audits, so one vetted member (the newest) is enough;
 //! locked members are kept too, so the "changed" objective and the warm start are unaffected.
+//! When the `lag` criterion counts, members newer than the kept vetted one are kept as well:
+//! they lag less, and an unvetted version can cost 0 lines (a delta with no text change), so
+//! only an older member is sure to be no better on every criterion.
 //! Groups with no vetted member are kept whole (their prices are only known lazily).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,9 +64,11 @@ fn signature(c: &crate::model::candidates::Candidate<'_>, reqs: &[VersionReq]) -
 }
 
 /// Removes versions made redundant by an interchangeable vetted version; returns how many.
+/// With `keep_newer` (lag is a criterion), versions newer than the vetted one stay.
 pub fn drop_interchangeable(
     cands: &mut Candidates<'_>,
     reqs: &BTreeMap<String, BTreeSet<String>>,
+    keep_newer: bool,
     is_vetted: &mut dyn FnMut(&str, &Version) -> bool,
 ) -> usize {
     let mut dropped = 0;
@@ -91,7 +96,7 @@ pub fn drop_interchangeable(
                 continue;
             };
             for &i in members {
-                if i != rep && !list[i].locked {
+                if i != rep && !list[i].locked && !(keep_newer && i > rep) {
                     keep[i] = false;
                     dropped += 1;
                 }

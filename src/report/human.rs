@@ -37,7 +37,13 @@ pub fn render_human(report: &Report) -> String {
         let solver = report
             .solver
             .as_ref()
-            .map(|s| format!("{}, gap {}", s.status, s.gap))
+            .map(|s| {
+                // the order is worth a word only when the user changed it
+                match s.objective == crate::solve::Order::default().to_string() {
+                    true => format!("{}, gap {}", s.status, s.gap),
+                    false => format!("{}, gap {}, objective {}", s.status, s.gap, s.objective),
+                }
+            })
             .unwrap_or_else(|| "unknown".to_string());
         let _ = writeln!(
             out,

@@ -168,6 +168,9 @@ pub struct SolverSummary {
     /// `"optimal"`, `"feasible"` or `"infeasible"`.
     pub status: String,
     pub gap: f64,
+    /// The criteria minimised, in priority order (`--objective`), e.g.
+    /// `-lines,-audits,-changed,-lag`.
+    pub objective: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

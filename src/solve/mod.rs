@@ -1,20 +1,24 @@
 //! The optimiser: cheapest valid lock for a [`Model`], lexicographically.
 //!
-//! Objectives, in order: `lines` (Σ price of chosen versions), `audits` (chosen versions with a
-//! price > 0), `changed` (chosen versions the current lock does not hold: a bump counts once;
-//! packages that fall out are a consequence, not a choice). Solved as two sequential MIPs rather than one weighted sum,
-//! because line counts reach 10^9 and weights on top would leave double precision:
-//! stage 1 minimises lines; stage 2 adds `lines ≤ L*` and minimises `audits·W + changed` with
-//! `W = max changed + 1` (both small integers, so that weighted sum is exact).
+//! Criteria ([`criteria`]), in the order the user gives (`--objective`, default
+//! `-lines,-audits,-changed,-lag`): `lines` (Σ price of chosen versions), `audits` (chosen
+//! versions with a price > 0), `changed` (chosen versions the current lock does not hold: a bump
+//! counts once; packages that fall out are a consequence, not a choice), `lag` (newer releases
+//! in the chosen versions' buckets). Solved as sequential MIP stages rather than one weighted
+//! sum, because line counts reach 10^9 and weights on top would leave double precision: each
+//! stage minimises one criterion, or a weighted sum of small ones while it stays below 2^32,
+//! then fixes its optimum as a row (`≤ value`) for the stages after it.
 //! The model has no "nothing extra" rows: an answer may hold packages or features nothing
 //! forces. Every answer is reduced to the least lock its choices force ([`eval::least`]), which
-//! is valid and no worse on every objective (all three only grow with more packages), so the
+//! is valid and no worse on every criterion (all only grow with more packages), so the
 //! reduced lock is optimal whenever the answer was. Package cycles (Cargo rejects "cyclic
 //! package dependency") are cut off with no-goods and the stage is solved again.
 //! Warm start: the current lock, completed with the features Cargo would activate, when it is a
-//! valid assignment; stage 2 starts from stage 1's answer. Backend: HiGHS via good_lp, gaps 0.
+//! valid assignment; each stage starts from the previous one's answer. Backend: HiGHS via
+//! good_lp, gaps 0.
 
 pub mod compact;
+pub mod criteria;
 pub mod highs_backend;
 
 use std::collections::BTreeMap;
@@ -23,6 +27,7 @@ use semver::Version;
 
 use crate::model::{eval, Model, Row};
 
+pub use criteria::{Criterion, Order, OrderError};
 use highs_backend::RawOutcome;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,9 +40,12 @@ pub struct SolveOptions {
     pub warm_start: bool,
     /// HiGHS log on stdout (debugging only).
     pub verbose: bool,
-    /// Stop after the first stage (lines): audits and changed are then not minimised. For the
-    /// rounds of lazy pricing, where only the lines optimum decides what to price next.
-    pub lines_only: bool,
+    /// The criteria, in priority order.
+    pub order: criteria::Order,
+    /// Stop after the first stage that reads prices (lines, audits): the later criteria are then
+    /// not minimised. For the rounds of lazy pricing, where only that stage's optimum decides
+    /// what to price next.
+    pub until_priced: bool,
 }
 
 impl Default for SolveOptions {
@@ -47,7 +55,8 @@ impl Default for SolveOptions {
             max_cut_rounds: 50,
             warm_start: true,
             verbose: false,
-            lines_only: false,
+            order: criteria::Order::default(),
+            until_priced: false,
         }
     }
 }
@@ -75,6 +84,23 @@ pub struct Objective {
     pub lines: u64,
     pub audits: u64,
     pub changed: u64,
+    pub lag: u64,
+}
+
+impl Objective {
+    pub fn get(&self, c: Criterion) -> u64 {
+        match c {
+            Criterion::Lines => self.lines,
+            Criterion::Audits => self.audits,
+            Criterion::Changed => self.changed,
+            Criterion::Lag => self.lag,
+        }
+    }
+
+    /// The values in `order`'s priority, for comparing two answers lexicographically.
+    pub fn key(&self, order: &Order) -> Vec<u64> {
+        order.criteria().iter().map(|c| self.get(*c)).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,20 +152,17 @@ pub fn objective_of(m: &Model, val: &[bool]) -> Objective {
             o.lines += price;
             o.audits += u64::from(price > 0);
             o.changed += u64::from(!p.locked);
+            o.lag += p.lag;
         }
     }
     o
-}
-
-struct Stage {
-    objective: Vec<(usize, f64)>,
 }
 
 /// Solves one stage, adding loop cuts to `rows` until the answer is founded.
 fn run_stage(
     m: &Model,
     rows: &mut Vec<Row>,
-    stage: &Stage,
+    objective: &[(usize, f64)],
     start: Option<&[bool]>,
     opts: &SolveOptions,
     rounds: &mut usize,
@@ -152,7 +175,7 @@ fn run_stage(
             c.num_vars,
             m.num_vars(),
             &c.rows,
-            &stage.objective,
+            objective,
             start_full.as_deref(),
             opts.time_limit,
             opts.verbose,
@@ -186,8 +209,8 @@ fn run_stage(
     Err(SolveError::CutLimit(opts.max_cut_rounds))
 }
 
-/// Finds the lexicographically cheapest valid lock. `locked_outside` counts current-lock
-/// registry packages that are not candidates (each is a change whatever is chosen).
+/// Finds the lexicographically cheapest valid lock under `opts.order`. `locked_outside` counts
+/// current-lock registry packages that are not candidates (each is a change whatever is chosen).
 pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outcome, SolveError> {
     let mut rows = m.all_rows();
     // rows without variables (an always-active edge nothing can satisfy): decided right here
@@ -208,82 +231,51 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         && eval::find_cycle(m, &current).is_none();
     let mut rounds = 0;
 
-    // stage 1: lines
-    // a package priced `cost_dev` for dev use, plus `cost − cost_dev` when deploy needs it
-    let mut lines: Vec<(usize, f64)> = Vec::new();
-    for p in &m.pkgs {
-        match p.d {
-            None => lines.push((p.x, p.cost as f64)),
-            Some(d) => {
-                lines.push((p.x, p.cost_dev as f64));
-                lines.push((d, (p.cost - p.cost_dev) as f64));
-            }
-        }
-    }
-    lines.retain(|(_, c)| *c != 0.0);
-    let start = (opts.warm_start && current_ok).then_some(current.as_slice());
-    let Some((v1, proven1, gap1)) = run_stage(
-        m,
-        &mut rows,
-        &Stage {
-            objective: lines.clone(),
-        },
-        start,
-        opts,
-        &mut rounds,
-    )?
-    else {
-        return Ok(Outcome::Unsat);
+    let stages = criteria::stages(&opts.order, m);
+    // with `until_priced`, the stages up to the first that reads prices (all when none does)
+    let last = match opts.until_priced {
+        true => stages
+            .iter()
+            .position(criteria::Stage::reads_prices)
+            .unwrap_or(stages.len() - 1),
+        false => stages.len() - 1,
     };
-    let best_lines = objective_of(m, &v1).lines;
-    if opts.lines_only {
-        return Ok(Outcome::Solved(solution(
-            m, v1, proven1, gap1, current_ok, &current, rounds,
-        )));
-    }
-
-    // stage 2: audits · W + changed, with lines fixed at (at most) the stage-1 value
-    rows.push(Row {
-        terms: lines.clone(),
-        lo: f64::NEG_INFINITY,
-        hi: best_lines as f64,
-    });
-    let w = (m.pkgs.len() + 1) as f64;
-    let mut objective2: Vec<(usize, f64)> = Vec::new();
-    for p in &m.pkgs {
-        let change = if p.locked { 0.0 } else { 1.0 };
-        let dev_audit = match p.d {
-            None => p.cost > 0,
-            Some(_) => p.cost_dev > 0,
-        };
-        objective2.push((p.x, if dev_audit { w } else { 0.0 } + change));
-        if let Some(d) = p.d {
-            if p.cost_dev == 0 && p.cost > 0 {
-                objective2.push((d, w));
+    let mut start: Option<Vec<bool>> = (opts.warm_start && current_ok).then(|| current.clone());
+    let (mut proven_all, mut gap_max) = (true, 0.0f64);
+    for (i, stage) in stages[..=last].iter().enumerate() {
+        let objective = stage.terms(m);
+        let Some((values, proven, gap)) = run_stage(
+            m,
+            &mut rows,
+            &objective,
+            start.as_deref(),
+            opts,
+            &mut rounds,
+        )?
+        else {
+            if i == 0 {
+                return Ok(Outcome::Unsat);
             }
-        }
+            break; // cannot happen: the previous answer satisfies every row so far
+        };
+        // later stages keep this one's optimum
+        let value: f64 = objective
+            .iter()
+            .filter(|(v, _)| values[*v])
+            .map(|(_, c)| c)
+            .sum();
+        rows.push(Row {
+            terms: objective,
+            lo: f64::NEG_INFINITY,
+            hi: value,
+        });
+        start = Some(values);
+        proven_all &= proven;
+        gap_max = gap_max.max(gap);
     }
-    objective2.retain(|(_, c)| *c != 0.0);
-    let (v2, proven2, gap2) = run_stage(
-        m,
-        &mut rows,
-        &Stage {
-            objective: objective2,
-        },
-        Some(&v1),
-        opts,
-        &mut rounds,
-    )?
-    .unwrap_or((v1, proven1, gap1)); // cannot be infeasible: v1 satisfies it
-
+    let values = start.expect("the first stage found an answer");
     Ok(Outcome::Solved(solution(
-        m,
-        v2,
-        proven1 && proven2,
-        gap1.max(gap2),
-        current_ok,
-        &current,
-        rounds,
+        m, values, proven_all, gap_max, current_ok, &current, rounds,
     )))
 }
 

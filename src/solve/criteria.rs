@@ -1,0 +1,274 @@
+//! The lexicographic objective as the user orders it (`--objective`, opam's syntax):
+//! `-lines,-audits,-changed,-lag` minimises backlog lines, then audits, then changed
+//! packages, then version lag. Pure: parsing, each criterion as linear terms over the model,
+//! and the grouping of criteria into MIP stages.
+
+use std::fmt;
+
+use crate::model::{Model, Pkg};
+
+/// One thing to minimise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Criterion {
+    /// Backlog lines: Σ price of the chosen versions for the use the lock gives them.
+    Lines,
+    /// Audits to do: chosen versions with a price > 0.
+    Audits,
+    /// Versions the lock takes in that the current lock does not hold.
+    Changed,
+    /// Releases newer than the chosen version in its semver bucket (what `cargo update`
+    /// could still move to), summed over the lock.
+    Lag,
+}
+
+impl Criterion {
+    pub const ALL: [Criterion; 4] = [
+        Criterion::Lines,
+        Criterion::Audits,
+        Criterion::Changed,
+        Criterion::Lag,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Criterion::Lines => "lines",
+            Criterion::Audits => "audits",
+            Criterion::Changed => "changed",
+            Criterion::Lag => "lag",
+        }
+    }
+
+    /// Whether the criterion reads prices (so lazy pricing must make them exact).
+    pub fn reads_prices(self) -> bool {
+        matches!(self, Criterion::Lines | Criterion::Audits)
+    }
+
+    /// What a package adds to this criterion: (coefficient of x, coefficient of d). A package
+    /// with a deploy variable costs `cost_dev·x + (cost − cost_dev)·d`, and is an audit through
+    /// `x` when its dev price is already > 0, else through `d`.
+    pub fn coefficients(self, p: &Pkg) -> (u64, u64) {
+        match self {
+            Criterion::Lines => match p.d {
+                None => (p.cost, 0),
+                Some(_) => (p.cost_dev, p.cost - p.cost_dev),
+            },
+            Criterion::Audits => match p.d {
+                None => (u64::from(p.cost > 0), 0),
+                Some(_) if p.cost_dev > 0 => (1, 0),
+                Some(_) => (0, u64::from(p.cost > 0)),
+            },
+            Criterion::Changed => (u64::from(!p.locked), 0),
+            Criterion::Lag => (p.lag, 0),
+        }
+    }
+
+    /// Linear terms over the model's variables (zero coefficients left out).
+    pub fn terms(self, m: &Model) -> Vec<(usize, u64)> {
+        let mut out = Vec::new();
+        for p in &m.pkgs {
+            let (cx, cd) = self.coefficients(p);
+            if cx != 0 {
+                out.push((p.x, cx));
+            }
+            if let (Some(d), true) = (p.d, cd != 0) {
+                out.push((d, cd));
+            }
+        }
+        out
+    }
+
+    /// The largest value any lock can give this criterion: a lock holds at most one version
+    /// per bucket, so the sum of each bucket's most expensive version.
+    pub fn upper_bound(self, m: &Model) -> u64 {
+        let groups = m.group_of.iter().copied().max().map_or(0, |g| g + 1);
+        let mut most = vec![0u64; groups];
+        for (i, p) in m.pkgs.iter().enumerate() {
+            let (cx, cd) = self.coefficients(p);
+            let g = m.group_of[i];
+            most[g] = most[g].max(cx.saturating_add(cd));
+        }
+        most.into_iter().fold(0u64, u64::saturating_add)
+    }
+}
+
+/// The criteria in priority order. Only minimisation: every answer is reduced to the least
+/// lock its choices force, which keeps optimality only for criteria that grow with packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order(Vec<Criterion>);
+
+impl Default for Order {
+    fn default() -> Self {
+        Order(Criterion::ALL.to_vec())
+    }
+}
+
+impl fmt::Display for Order {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|c| format!("-{}", c.name())).collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OrderError {
+    #[error("--objective is empty\nhint: list criteria to minimise, e.g. `-lines,-audits,-changed,-lag`")]
+    Empty,
+    #[error("--objective: unknown criterion `{0}`\nhint: the criteria are lines, audits, changed and lag, each prefixed with `-`")]
+    Unknown(String),
+    #[error("--objective: `{0}` asks to maximise; only minimising (`-{1}`) is supported, because every answer is reduced to the smallest lock its choices force")]
+    Maximise(String, String),
+    #[error("--objective: `{0}` has no sign\nhint: write `-{0}` to minimise it (opam's syntax)")]
+    Unsigned(String),
+    #[error("--objective: `{0}` appears twice")]
+    Repeated(String),
+}
+
+impl Order {
+    pub fn new(criteria: Vec<Criterion>) -> Result<Order, OrderError> {
+        if criteria.is_empty() {
+            return Err(OrderError::Empty);
+        }
+        for (i, c) in criteria.iter().enumerate() {
+            if criteria[..i].contains(c) {
+                return Err(OrderError::Repeated(c.name().to_string()));
+            }
+        }
+        Ok(Order(criteria))
+    }
+
+    /// Parses `-lines,-audits,...` (spaces around items are ignored).
+    pub fn parse(text: &str) -> Result<Order, OrderError> {
+        let mut criteria = Vec::new();
+        for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (sign, name) = match item.chars().next() {
+                Some(s @ ('-' | '+')) => (Some(s), item[1..].trim()),
+                _ => (None, item),
+            };
+            let c = Criterion::ALL
+                .into_iter()
+                .find(|c| c.name() == name)
+                .ok_or_else(|| OrderError::Unknown(name.to_string()))?;
+            match sign {
+                Some('-') => criteria.push(c),
+                Some(_) => return Err(OrderError::Maximise(item.to_string(), name.to_string())),
+                None => return Err(OrderError::Unsigned(name.to_string())),
+            }
+        }
+        Order::new(criteria)
+    }
+
+    pub fn criteria(&self) -> &[Criterion] {
+        &self.0
+    }
+}
+
+/// Weighted sums must stay exact in a double and comfortable for the MIP's tolerances.
+const MAX_STAGE_VALUE: u64 = 1 << 32;
+
+/// One MIP stage: criteria minimised together as `Σ weight·criterion`, the weights making the
+/// sum lexicographic (each weight exceeds the largest value of everything after it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub criteria: Vec<(Criterion, u64)>,
+}
+
+impl Stage {
+    pub fn reads_prices(&self) -> bool {
+        self.criteria.iter().any(|(c, _)| c.reads_prices())
+    }
+
+    /// The stage objective as linear terms.
+    pub fn terms(&self, m: &Model) -> Vec<(usize, f64)> {
+        let mut by_var: std::collections::BTreeMap<usize, u64> = Default::default();
+        for (c, w) in &self.criteria {
+            for (v, coef) in c.terms(m) {
+                *by_var.entry(v).or_default() += coef * w;
+            }
+        }
+        by_var
+            .into_iter()
+            .filter(|(_, c)| *c != 0)
+            .map(|(v, c)| (v, c as f64))
+            .collect()
+    }
+}
+
+/// Groups the order into stages: `lines` alone (its values reach 10^9), the others merged
+/// while the weighted sum stays below 2^32, else a new stage.
+pub fn stages(order: &Order, m: &Model) -> Vec<Stage> {
+    let mut groups: Vec<Vec<(Criterion, u64)>> = Vec::new();
+    // (criterion, upper bound) per group, in order
+    let mut product: u64 = 0;
+    for &c in order.criteria() {
+        let bound = c.upper_bound(m);
+        let alone = c == Criterion::Lines;
+        let fits = groups.last().is_some_and(|g| {
+            g.iter().all(|(k, _)| *k != Criterion::Lines)
+                && product
+                    .checked_add(1)
+                    .and_then(|p| p.checked_mul(bound.saturating_add(1)))
+                    .is_some_and(|v| v <= MAX_STAGE_VALUE)
+        });
+        if fits && !alone {
+            let g = groups.last_mut().expect("fits implies a group");
+            g.push((c, bound));
+            product = (product + 1) * (bound + 1) - 1;
+        } else {
+            groups.push(vec![(c, bound)]);
+            product = bound;
+        }
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            // weights from the back: the last criterion 1, each earlier one (max of the rest + 1)
+            let mut weight = 1u64;
+            let mut criteria: Vec<(Criterion, u64)> = Vec::with_capacity(g.len());
+            for (c, bound) in g.into_iter().rev() {
+                criteria.push((c, weight));
+                weight *= bound + 1;
+            }
+            criteria.reverse();
+            Stage { criteria }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_opam_style_orders() {
+        assert_eq!(
+            Order::parse("-lines,-audits,-changed,-lag").unwrap(),
+            Order::default()
+        );
+        assert_eq!(
+            Order::parse(" -changed , -lines ").unwrap().criteria(),
+            &[Criterion::Changed, Criterion::Lines]
+        );
+        assert_eq!(Order::default().to_string(), "-lines,-audits,-changed,-lag");
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_honour() {
+        assert_eq!(Order::parse(""), Err(OrderError::Empty));
+        assert_eq!(
+            Order::parse("-lines,-bytes"),
+            Err(OrderError::Unknown("bytes".into()))
+        );
+        assert!(matches!(
+            Order::parse("+lag"),
+            Err(OrderError::Maximise(..))
+        ));
+        assert_eq!(
+            Order::parse("lines"),
+            Err(OrderError::Unsigned("lines".into()))
+        );
+        assert_eq!(
+            Order::parse("-lines,-lines"),
+            Err(OrderError::Repeated("lines".into()))
+        );
+    }
+}

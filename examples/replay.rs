@@ -1,6 +1,7 @@
 //! Replays a dumped instance (`cargo minaudit --dump-instance FILE`) through the solver and
 //! prints the outcome and time; `MINAUDIT_SOLVER_LOG=1` shows HiGHS's log.
-//! Usage: cargo run --release --example replay -- FILE[.gz]
+//! Usage: cargo run --release --example replay -- FILE[.gz] [OBJECTIVE]
+//! (OBJECTIVE as `--objective`, default `-lines,-audits,-changed,-lag`)
 
 use std::time::Instant;
 
@@ -18,8 +19,16 @@ fn main() -> anyhow::Result<()> {
         m.num_vars(),
         m.all_rows().len()
     );
+    let order = match std::env::args().nth(2) {
+        Some(text) => solve::Order::parse(&text)?,
+        None => solve::Order::default(),
+    };
+    for stage in solve::criteria::stages(&order, m) {
+        println!("stage {:?}", stage.criteria);
+    }
     let opts = SolveOptions {
         verbose: std::env::var_os("MINAUDIT_SOLVER_LOG").is_some(),
+        order,
         ..SolveOptions::default()
     };
     if std::env::var_os("MINAUDIT_REPLAY_CURRENT").is_some() {

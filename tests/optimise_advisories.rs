@@ -1,7 +1,8 @@
 //! Advisories as hard constraints, on the demo workspace: a RustSec advisory against the
 //! version the optimum would pick makes the optimiser take the cheapest unaffected version,
 //! as `explain` prices it, and say why; `--allow-advisory` waives it; an advisory against
-//! every version is an error naming it, and Cargo.lock stays untouched.
+//! every version is an error naming it (a PubGrub derivation: each version ruled out and the
+//! requirement that needs one), and Cargo.lock stays untouched.
 
 mod report_support;
 
@@ -125,11 +126,26 @@ fn an_advisory_on_the_cheapest_version_moves_the_optimum_to_the_next_cheapest() 
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // PubGrub's derivation in plain words: each version ruled out, and the requirement
+    let err = stderr(&out);
+    // (the first advisory is still in the db and affects the two older versions too)
+    for (version, ids) in [
+        ("2.0.0", "RUSTSEC-2099-0001, RUSTSEC-2099-0002"),
+        ("2.1.0", "RUSTSEC-2099-0001, RUSTSEC-2099-0002"),
+        ("2.2.0", "RUSTSEC-2099-0002"),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "ansi-paint {version} cannot be used (affected by {ids})"
+            )),
+            "{err}"
+        );
+    }
     assert!(
-        stderr(&out).contains("RUSTSEC-2099-0002"),
-        "{}",
-        stderr(&out)
+        err.contains("member `demo-app` depends on ansi-paint >=2.0.0, <3.0.0"),
+        "{err}"
     );
+    assert!(err.contains("--allow-advisory"), "{err}");
     assert_eq!(
         std::fs::read(demo.dir.join("Cargo.lock")).expect("lock"),
         before

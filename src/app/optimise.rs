@@ -22,9 +22,11 @@ use semver::Version;
 
 use crate::cli::{CommonArgs, OutputFormat};
 use crate::index::{load_snapshot_with, Root, WalkOptions};
+use crate::index::cooldown::{CooledVersion, CooldownRule};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
+use crate::optimise::conflict;
 use crate::optimise::prices::{Price, PriceContext, Use};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::roots::roots_from_workspace;
@@ -450,7 +452,7 @@ pub fn find_optimum(
         .map(|d| Root::matching(d.crate_name(), d.req.clone()))
         .collect();
     let snapshot = load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
-    let snapshot = apply_cooldown_flags(common, snapshot, &s.graph, shell)?;
+    let (snapshot, cooled) = apply_cooldown_flags(common, snapshot, &s.graph, shell)?;
     let mut locked: Locked = Locked::new();
     let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
@@ -674,19 +676,25 @@ pub fn find_optimum(
         }
     };
     let Some(solution) = lazy_solve(&mut m, &mut rounds, true)? else {
-        if !blocked.is_empty() {
-            let ids: BTreeSet<&str> = blocked
-                .iter()
-                .flat_map(|b| b.ids.iter().map(String::as_str))
-                .collect();
-            anyhow::bail!(
-                "no lock satisfies the workspace's requirements once the versions affected by {} are excluded (and yanked, MSRV and cooldown filters applied)\nhint: upgrade the requirement that pins an affected version, or waive an advisory with --allow-advisory ID",
-                ids.into_iter().collect::<Vec<_>>().join(", ")
+        let mut excluded = conflict::Exclusions::new();
+        for b in &blocked {
+            excluded.insert(
+                (b.name.clone(), b.version.clone()),
+                format!("affected by {}", b.ids.join(", ")),
             );
         }
-        anyhow::bail!(
-            "no lock satisfies the workspace's requirements with the allowed versions (yanked, MSRV and cooldown filters applied)\nhint: run `cargo update --workspace --dry-run` to see Cargo's explanation"
-        );
+        for c in &cooled {
+            let flag = match c.rule {
+                CooldownRule::ExcludeNewer => "--exclude-newer",
+                CooldownRule::MinAge => "--min-age",
+            };
+            excluded.insert(
+                (c.name.clone(), c.version.clone()),
+                format!("published {}, too recent for {flag}", c.pubtime),
+            );
+        }
+        let why = conflict::explain(&snapshot.crates, &roots, &locked, &cand_opts, &excluded);
+        anyhow::bail!("{}", unsatisfiable_message(why, &blocked));
     };
 
     // `explain`: the optimum with each other candidate version of the crate forced in.
@@ -841,6 +849,36 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     Ok(Outcome::Ok)
 }
 
+/// The error for "no lock exists": PubGrub's derivation when it finds the conflict, the
+/// advisories that took versions away, and what to try.
+fn unsatisfiable_message(why: Option<String>, blocked: &[Blocked]) -> String {
+    let mut text = String::from(
+        "no lock satisfies the workspace's requirements with the allowed versions (yanked, MSRV, cooldown and advisory filters applied)",
+    );
+    match why {
+        Some(why) => {
+            text.push_str(":\n");
+            text.push_str(why.trim_end());
+        }
+        None => text.push_str(
+            "; the conflict involves features, optional dependencies or `links`, which the explanation does not cover",
+        ),
+    }
+    let ids: BTreeSet<&str> = blocked
+        .iter()
+        .flat_map(|b| b.ids.iter().map(String::as_str))
+        .collect();
+    if ids.is_empty() {
+        text.push_str("\nhint: relax the requirement named above, or run `cargo update --workspace --dry-run` for Cargo's view");
+    } else {
+        text.push_str(&format!(
+            "\nhint: upgrade the requirement that pins a version affected by {}, or waive an advisory with --allow-advisory ID",
+            ids.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    text
+}
+
 /// `--objective`: the criteria in priority order (opam's syntax).
 fn objective_order(common: &CommonArgs) -> anyhow::Result<solve::Order> {
     match &common.objective {
@@ -850,16 +888,15 @@ fn objective_order(common: &CommonArgs) -> anyhow::Result<solve::Order> {
 }
 
 /// `--exclude-newer` / `--min-age`: drop versions published too recently (locked ones stay,
-/// so the current lock remains a valid starting point). The clock is read here, at the edge.
+/// so the current lock remains a valid starting point); also returns the dropped versions.
+/// The clock is read here, at the edge.
 fn apply_cooldown_flags(
     common: &CommonArgs,
     snapshot: crate::index::IndexSnapshot,
     graph: &crate::vet::required::PackageGraph,
     shell: &Shell,
-) -> anyhow::Result<crate::index::IndexSnapshot> {
-    use crate::index::cooldown::{
-        apply_cooldown, parse_exclude_newer, parse_min_age, CooldownPolicy,
-    };
+) -> anyhow::Result<(crate::index::IndexSnapshot, Vec<CooledVersion>)> {
+    use crate::index::cooldown::{apply_cooldown, parse_exclude_newer, parse_min_age, CooldownPolicy};
     let policy = CooldownPolicy {
         exclude_newer: common
             .exclude_newer
@@ -869,7 +906,7 @@ fn apply_cooldown_flags(
         min_age: common.min_age.as_deref().map(parse_min_age).transpose()?,
     };
     if policy.exclude_newer.is_none() && policy.min_age.is_none() {
-        return Ok(snapshot);
+        return Ok((snapshot, Vec::new()));
     }
     let keep: BTreeSet<(String, Version)> = graph
         .packages
@@ -887,7 +924,7 @@ fn apply_cooldown_flags(
             outcome.without_pubtime
         ),
     );
-    Ok(outcome.snapshot)
+    Ok((outcome.snapshot, outcome.dropped))
 }
 
 /// Writes a replayable instance (gzipped when the name ends in `.gz`).

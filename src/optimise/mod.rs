@@ -7,6 +7,7 @@
 
 pub mod advisories;
 pub mod changes;
+pub mod conflict;
 pub mod prices;
 pub mod reduce;
 pub mod roots;

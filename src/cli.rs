@@ -69,6 +69,17 @@ pub enum CountMode {
     Code,
 }
 
+/// How audits of several versions of one crate are priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PlanMode {
+    /// Each version on its own, as `cargo vet suggest` does (the default)
+    #[default]
+    Independent,
+    /// Also the cheapest set of audits covering them all (one audited version as the base of a
+    /// delta to another)
+    Joint,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
     #[default]
@@ -138,6 +149,11 @@ pub struct CommonArgs {
         allow_hyphen_values = true
     )]
     pub objective: Option<String>,
+
+    /// `joint`: also show the cheapest audit plan covering several versions of one crate
+    /// together (deltas between them) beside cargo-vet's independent suggestions
+    #[arg(long, value_enum, default_value_t = PlanMode::Independent, global = true)]
+    pub plan: PlanMode,
 
     /// Give up proving optimality after this many seconds and report the gap
     #[arg(long, value_name = "SECONDS", global = true)]

@@ -21,8 +21,8 @@ use rayon::prelude::*;
 use semver::Version;
 
 use crate::cli::{CommonArgs, OutputFormat};
+use crate::index::cooldown::{CooldownRule, CooledVersion};
 use crate::index::{load_snapshot_with, Root, WalkOptions};
-use crate::index::cooldown::{CooledVersion, CooldownRule};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
@@ -47,7 +47,7 @@ use crate::vet::suggest::{PublishedVersions, SuggestOutcome, SuggestedAudit as V
 
 use super::inputs::Session;
 use super::pricing::{self, CountFailure, Pricer};
-use super::report_cmd::backlog_of;
+use super::report_cmd::{backlog_of, joint_of};
 use super::Outcome;
 
 type Key = (String, Version);
@@ -817,11 +817,15 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     let s = Session::load(common, shell)?;
     let current = price_lock(&s, &s.graph, shell)?;
     let found = find_optimum(&s, common, &current, shell, None)?;
+    let mut current_backlog = backlog_of(&current.outcome, None);
+    current_backlog.joint = joint_of(&s, common, &current.outcome, &current.checksums, shell)?;
+    let mut optimal = backlog_of(&found.optimal, None);
+    optimal.joint = joint_of(&s, common, &found.optimal, &found.checksums, shell)?;
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         cost_universe: s.universe.clone(),
-        current: backlog_of(&current.outcome, None),
-        optimal: Some(backlog_of(&found.optimal, None)),
+        current: current_backlog,
+        optimal: Some(optimal),
         changes: found.changes.clone(),
         solver: Some(found.solver.clone()),
         violations: Vec::new(),
@@ -896,7 +900,9 @@ fn apply_cooldown_flags(
     graph: &crate::vet::required::PackageGraph,
     shell: &Shell,
 ) -> anyhow::Result<(crate::index::IndexSnapshot, Vec<CooledVersion>)> {
-    use crate::index::cooldown::{apply_cooldown, parse_exclude_newer, parse_min_age, CooldownPolicy};
+    use crate::index::cooldown::{
+        apply_cooldown, parse_exclude_newer, parse_min_age, CooldownPolicy,
+    };
     let policy = CooldownPolicy {
         exclude_newer: common
             .exclude_newer

@@ -268,6 +268,31 @@ impl Pricer<'_> {
         Ok(suggest(store, graph, published, &lookup)?)
     }
 
+    /// `--plan joint`: the cheapest audits covering the versions `outcome` suggests audits
+    /// for, every delta between two of them counted exactly first (None: nothing to audit).
+    pub fn joint_plan(
+        &self,
+        outcome: &SuggestOutcome,
+    ) -> anyhow::Result<Option<Vec<crate::vet::suggest::SuggestedAudit>>> {
+        let SuggestOutcome::Suggestions { audits, .. } = outcome else {
+            return Ok(None);
+        };
+        let wanted: BTreeSet<AuditKey> = crate::vet::joint::candidate_deltas(audits)
+            .into_iter()
+            .map(|(krate, from, to)| (krate, Some(from), to))
+            .collect();
+        let counts = match wanted.is_empty() {
+            true => BTreeMap::new(),
+            false => self.count_all(&wanted)?,
+        };
+        let lookup = |krate: &str, from: &semver::Version, to: &semver::Version| {
+            counts
+                .get(&(krate.to_owned(), Some(from.clone()), to.clone()))
+                .copied()
+        };
+        Ok(Some(crate::vet::joint::plan(audits, &lookup)))
+    }
+
     /// The code count of every audit `outcome` suggests (step 3 of the module header).
     pub fn code_counts(
         &self,

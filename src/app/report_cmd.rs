@@ -19,10 +19,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::Context;
 
-use crate::cli::{CommonArgs, CountMode, OutputFormat, ReportArgs};
+use crate::cli::{CommonArgs, CountMode, OutputFormat, PlanMode, ReportArgs};
 use crate::index::DepKind;
 use crate::report::{
-    self, AuditCode, Backlog, CutEdge, NotBuilt, Report, SuggestedAudit, TargetScope, Violation,
+    self, AuditCode, Backlog, CutEdge, JointPlan, NotBuilt, Report, SuggestedAudit, TargetScope,
+    Violation,
 };
 use crate::shell::Shell;
 use crate::target_filter::{
@@ -94,10 +95,14 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
         .map(Some),
     };
     let current_code = code_of(&current.outcome, &current.checksums)?;
+    let mut current_backlog = backlog_of(&current.outcome, current_code.as_ref());
+    current_backlog.joint = joint_of(&s, common, &current.outcome, &current.checksums, shell)?;
     let optimal = match &found {
         Some(f) => {
             let code = code_of(&f.optimal, &f.checksums)?;
-            Some(backlog_of(&f.optimal, code.as_ref()))
+            let mut b = backlog_of(&f.optimal, code.as_ref());
+            b.joint = joint_of(&s, common, &f.optimal, &f.checksums, shell)?;
+            Some(b)
         }
         None => None,
     };
@@ -105,7 +110,7 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         cost_universe: s.universe.clone(),
-        current: backlog_of(&current.outcome, current_code.as_ref()),
+        current: current_backlog,
         optimal,
         changes: found
             .as_ref()
@@ -430,6 +435,41 @@ pub fn scope_to_targets(
     })
 }
 
+/// `--plan joint`: the joint audit plan of a priced lock (None without the flag).
+pub(super) fn joint_of(
+    s: &Session,
+    common: &CommonArgs,
+    outcome: &SuggestOutcome,
+    checksums: &pricing::Checksums,
+    shell: &Shell,
+) -> anyhow::Result<Option<JointPlan>> {
+    if common.plan != PlanMode::Joint {
+        return Ok(None);
+    }
+    let pricer = pricing::Pricer {
+        source: s.source.as_ref(),
+        checksums,
+        cache_dir: &s.cache_dir,
+        shell,
+    };
+    let Some(audits) = pricer.joint_plan(outcome)? else {
+        return Ok(None);
+    };
+    let total_lines = audits.iter().map(|a| a.lines).sum();
+    let plan = backlog_of(
+        &SuggestOutcome::Suggestions {
+            audits,
+            total_lines,
+        },
+        None,
+    );
+    Ok(Some(JointPlan {
+        backlog_lines: plan.backlog_lines,
+        saved_lines: outcome.total_lines().saturating_sub(plan.backlog_lines),
+        audits: plan.audits,
+    }))
+}
+
 pub(super) fn backlog_of(
     outcome: &SuggestOutcome,
     code: Option<&BTreeMap<AuditKey, CodeFigure>>,
@@ -479,6 +519,7 @@ pub(super) fn backlog_of(
         backlog_lines: outcome.total_lines(),
         code: Backlog::code_total(&audits, code.is_some()),
         audits,
+        joint: None,
     }
 }
 

@@ -77,7 +77,12 @@ impl Provider<'_> {
         if self.locked.contains(&key) {
             return None;
         }
-        let iv = self.index.get(name)?.versions.iter().find(|x| &x.version == v)?;
+        let iv = self
+            .index
+            .get(name)?
+            .versions
+            .iter()
+            .find(|x| &x.version == v)?;
         match excluded(iv, self.opts)? {
             Skipped::Yanked => Some("yanked".into()),
             Skipped::RustVersion(rv) => Some(format!(
@@ -147,9 +152,13 @@ impl Provider<'_> {
         match buckets.len() {
             0 => {
                 // nothing matches: any bucket node says so; take the requirement's lower end
-                let low = d.req.comparators.first().map_or(Version::new(0, 0, 0), |c| {
-                    Version::new(c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0))
-                });
+                let low = d
+                    .req
+                    .comparators
+                    .first()
+                    .map_or(Version::new(0, 0, 0), |c| {
+                        Version::new(c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0))
+                    });
                 (Node::Crate(name, Bucket::of(&low)), range)
             }
             1 => {
@@ -240,9 +249,12 @@ impl DependencyProvider for Provider<'_> {
                     .get(name)
                     .and_then(|c| c.versions.iter().find(|x| &x.version == v));
                 // optional dependencies hang on features, which this explanation leaves out
-                self.constraints(version.into_iter().flat_map(|x| &x.deps).filter(|d| {
-                    d.kind != DepKind::Dev && !d.optional && d.registry.is_none()
-                }))
+                self.constraints(
+                    version
+                        .into_iter()
+                        .flat_map(|x| &x.deps)
+                        .filter(|d| d.kind != DepKind::Dev && !d.optional && d.registry.is_none()),
+                )
             }
             Node::Across(name, req) => {
                 let req = VersionReq::parse(req).expect("printed from a VersionReq");
@@ -257,9 +269,9 @@ impl DependencyProvider for Provider<'_> {
 /// The versions a requirement allows, as a range (pre-release subtleties aside: bucket
 /// listings leave unlocked pre-releases out).
 pub fn req_to_set(req: &VersionReq) -> Set {
-    req.comparators
-        .iter()
-        .fold(Set::full(), |acc, c| acc.intersection(&comparator_to_set(c)))
+    req.comparators.iter().fold(Set::full(), |acc, c| {
+        acc.intersection(&comparator_to_set(c))
+    })
 }
 
 fn comparator_to_set(c: &Comparator) -> Set {
@@ -398,7 +410,10 @@ impl ReportFormatter<Node, Set, String> for Words<'_> {
                     0 => format!("no version of {p} is published"),
                     1 => format!("no version of {p} matching {set} is published"),
                     // holes around versions already ruled out
-                    _ => format!("no other version of {p} matching {} is published", hull(&set)),
+                    _ => format!(
+                        "no other version of {p} matching {} is published",
+                        hull(&set)
+                    ),
                 }
             }
             External::Custom(p, set, why) => {
@@ -630,14 +645,26 @@ mod tests {
         )
         .expect("no lock exists");
         assert!(text.contains("a 1.2.0 cannot be used (yanked)"), "{text}");
-        assert!(text.contains("a 1.3.0 cannot be used (needs Rust 1.90"), "{text}");
-        assert!(text.contains("member `app` depends on a >=1.2.0, <2.0.0"), "{text}");
+        assert!(
+            text.contains("a 1.3.0 cannot be used (needs Rust 1.90"),
+            "{text}"
+        );
+        assert!(
+            text.contains("member `app` depends on a >=1.2.0, <2.0.0"),
+            "{text}"
+        );
         assert!(!text.contains("1.1.0"), "1.1.0 does not match ^1.2: {text}");
         // a locked yanked version is allowed: then a lock exists
         let locked: Locked = [("a".to_string(), Version::new(1, 2, 0))].into();
         let member_app = member("app", &[("a", "^1.2")]);
         assert_eq!(
-            explain(&idx, &member_app, &locked, &msrv("1.80.0"), &Exclusions::new()),
+            explain(
+                &idx,
+                &member_app,
+                &locked,
+                &msrv("1.80.0"),
+                &Exclusions::new()
+            ),
             None
         );
     }
@@ -661,8 +688,14 @@ mod tests {
         )
         .expect("no lock exists");
         assert!(text.contains("b 1.0.0 depends on d 1.0.0"), "{text}");
-        assert!(text.contains("c 1.0.0 depends on d >=1.1.0, <2.0.0"), "{text}");
-        assert!(text.contains("b 1.0.0 and c 1.0.0 cannot both be in the lock"), "{text}");
+        assert!(
+            text.contains("c 1.0.0 depends on d >=1.1.0, <2.0.0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("b 1.0.0 and c 1.0.0 cannot both be in the lock"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -694,7 +727,10 @@ mod tests {
             text.contains("e 0.2.0 cannot be used (affected by RUSTSEC-2099-0001)"),
             "{text}"
         );
-        assert!(text.contains("e 1.0.0 depends on missing >=3.0.0, <4.0.0"), "{text}");
+        assert!(
+            text.contains("e 1.0.0 depends on missing >=3.0.0, <4.0.0"),
+            "{text}"
+        );
         // without the exclusion, 0.2.0 resolves
         assert_eq!(
             explain(

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{group_digits, AuditCode, Backlog, Report, TargetScope};
+use super::{group_digits, AuditCode, Backlog, JointPlan, Report, TargetScope};
 
 pub fn render_human(report: &Report) -> String {
     let mut out = String::new();
@@ -93,6 +93,35 @@ fn code_cell(code: Option<&AuditCode>) -> String {
 }
 
 fn write_backlog(out: &mut String, title: &str, backlog: &Backlog) {
+    write_audits(out, title, backlog);
+    if let Some(joint) = &backlog.joint {
+        write_joint(out, backlog, joint);
+    }
+}
+
+/// The audits a joint plan does differently, and its total.
+fn write_joint(out: &mut String, backlog: &Backlog, joint: &JointPlan) {
+    let _ = writeln!(
+        out,
+        "joint audit plan: {} lines (saves {})",
+        group_digits(joint.backlog_lines),
+        group_digits(joint.saved_lines)
+    );
+    for (alone, planned) in backlog.audits.iter().zip(&joint.audits) {
+        if alone != planned {
+            let _ = writeln!(
+                out,
+                "    {}  {:>11}  instead of {} ({})",
+                planned.command,
+                group_digits(planned.lines),
+                alone.command,
+                group_digits(alone.lines)
+            );
+        }
+    }
+}
+
+fn write_audits(out: &mut String, title: &str, backlog: &Backlog) {
     if backlog.audits.is_empty() {
         let _ = writeln!(out, "{title}: fully audited");
         return;

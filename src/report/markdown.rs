@@ -35,6 +35,16 @@ pub fn render_markdown(report: &Report) -> String {
     let rows = std::iter::once(("current", &report.current))
         .chain(report.optimal.as_ref().map(|o| ("optimal", o)));
     for (name, backlog) in rows {
+        if let Some(joint) = &backlog.joint {
+            // the joint plan first: it is what the to-do list below follows
+            let cells = if with_code { "| – " } else { "" };
+            let _ = writeln!(
+                out,
+                "| {name}, joint plan | {} {cells}| {} |",
+                group_digits(joint.backlog_lines),
+                joint.audits.len()
+            );
+        }
         if with_code {
             let _ = writeln!(
                 out,
@@ -187,13 +197,18 @@ fn write_todo(out: &mut String, title: &str, backlog: &Backlog) {
         let _ = writeln!(out, "\n{title}: nothing, every package is vetted.");
         return;
     }
+    // with `--plan joint`, the to-do list is the joint plan
+    let (audits, lines, how) = match &backlog.joint {
+        Some(j) => (&j.audits, j.backlog_lines, ", joint plan"),
+        None => (&backlog.audits, backlog.backlog_lines, ""),
+    };
     let _ = writeln!(
         out,
-        "\n<details><summary>{title} ({} audits, {} lines)</summary>\n",
-        backlog.audits.len(),
-        group_digits(backlog.backlog_lines)
+        "\n<details><summary>{title} ({} audits, {} lines{how})</summary>\n",
+        audits.len(),
+        group_digits(lines)
     );
-    for a in &backlog.audits {
+    for a in audits {
         let code = match &a.code {
             None => String::new(),
             Some(c) => match c.code_lines {

@@ -90,6 +90,20 @@ pub struct Backlog {
     /// `--count code` only (keys `code_backlog_lines`, `code_unknown_audits`).
     #[serde(flatten)]
     pub code: Option<BacklogCode>,
+    /// `--plan joint` only: the cheapest audits covering the same versions when one audited
+    /// version of a crate may serve as the base of a delta to another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joint: Option<JointPlan>,
+}
+
+/// A joint audit plan: `audits` in the order of the independent ones (same versions), some
+/// replaced by a delta from another planned version of the same crate.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct JointPlan {
+    pub backlog_lines: u64,
+    /// Independent backlog minus the joint one.
+    pub saved_lines: u64,
+    pub audits: Vec<SuggestedAudit>,
 }
 
 /// The code count of a whole backlog.
@@ -273,6 +287,7 @@ mod tests {
                 backlog_lines: 10,
                 audits: vec![audit(None)],
                 code: None,
+                joint: None,
             },
             optimal: None,
             changes: vec![],
@@ -281,7 +296,7 @@ mod tests {
             target_scope: None,
         };
         let json = render_json(&report);
-        for key in ["code", "not_built", "targets", "host"] {
+        for key in ["code", "not_built", "targets", "host", "joint"] {
             assert!(!json.contains(&format!("\"{key}")), "{key} in {json}");
         }
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();

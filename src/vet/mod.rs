@@ -14,6 +14,7 @@
 pub mod audit_graph;
 pub mod criteria;
 pub mod format;
+pub mod joint;
 pub mod metadata_graph;
 pub mod required;
 pub mod store;

@@ -126,7 +126,10 @@ fn random_dep(
 }
 
 fn random_world(seed: u64) -> World {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, seed % 2 == 0);
+    let mut rng = Rng(
+        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+        seed.is_multiple_of(2),
+    );
     let n = 2 + rng.below(3) as usize;
     let names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
     let mut index = BTreeMap::new();
@@ -278,7 +281,7 @@ fn random_world(seed: u64) -> World {
 /// The default order for a quarter of the seeds, else a random order of a random non-empty
 /// subset of the criteria (its own generator: the worlds stay those of earlier runs).
 fn random_order(seed: u64) -> Order {
-    if seed % 4 == 0 {
+    if seed.is_multiple_of(4) {
         return Order::default();
     }
     let mut rng = Rng(seed.wrapping_mul(0xD6E8_FEB8_6659_FD93) | 1, false);

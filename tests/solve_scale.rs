@@ -103,7 +103,11 @@ fn solve_times_on_synthetic_registries() {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let c = if x % 10 == 0 { (x >> 20) % 20_000 } else { *c };
+            let c = if x.is_multiple_of(10) {
+                (x >> 20) % 20_000
+            } else {
+                *c
+            };
             repriced.insert(k.clone(), c);
         }
         s2.cost = repriced;

@@ -634,6 +634,7 @@ mod tests {
             backlog_lines: lines,
             audits: vec![],
             code: None,
+            joint: None,
         }
     }
 

@@ -78,12 +78,11 @@ pub enum LockwriteError {
         "{from} depends on `{dep}` from another registry\nhint: only one registry is supported"
     )]
     ForeignRegistry { from: String, dep: String },
-    #[error("{from} {version}: registry edge to {dep} {dep_version} cannot be re-pointed: no chosen version of it in bucket {bucket}\nhint: this is a bug, please report it")]
+    /// `from` and `dep` are `name version` (strings keep the error small).
+    #[error("{from}: registry edge to {dep} cannot be re-pointed: no chosen version of it in bucket {bucket}\nhint: this is a bug, please report it")]
     Unmovable {
         from: String,
-        version: Version,
         dep: String,
-        dep_version: Version,
         bucket: Bucket,
     },
 }
@@ -377,10 +376,8 @@ pub fn new_lock(plan: &Plan<'_>) -> Result<Lockfile, LockwriteError> {
                     }
                     None => {
                         return Err(LockwriteError::Unmovable {
-                            from: p.id.name.clone(),
-                            version: p.id.version.clone(),
-                            dep: d.target.name.clone(),
-                            dep_version: d.target.version.clone(),
+                            from: format!("{} {}", p.id.name, p.id.version),
+                            dep: format!("{} {}", d.target.name, d.target.version),
                             bucket: b,
                         })
                     }

@@ -569,8 +569,11 @@ mod tests {
     use super::*;
     use crate::model::RootPackage;
 
-    /// One index crate from `(version, yanked, rust_version, [(dep, req)])` rows.
-    fn krate(name: &str, rows: &[(&str, bool, Option<&str>, &[(&str, &str)])]) -> IndexCrate {
+    /// `(version, yanked, rust_version, [(dep, req)])`
+    type Row<'a> = (&'a str, bool, Option<&'a str>, &'a [(&'a str, &'a str)]);
+
+    /// One index crate from rows.
+    fn krate(name: &str, rows: &[Row<'_>]) -> IndexCrate {
         let text: Vec<String> = rows
             .iter()
             .map(|(v, yanked, rv, deps)| {

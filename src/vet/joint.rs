@@ -299,7 +299,7 @@ mod tests {
             audit("syn", Some("1.0.100"), "1.0.99", 900, "safe-to-run"),
         ];
         let delta = |k: &str, from: &Version, to: &Version| {
-            (k == "syn").then(|| match (from.major, to.major) {
+            (k == "syn").then_some(match (from.major, to.major) {
                 (2, 1) => 20_000,
                 (1, 2) => 35_000,
                 _ => 500,

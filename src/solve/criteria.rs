@@ -226,7 +226,7 @@ pub fn stages(order: &Order, m: &Model) -> Vec<Stage> {
             let mut criteria: Vec<(Criterion, u64)> = Vec::with_capacity(g.len());
             for (c, bound) in g.into_iter().rev() {
                 criteria.push((c, weight));
-                weight *= bound + 1;
+                weight = weight.saturating_mul(bound.saturating_add(1));
             }
             criteria.reverse();
             Stage { criteria }

@@ -672,7 +672,16 @@ fn key(w: &World, o: &Objective) -> Vec<u64> {
 }
 
 fn run_solver(w: &World) -> Outcome {
-    let cands = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
+    let full = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
+    // the optimiser generates again from the slimmed index: it must give the same candidates
+    let slim = model::candidates::slim_index(&w.index, &full);
+    let cands = model::generate(&slim, &w.roots, &w.locked, &Default::default());
+    let ids = |c: &model::Candidates<'_>| -> Vec<(String, Version)> {
+        c.iter()
+            .map(|c| (c.name().to_string(), c.version().clone()))
+            .collect()
+    };
+    assert_eq!(ids(&cands), ids(&full), "slim_index changed the candidates");
     let mut m = model::build_with(
         &cands,
         &w.roots,

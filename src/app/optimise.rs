@@ -452,7 +452,7 @@ pub fn find_optimum(
         .map(|d| Root::matching(d.crate_name(), d.req.clone()))
         .collect();
     let snapshot = load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
-    let (snapshot, cooled) = apply_cooldown_flags(common, snapshot, &s.graph, shell)?;
+    let (mut snapshot, cooled) = apply_cooldown_flags(common, snapshot, &s.graph, shell)?;
     let mut locked: Locked = Locked::new();
     let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
@@ -476,6 +476,12 @@ pub fn find_optimum(
         },
     };
     let order = objective_order(common)?;
+    // keep only what the candidates need of the walk before the solver's memory comes in
+    let slim = {
+        let first = model::generate(&snapshot.crates, &roots, &locked, &cand_opts);
+        model::candidates::slim_index(&snapshot.crates, &first)
+    };
+    snapshot.crates = slim;
     let mut cands = model::generate(&snapshot.crates, &roots, &locked, &cand_opts);
     if !cands.missing.is_empty() {
         anyhow::bail!(

@@ -89,6 +89,59 @@ fn parse_rust_version(s: &str) -> Option<Version> {
     Some(Version::new(major, minor, patch))
 }
 
+/// The part of `index` the optimiser still needs once `cands` are known: every version of the
+/// crates candidate generation touched (lag counts them, explanations name the ruled-out
+/// ones), but dependency lists and feature tables only for the candidates and for versions
+/// skipped over their feature table. Generating again from it gives the same candidates (the
+/// requirements come from the candidates' own dependency lists), at a fraction of the memory:
+/// the walk holds every optional dependency's versions and their feature tables (28,545
+/// versions of 1,882 crates on loot-condition-interpreter, against 8,081 of 342 candidates).
+pub fn slim_index(
+    index: &BTreeMap<String, IndexCrate>,
+    cands: &Candidates<'_>,
+) -> BTreeMap<String, IndexCrate> {
+    let mut full: BTreeSet<(&str, &Version)> =
+        cands.iter().map(|c| (c.name(), c.version())).collect();
+    let mut touched: BTreeSet<&str> = cands.by_crate.keys().map(String::as_str).collect();
+    for (name, version, why) in &cands.skipped {
+        touched.insert(name);
+        if matches!(why, Skipped::BadFeatures(_)) {
+            full.insert((name, version));
+        }
+    }
+    touched
+        .into_iter()
+        .filter_map(|name| index.get(name))
+        .map(|krate| {
+            let versions = krate
+                .versions
+                .iter()
+                .map(
+                    |v| match full.contains(&(krate.name.as_str(), &v.version)) {
+                        true => v.clone(),
+                        false => IndexVersion {
+                            name: v.name.clone(),
+                            version: v.version.clone(),
+                            deps: Vec::new(),
+                            features: BTreeMap::new(),
+                            links: v.links.clone(),
+                            yanked: v.yanked,
+                            rust_version: v.rust_version.clone(),
+                            cksum: v.cksum.clone(),
+                            pubtime: v.pubtime,
+                        },
+                    },
+                )
+                .collect();
+            let slim = IndexCrate {
+                name: krate.name.clone(),
+                versions,
+            };
+            (krate.name.clone(), slim)
+        })
+        .collect()
+}
+
 /// Why a version that is not locked may not be chosen (yanked, above the MSRV), if it may not.
 pub fn excluded(v: &IndexVersion, opts: &CandidateOptions) -> Option<Skipped> {
     if v.yanked {

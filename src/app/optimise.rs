@@ -61,6 +61,34 @@ struct Counts<'a> {
     checksums: &'a pricing::Checksums,
     full: BTreeMap<Key, CrateLines>,
     exact: BTreeMap<AuditKey, u64>,
+    /// Where the counts go back when the search ends (on every path), for the next search.
+    shared: Option<&'a mut SharedCounts>,
+}
+
+impl Drop for Counts<'_> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            shared.full.append(&mut self.full);
+            shared.exact.append(&mut self.exact);
+        }
+    }
+}
+
+/// Line counts kept across searches (`what-if`): they depend only on the crate files, never
+/// on the audit store or the roots, so every scenario reuses what earlier ones counted.
+#[derive(Default)]
+pub struct SharedCounts {
+    full: BTreeMap<Key, CrateLines>,
+    exact: BTreeMap<AuditKey, u64>,
+}
+
+/// What a `what-if` scenario changes in the search: the model roots and the audit store
+/// (`None`: the session's), and the counts shared across searches.
+#[derive(Default)]
+pub struct Variant<'v> {
+    pub roots: Option<model::Roots>,
+    pub store: Option<&'v crate::vet::store::Store>,
+    pub counts: Option<&'v mut SharedCounts>,
 }
 
 impl Counts<'_> {
@@ -436,12 +464,26 @@ pub fn find_optimum(
     shell: &Shell,
     explain: Option<&str>,
 ) -> anyhow::Result<OptimumResult> {
+    find_optimum_with(s, common, current, shell, explain, Variant::default())
+}
+
+/// [`find_optimum`] with the roots and store a `what-if` scenario gives (see [`Variant`]).
+pub fn find_optimum_with(
+    s: &Session,
+    common: &CommonArgs,
+    current: &PricedLock,
+    shell: &Shell,
+    explain: Option<&str>,
+    variant: Variant<'_>,
+) -> anyhow::Result<OptimumResult> {
     let started = Instant::now();
     let mut published = current.published.clone();
     let mut checksums = current.checksums.clone();
 
     // Phase 2: the model.
-    let roots = roots_from_workspace(&s.workspace, &s.resolved);
+    let roots = variant
+        .roots
+        .unwrap_or_else(|| roots_from_workspace(&s.workspace, &s.resolved));
     let walk: Vec<Root> = roots
         .packages
         .iter()
@@ -527,7 +569,7 @@ pub fn find_optimum(
         .count() as u64;
 
     // Phase 3: lazy pricing.
-    let mut ctx = PriceContext::new(&s.store, &s.graph, &published)?;
+    let mut ctx = PriceContext::new(variant.store.unwrap_or(&s.store), &s.graph, &published)?;
     let reqs = requirements_by_crate(&cands, &roots);
     let dropped = drop_interchangeable(&mut cands, &reqs, &mut |n, v| {
         ctx.is_vetted(n, v, Use::Deploy).unwrap_or(false)
@@ -551,11 +593,17 @@ pub fn find_optimum(
             book.insert(key, price);
         }
     }
+    let mut shared = variant.counts;
+    let (full, exact) = match shared.as_deref_mut() {
+        Some(c) => (std::mem::take(&mut c.full), std::mem::take(&mut c.exact)),
+        None => Default::default(),
+    };
     let mut counts = Counts {
         session: s,
         checksums: &checksums,
-        full: BTreeMap::new(),
-        exact: BTreeMap::new(),
+        full,
+        exact,
+        shared,
     };
     let mut bounded: BTreeSet<String> = BTreeSet::new();
     let t = Instant::now();
@@ -789,6 +837,7 @@ pub fn find_optimum(
         ),
     );
     drop(cands);
+    drop(counts);
     Ok(OptimumResult {
         optimal,
         changes: changes(&current_versions, &solution.chosen),

@@ -206,6 +206,13 @@ fn cells(row: &ScenarioRow) -> [String; 5] {
     }
 }
 
+/// `PREFIXlabel: a, b, c`, nothing when there are no items.
+fn list(out: &mut String, prefix: &str, label: &str, items: Vec<String>) {
+    if !items.is_empty() {
+        let _ = writeln!(out, "{prefix}{label}: {}", items.join(", "));
+    }
+}
+
 fn universe_line(u: &CostUniverse) -> String {
     let names: Vec<&str> = u.sources.iter().map(|s| s.name.as_str()).collect();
     format!(
@@ -265,14 +272,27 @@ pub fn render_human(report: &WhatIfReport) -> String {
             let _ = writeln!(out, "    {}: {}", row.status, e.replace('\n', "\n    "));
             continue;
         }
-        let mut list = |label: &str, items: Vec<String>| {
-            if !items.is_empty() {
-                let _ = writeln!(out, "    {label}: {}", items.join(", "));
+        if row.name != "baseline" && row.changes == report.baseline.changes {
+            if !row.changes.is_empty() {
+                let _ = writeln!(out, "    changes: the baseline's");
             }
-        };
-        list("changes", row.changes.iter().map(change_label).collect());
-        list("new audits", row.added.iter().map(audit_label).collect());
+        } else {
+            list(
+                &mut out,
+                "    ",
+                "changes",
+                row.changes.iter().map(change_label).collect(),
+            );
+        }
         list(
+            &mut out,
+            "    ",
+            "new audits",
+            row.added.iter().map(audit_label).collect(),
+        );
+        list(
+            &mut out,
+            "    ",
             "eliminated",
             row.eliminated.iter().map(audit_label).collect(),
         );
@@ -306,19 +326,24 @@ pub fn render_markdown(report: &WhatIfReport) -> String {
         if let Some(e) = &row.error {
             let _ = writeln!(out, "**{}**: {}", row.status, e.replace('\n', " "));
         } else {
-            let mut list = |label: &str, items: Vec<String>| {
-                if !items.is_empty() {
-                    let _ = writeln!(out, "- {label}: {}", items.join(", "));
+            if row.name != "baseline" && row.changes == report.baseline.changes {
+                if !row.changes.is_empty() {
+                    let _ = writeln!(out, "- changes vs the current lock: the baseline's");
                 }
-            };
+            } else {
+                list(
+                    &mut out,
+                    "- ",
+                    "changes vs the current lock",
+                    row.changes
+                        .iter()
+                        .map(|c| format!("`{}`", change_label(c)))
+                        .collect(),
+                );
+            }
             list(
-                "changes vs the current lock",
-                row.changes
-                    .iter()
-                    .map(|c| format!("`{}`", change_label(c)))
-                    .collect(),
-            );
-            list(
+                &mut out,
+                "- ",
                 "new audits",
                 row.added
                     .iter()
@@ -326,6 +351,8 @@ pub fn render_markdown(report: &WhatIfReport) -> String {
                     .collect(),
             );
             list(
+                &mut out,
+                "- ",
                 "eliminated audits",
                 row.eliminated
                     .iter()

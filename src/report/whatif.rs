@@ -319,7 +319,8 @@ pub fn render_markdown(report: &WhatIfReport) -> String {
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
     for row in report.rows() {
         let [a, b, c, d, e] = cells(row);
-        let _ = writeln!(out, "| {} | {a} | {b} | {c} | {d} | {e} |", row.name);
+        let name = row.name.replace('|', "\\|");
+        let _ = writeln!(out, "| {name} | {a} | {b} | {c} | {d} | {e} |");
     }
     for row in report.rows() {
         let _ = writeln!(out, "\n<details><summary>{}</summary>\n", row.name);

@@ -80,6 +80,10 @@ impl Drop for Counts<'_> {
 pub struct SharedCounts {
     full: BTreeMap<Key, CrateLines>,
     exact: BTreeMap<AuditKey, u64>,
+    /// The price book of the searches with the session's store, and the crates whose every
+    /// candidate it bounds: a later search with the same store starts from it.
+    book: BTreeMap<PKey, Price>,
+    bounded: BTreeSet<String>,
 }
 
 /// What a `what-if` scenario changes in the search: the model roots and the audit store
@@ -89,6 +93,9 @@ pub struct Variant<'v> {
     pub roots: Option<model::Roots>,
     pub store: Option<&'v crate::vet::store::Store>,
     pub counts: Option<&'v mut SharedCounts>,
+    /// Start from the shared price book, except for these crates (whose audits the store
+    /// changes); `None`: price from scratch.
+    pub reuse_prices_except: Option<BTreeSet<String>>,
 }
 
 impl Counts<'_> {
@@ -581,11 +588,42 @@ pub fn find_optimum_with(
             cands.len()
         ),
     );
+    let mut shared = variant.counts;
+    // What-if: a price depends only on the crate's audits (and the current lock's criteria),
+    // so what an earlier search with the same audits found (bounds and exact) still holds.
+    let store_unchanged = variant.store.is_none();
+    let seed: BTreeMap<PKey, Price> = match (&variant.reuse_prices_except, shared.as_deref()) {
+        (Some(stale), Some(sh)) => sh
+            .book
+            .iter()
+            .filter(|(k, _)| !stale.contains(&k.0))
+            .map(|(k, p)| (k.clone(), p.clone()))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let seeded_bounded: BTreeSet<String> = match shared.as_deref() {
+        Some(sh) if !seed.is_empty() => sh
+            .bounded
+            .iter()
+            .filter(|n| {
+                cands.by_crate.get(*n).is_some_and(|cs| {
+                    cs.iter().all(|c| {
+                        USES.iter()
+                            .all(|u| seed.contains_key(&((*n).clone(), c.version().clone(), *u)))
+                    })
+                })
+            })
+            .cloned()
+            .collect(),
+        _ => BTreeSet::new(),
+    };
     let mut book: BTreeMap<PKey, Price> = BTreeMap::new();
     for c in cands.iter() {
         for use_ in USES {
             let key = (c.name().to_owned(), c.version().clone(), use_);
-            let price = if ctx.is_vetted(&key.0, &key.1, use_)? {
+            let price = if let Some(p) = seed.get(&key) {
+                p.clone()
+            } else if ctx.is_vetted(&key.0, &key.1, use_)? {
                 Price::Vetted
             } else {
                 Price::AtLeast(0)
@@ -593,7 +631,6 @@ pub fn find_optimum_with(
             book.insert(key, price);
         }
     }
-    let mut shared = variant.counts;
     let (full, exact) = match shared.as_deref_mut() {
         Some(c) => (std::mem::take(&mut c.full), std::mem::take(&mut c.exact)),
         None => Default::default(),
@@ -605,7 +642,7 @@ pub fn find_optimum_with(
         exact,
         shared,
     };
-    let mut bounded: BTreeSet<String> = BTreeSet::new();
+    let mut bounded: BTreeSet<String> = seeded_bounded;
     let t = Instant::now();
     let mut m = model::build_with(
         &cands,
@@ -837,6 +874,12 @@ pub fn find_optimum_with(
         ),
     );
     drop(cands);
+    if store_unchanged {
+        if let Some(sh) = counts.shared.as_deref_mut() {
+            sh.book.extend(book);
+            sh.bounded.extend(bounded);
+        }
+    }
     drop(counts);
     Ok(OptimumResult {
         optimal,

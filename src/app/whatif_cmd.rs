@@ -24,7 +24,7 @@ use crate::optimise::roots::roots_from_workspace;
 use crate::report::whatif::{self, RowOutcome, ScenarioRow, WhatIfReport};
 use crate::shell::Shell;
 use crate::vet::suggest::SuggestOutcome;
-use crate::whatif::apply::{apply_to_roots, apply_to_store};
+use crate::whatif::apply::{apply_to_roots, apply_to_store, crates_with_other_audits};
 use crate::whatif::file::{check_exclude_newer, check_min_age, parse_scenarios};
 use crate::whatif::{
     parse_certify, parse_import, parse_name_req, parse_require, parse_trust_publisher, AddDep,
@@ -163,6 +163,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
         None,
         Variant {
             counts: Some(&mut shared),
+            reuse_prices_except: Some(Default::default()),
             ..Variant::default()
         },
     )
@@ -299,6 +300,11 @@ fn run_scenario(
     } else {
         None
     };
+    // prices of crates whose audits the scenario does not touch are the baseline's
+    let reuse_prices_except = match &store {
+        None => Some(Default::default()),
+        Some(changed) => crates_with_other_audits(&s.store, changed),
+    };
     optimise::find_optimum_with(
         s,
         &common,
@@ -309,6 +315,7 @@ fn run_scenario(
             roots,
             store: store.as_ref(),
             counts: Some(shared),
+            reuse_prices_except,
         },
     )
 }

@@ -184,6 +184,56 @@ pub fn apply_to_store(
     Ok(out)
 }
 
+/// The crates whose audit entries differ between two stores (local audits, wildcard audits,
+/// trusted entries, every imported set, publisher and unpublished rows): only their prices can
+/// differ, since a price depends on the crate's own audit graph. `None` when the criteria
+/// definitions differ (then every price may change).
+pub fn crates_with_other_audits(
+    old: &Store,
+    new: &Store,
+) -> Option<std::collections::BTreeSet<String>> {
+    use crate::vet::format::AuditsFile;
+    use std::collections::{BTreeMap, BTreeSet};
+    if old.audits.criteria != new.audits.criteria
+        || old.config.exemptions != new.config.exemptions
+        || old.config.policy != new.config.policy
+    {
+        return None;
+    }
+    fn diff<T: PartialEq>(
+        a: &BTreeMap<String, Vec<T>>,
+        b: &BTreeMap<String, Vec<T>>,
+        out: &mut BTreeSet<String>,
+    ) {
+        for k in a.keys().chain(b.keys()) {
+            if a.get(k) != b.get(k) {
+                out.insert(k.clone());
+            }
+        }
+    }
+    fn diff_file(a: &AuditsFile, b: &AuditsFile, out: &mut BTreeSet<String>) {
+        diff(&a.audits, &b.audits, out);
+        diff(&a.wildcard_audits, &b.wildcard_audits, out);
+        diff(&a.trusted, &b.trusted, out);
+    }
+    let mut out = BTreeSet::new();
+    diff_file(&old.audits, &new.audits, &mut out);
+    let empty = AuditsFile::default();
+    for name in old.imported.keys().chain(new.imported.keys()) {
+        let (a, b) = (
+            old.imported.get(name).unwrap_or(&empty),
+            new.imported.get(name).unwrap_or(&empty),
+        );
+        if a.criteria != b.criteria {
+            return None;
+        }
+        diff_file(a, b, &mut out);
+    }
+    diff(&old.imports.publisher, &new.imports.publisher, &mut out);
+    diff(&old.imports.unpublished, &new.imports.unpublished, &mut out);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +372,16 @@ mod tests {
         assert_eq!(out.audits.trusted["c"][0].source, PublisherId::User(7));
         // the original is untouched
         assert!(store.audits.audits.is_empty());
+        let changed = crates_with_other_audits(&store, &out).expect("same criteria");
+        assert_eq!(
+            changed.into_iter().collect::<Vec<_>>(),
+            ["a", "b", "c"],
+            "exactly the crates whose audits changed"
+        );
+        assert_eq!(
+            crates_with_other_audits(&store, &store),
+            Some(Default::default())
+        );
         let unknown = Scenario {
             trust: vec!["nope".into()],
             ..Scenario::default()

@@ -433,3 +433,35 @@ target = ["x86_64-unknown-linux-gnu"]
     assert!(err.contains("[1/4] certify utf8-scan"), "{err}");
     assert!(err.contains("[4/4] linux only"), "{err}");
 }
+
+#[test]
+fn trusting_a_publisher_equals_the_trusted_entry_written_into_audits_toml() {
+    // a publisher row for utf8-scan 0.1.0 (the version the baseline optimum holds)
+    let row_text = "\n[[publisher.utf8-scan]]\nversion = \"0.1.0\"\nwhen = \"2024-01-10\"\nuser-id = 42\nuser-login = \"dana\"\n";
+    let demo = Demo::new();
+    append(&demo.dir.join("supply-chain/imports.lock"), row_text);
+    let base = report(&demo, &[]);
+    let got = json_ok(&whatif(
+        &demo,
+        &["--trust-publisher", "utf8-scan=42", "--format", "json"],
+    ));
+    let cli = row(&got, "cli");
+    assert_eq!(
+        lines_of(cli),
+        optimal_lines(&base) - audit_lines(&base["optimal"], "utf8-scan", "0.1.0")
+    );
+    // the world where the trusted entry really is in audits.toml
+    let world = Demo::new();
+    append(&world.dir.join("supply-chain/imports.lock"), row_text);
+    append(
+        &world.dir.join("supply-chain/audits.toml"),
+        "\n[[trusted.utf8-scan]]\ncriteria = \"safe-to-deploy\"\nuser-id = 42\nstart = \"2019-01-01\"\nend = \"2099-01-01\"\n",
+    );
+    assert_eq!(lines_of(cli), optimal_lines(&report(&world, &[])));
+    // another user id covers nothing
+    let other = json_ok(&whatif(
+        &demo,
+        &["--trust-publisher", "utf8-scan=7", "--format", "json"],
+    ));
+    assert_eq!(row(&other, "cli")["delta_lines"], 0);
+}

@@ -261,4 +261,39 @@ mod tests {
             other => panic!("expected report, got {other:?}"),
         }
     }
+
+    #[test]
+    fn what_if_flags_make_one_scenario_and_exclude_a_scenarios_file() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["cargo-minaudit", "minaudit", "what-if"];
+            argv.extend_from_slice(args);
+            CargoCli::try_parse_from(argv)
+        };
+        let CargoCli::Minaudit(args) = parse(&[
+            "--add",
+            "serde@1",
+            "--features",
+            "derive,std",
+            "--certify",
+            "a@1.0.0->1.1.0",
+            "--import",
+            "m=a.toml",
+        ])
+        .expect("valid");
+        match args.command {
+            Some(Command::WhatIf(w)) => {
+                assert_eq!(w.add, ["serde@1"]);
+                assert_eq!(w.features, ["derive", "std"]);
+                assert_eq!(w.certify, ["a@1.0.0->1.1.0"]);
+            }
+            other => panic!("expected what-if, got {other:?}"),
+        }
+        assert_eq!(args.common.imports, ["m=a.toml"]);
+        let err = parse(&["--scenarios", "s.toml", "--remove", "x"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        assert!(
+            parse(&["--features", "x"]).is_err(),
+            "--features needs --add"
+        );
+    }
 }

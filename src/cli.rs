@@ -99,6 +99,12 @@ pub struct WhatIfArgs {
     /// Pretend an audit exists: CRATE@VERSION or CRATE@FROM->TO (repeatable)
     #[arg(long = "certify", value_name = "CRATE@VERSION|CRATE@A->B")]
     pub certify: Vec<String>,
+
+    /// Also minimise audits and changes in every scenario, as the baseline (slower); by
+    /// default a scenario's backlog is proven optimal and its audits/changes are those of one
+    /// lock with that backlog
+    #[arg(long)]
+    pub full_solve: bool,
 }
 
 /// What a line count covers.

@@ -465,3 +465,37 @@ fn trusting_a_publisher_equals_the_trusted_entry_written_into_audits_toml() {
     ));
     assert_eq!(row(&other, "cli")["delta_lines"], 0);
 }
+
+#[test]
+fn full_solve_gives_the_same_backlogs() {
+    let demo = Demo::new();
+    let files = demo.tmp.path().join("scenarios");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    std::fs::write(files.join("s.toml"), SCENARIOS).expect("write");
+    std::fs::write(files.join("other-audits.toml"), OTHER_AUDITS).expect("write");
+    let path = files.join("s.toml");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--scenarios", path.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        json_ok(&whatif(&demo, &args))
+    };
+    let fast = run(&[]);
+    let full = run(&["--full-solve"]);
+    assert_eq!(fast["scenarios_solved_for"], "lines");
+    assert_eq!(full["scenarios_solved_for"], "lines, audits, changes");
+    let rows = |v: &Value| -> Vec<(String, Value, Value)> {
+        v["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].to_string(),
+                    r["backlog_lines"].clone(),
+                    r["status"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rows(&fast), rows(&full));
+}

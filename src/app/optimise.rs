@@ -96,6 +96,9 @@ pub struct Variant<'v> {
     /// Start from the shared price book, except for these crates (whose audits the store
     /// changes); `None`: price from scratch.
     pub reuse_prices_except: Option<BTreeSet<String>>,
+    /// Stop after the lines stage (the backlog is proven; audits and changes are those of one
+    /// lines-optimal lock, not minimised).
+    pub lines_only: bool,
 }
 
 impl Counts<'_> {
@@ -756,7 +759,7 @@ pub fn find_optimum_with(
             )?;
         }
     };
-    let Some(solution) = lazy_solve(&mut m, &mut rounds, true)? else {
+    let Some(solution) = lazy_solve(&mut m, &mut rounds, !variant.lines_only)? else {
         if !blocked.is_empty() {
             let ids: BTreeSet<&str> = blocked
                 .iter()

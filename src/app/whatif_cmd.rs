@@ -193,6 +193,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
                 &base_roots,
                 &mut shared,
                 &base_dir,
+                !args.full_solve,
                 shell,
             ) {
                 Ok(found) => RowOutcome::Solved {
@@ -233,6 +234,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let report = WhatIfReport::new(
         s.universe.clone(),
         current.outcome.total_lines(),
+        args.full_solve,
         baseline,
         rows,
     );
@@ -256,6 +258,7 @@ fn run_scenario(
     base_roots: &crate::model::Roots,
     shared: &mut SharedCounts,
     base_dir: &Path,
+    lines_only: bool,
     shell: &Shell,
 ) -> anyhow::Result<OptimumResult> {
     let mut common = base.clone();
@@ -316,6 +319,7 @@ fn run_scenario(
             store: store.as_ref(),
             counts: Some(shared),
             reuse_prices_except,
+            lines_only,
         },
     )
 }

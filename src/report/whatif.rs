@@ -21,6 +21,10 @@ pub struct WhatIfReport {
     pub schema_version: u32,
     pub cost_universe: CostUniverse,
     pub current_backlog_lines: u64,
+    /// `"lines"`: scenario backlogs are proven optimal, their audits and changes are those of
+    /// one such lock; `"lines, audits, changes"` (`--full-solve`): all three minimised, in
+    /// order, as for the baseline.
+    pub scenarios_solved_for: String,
     pub baseline: ScenarioRow,
     pub scenarios: Vec<ScenarioRow>,
 }
@@ -136,6 +140,7 @@ impl WhatIfReport {
     pub fn new(
         cost_universe: CostUniverse,
         current_backlog_lines: u64,
+        full_solve: bool,
         baseline: ScenarioRow,
         scenarios: Vec<ScenarioRow>,
     ) -> WhatIfReport {
@@ -143,6 +148,12 @@ impl WhatIfReport {
             schema_version: SCHEMA_VERSION,
             cost_universe,
             current_backlog_lines,
+            scenarios_solved_for: if full_solve {
+                "lines, audits, changes"
+            } else {
+                "lines"
+            }
+            .into(),
             baseline,
             scenarios,
         }
@@ -266,6 +277,9 @@ pub fn render_human(report: &WhatIfReport) -> String {
     for r in &rows {
         let _ = writeln!(out, "{}", line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]));
     }
+    if report.scenarios_solved_for == "lines" {
+        let _ = writeln!(out, "\n{LINES_ONLY_NOTE}");
+    }
     for row in report.rows() {
         let _ = writeln!(out, "\n{}:", row.name);
         if let Some(e) = &row.error {
@@ -303,6 +317,9 @@ pub fn render_human(report: &WhatIfReport) -> String {
     out
 }
 
+/// Why a scenario's audits and changes may differ from what `report` would pick.
+const LINES_ONLY_NOTE: &str = "scenario backlogs are proven optimal; their audits and changes are those of one lock with that backlog (--full-solve also minimises audits, then changes)";
+
 pub fn render_markdown(report: &WhatIfReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## cargo minaudit what-if\n");
@@ -321,6 +338,9 @@ pub fn render_markdown(report: &WhatIfReport) -> String {
         let [a, b, c, d, e] = cells(row);
         let name = row.name.replace('|', "\\|");
         let _ = writeln!(out, "| {name} | {a} | {b} | {c} | {d} | {e} |");
+    }
+    if report.scenarios_solved_for == "lines" {
+        let _ = writeln!(out, "\nNote: {LINES_ONLY_NOTE}.");
     }
     for row in report.rows() {
         let _ = writeln!(out, "\n<details><summary>{}</summary>\n", row.name);
@@ -417,6 +437,7 @@ mod tests {
                 sources: vec![],
             },
             40,
+            false,
             base,
             vec![row, err],
         );

@@ -158,6 +158,10 @@ impl Counts<'_> {
             .filter(|a| !self.exact.contains_key(*a))
             .cloned()
             .collect();
+        if todo.is_empty() {
+            // nothing to diff: skip loading and rewriting the on-disk count cache
+            return Ok(());
+        }
         let mut files = BTreeSet::new();
         for (n, from, to) in &todo {
             files.insert((n.clone(), to.clone()));

@@ -210,10 +210,10 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
             (Some(b), _) => shell.status(
                 "Priced",
                 format!(
-                    "{}: {} lines ({:+} vs baseline) in {:.1}s",
+                    "{}: {} lines ({} vs baseline) in {:.1}s",
                     sc.name,
                     crate::report::group_digits(*b),
-                    row.delta_lines.unwrap_or(0),
+                    whatif::signed(row.delta_lines.unwrap_or(0)),
                     t.elapsed().as_secs_f64()
                 ),
             ),

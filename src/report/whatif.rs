@@ -164,7 +164,8 @@ impl WhatIfReport {
     }
 }
 
-fn signed(n: i64) -> String {
+/// `+1,234`, `-56`, `0`.
+pub fn signed(n: i64) -> String {
     match n {
         0 => "0".into(),
         n if n > 0 => format!("+{}", group_digits(n as u64)),

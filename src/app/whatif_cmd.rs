@@ -174,6 +174,8 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
         backlog_of(&found.optimal, None).audits,
         found.changes.clone(),
     );
+    // the solved model and its index closure are not needed any more
+    drop(found);
     let baseline_secs = started.elapsed().as_secs_f64();
 
     let mut rows = Vec::new();

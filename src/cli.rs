@@ -105,6 +105,10 @@ pub struct WhatIfArgs {
     /// lock with that backlog
     #[arg(long)]
     pub full_solve: bool,
+
+    /// Scenarios solved at the same time (each solve uses one thread)
+    #[arg(short, long, value_name = "N", default_value_t = 2)]
+    pub jobs: usize,
 }
 
 /// What a line count covers.

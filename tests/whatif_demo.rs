@@ -499,3 +499,22 @@ fn full_solve_gives_the_same_backlogs() {
     };
     assert_eq!(rows(&fast), rows(&full));
 }
+
+#[test]
+fn scenarios_in_parallel_give_the_same_table_as_one_at_a_time() {
+    let demo = Demo::new();
+    let files = demo.tmp.path().join("scenarios");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    std::fs::write(files.join("s.toml"), SCENARIOS).expect("write");
+    std::fs::write(files.join("other-audits.toml"), OTHER_AUDITS).expect("write");
+    let path = files.join("s.toml");
+    let run = |jobs: &str| {
+        let out = whatif(
+            &demo,
+            &["--scenarios", path.to_str().unwrap(), "--jobs", jobs],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(run("1"), run("3"));
+}

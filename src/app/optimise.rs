@@ -76,7 +76,7 @@ impl Drop for Counts<'_> {
 
 /// Line counts kept across searches (`what-if`): they depend only on the crate files, never
 /// on the audit store or the roots, so every scenario reuses what earlier ones counted.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct SharedCounts {
     full: BTreeMap<Key, CrateLines>,
     exact: BTreeMap<AuditKey, u64>,

@@ -178,9 +178,18 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     drop(found);
     let baseline_secs = started.elapsed().as_secs_f64();
 
-    let mut rows = Vec::new();
     let total = scenarios.len();
-    for (i, sc) in scenarios.iter().enumerate() {
+    // Scenarios are independent: `--jobs` workers take them in turn, each with its own copy
+    // of the shared counts and price book (HiGHS runs single-threaded per solve).
+    let jobs = args.jobs.clamp(1, total.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<ScenarioRow>>> =
+        std::sync::Mutex::new(vec![None; total]);
+    let worker = |mut shared: SharedCounts| loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let Some(sc) = scenarios.get(i) else {
+            break;
+        };
         let t = Instant::now();
         shell.status("Scenario", format!("[{}/{total}] {}", i + 1, sc.name));
         let outcome = if !sc.targets.is_empty() {
@@ -222,8 +231,25 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
             (None, Some(e)) => shell.warn(format!("scenario `{}`: {} ({e})", sc.name, row.status)),
             (None, None) => {}
         }
-        rows.push(row);
+        results.lock().expect("results lock")[i] = Some(row);
+    };
+    if jobs == 1 {
+        worker(shared);
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 1..jobs {
+                let copy = shared.clone();
+                scope.spawn(|| worker(copy));
+            }
+            worker(shared);
+        });
     }
+    let rows: Vec<ScenarioRow> = results
+        .into_inner()
+        .expect("results lock")
+        .into_iter()
+        .map(|r| r.expect("every scenario ran"))
+        .collect();
     shell.status(
         "Finished",
         format!(

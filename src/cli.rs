@@ -31,8 +31,8 @@ pub struct MinauditArgs {
 pub enum Command {
     /// Price the current lock (and the optimum); write nothing
     Report(ReportArgs),
-    /// Price hypothetical changes against the current optimum
-    WhatIf,
+    /// Price hypothetical changes against the current optimum; write nothing
+    WhatIf(WhatIfArgs),
     /// Why this version was chosen, and what the alternatives cost
     Explain {
         /// Crate name, optionally `NAME@VERSION`
@@ -57,6 +57,58 @@ pub struct ReportArgs {
     /// Exit with code 1 when cargo-vet would fail on an audit violation
     #[arg(long)]
     pub fail_on_violation: bool,
+}
+
+/// `what-if`: the flags describe one scenario (named `cli`); `--scenarios FILE` runs the
+/// named scenarios of a TOML file instead. `--import`, `--target`, `--exclude-newer` and
+/// `--min-age` are part of the scenario here, never of the baseline.
+#[derive(Debug, Args, Default)]
+pub struct WhatIfArgs {
+    /// Run the scenarios of this TOML file (`[[scenario]]` tables, see README) and compare them
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["add", "remove", "require", "trust", "trust_publisher", "certify"])]
+    pub scenarios: Option<PathBuf>,
+
+    /// A new dependency of a member: NAME@REQ (repeatable)
+    #[arg(long = "add", value_name = "NAME@REQ")]
+    pub add: Vec<String>,
+
+    /// Features to enable on the --add dependencies (comma-separated or repeated)
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',', requires = "add")]
+    pub features: Vec<String>,
+
+    /// The member that gets the --add dependencies [default: the first member]
+    #[arg(long, value_name = "NAME", requires = "add")]
+    pub member: Option<String>,
+
+    /// Drop a direct dependency from every member (repeatable)
+    #[arg(long = "remove", value_name = "NAME")]
+    pub remove: Vec<String>,
+
+    /// Change the requirement of a direct dependency: NAME@REQ (repeatable)
+    #[arg(long = "require", value_name = "NAME@REQ")]
+    pub require: Vec<String>,
+
+    /// Count every version of CRATE as audited (repeatable)
+    #[arg(long = "trust", value_name = "CRATE")]
+    pub trust: Vec<String>,
+
+    /// Trust a publisher for one crate: CRATE=USER_ID (crates.io user id; repeatable)
+    #[arg(long = "trust-publisher", value_name = "CRATE=USER_ID")]
+    pub trust_publisher: Vec<String>,
+
+    /// Pretend an audit exists: CRATE@VERSION or CRATE@FROM->TO (repeatable)
+    #[arg(long = "certify", value_name = "CRATE@VERSION|CRATE@A->B")]
+    pub certify: Vec<String>,
+
+    /// Also minimise audits and changes in every scenario, as the baseline (slower); by
+    /// default a scenario's backlog is proven optimal and its audits/changes are those of one
+    /// lock with that backlog
+    #[arg(long)]
+    pub full_solve: bool,
+
+    /// Scenarios solved at the same time (each solve uses one thread)
+    #[arg(short, long, value_name = "N", default_value_t = 2)]
+    pub jobs: usize,
 }
 
 /// What a line count covers.
@@ -245,5 +297,40 @@ mod tests {
             }
             other => panic!("expected report, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn what_if_flags_make_one_scenario_and_exclude_a_scenarios_file() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["cargo-minaudit", "minaudit", "what-if"];
+            argv.extend_from_slice(args);
+            CargoCli::try_parse_from(argv)
+        };
+        let CargoCli::Minaudit(args) = parse(&[
+            "--add",
+            "serde@1",
+            "--features",
+            "derive,std",
+            "--certify",
+            "a@1.0.0->1.1.0",
+            "--import",
+            "m=a.toml",
+        ])
+        .expect("valid");
+        match args.command {
+            Some(Command::WhatIf(w)) => {
+                assert_eq!(w.add, ["serde@1"]);
+                assert_eq!(w.features, ["derive", "std"]);
+                assert_eq!(w.certify, ["a@1.0.0->1.1.0"]);
+            }
+            other => panic!("expected what-if, got {other:?}"),
+        }
+        assert_eq!(args.common.imports, ["m=a.toml"]);
+        let err = parse(&["--scenarios", "s.toml", "--remove", "x"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        assert!(
+            parse(&["--features", "x"]).is_err(),
+            "--features needs --add"
+        );
     }
 }

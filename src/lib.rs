@@ -22,4 +22,5 @@ pub mod shell; // IO edge: cargo-style status lines and progress bars on stderr
 pub mod solve; // optimiser: lexicographic MIP solve over model (pure, good_lp + HiGHS)
 pub mod target_filter; // --target: cfg evaluation + build reachability (pure), rustc --print cfg (IO edge)
 pub mod vet; // cargo-vet store parsing (pure over text) + audit graph (pure)
+pub mod whatif; // what-if scenarios: specs, scenarios file, applying them to roots and store (pure)
 pub mod workspace; // IO edge: cargo metadata -> Workspace

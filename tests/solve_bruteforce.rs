@@ -674,7 +674,7 @@ fn key(w: &World, o: &Objective) -> Vec<u64> {
 fn run_solver(w: &World) -> Outcome {
     let full = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
     // the optimiser generates again from the slimmed index: it must give the same candidates
-    let slim = model::candidates::slim_index(&w.index, &full);
+    let slim = model::candidates::slim_index(&w.index, &w.roots, &full);
     let cands = model::generate(&slim, &w.roots, &w.locked, &Default::default());
     let ids = |c: &model::Candidates<'_>| -> Vec<(String, Version)> {
         c.iter()
@@ -682,6 +682,11 @@ fn run_solver(w: &World) -> Outcome {
             .collect()
     };
     assert_eq!(ids(&cands), ids(&full), "slim_index changed the candidates");
+    assert_eq!(cands.missing, full.missing, "slim_index lost a crate");
+    assert_eq!(
+        cands.skipped, full.skipped,
+        "slim_index changed what is skipped"
+    );
     let mut m = model::build_with(
         &cands,
         &w.roots,

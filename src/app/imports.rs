@@ -107,11 +107,11 @@ fn parse_overrides(raw: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     Ok(out)
 }
 
-fn is_url(origin: &str) -> bool {
+pub(super) fn is_url(origin: &str) -> bool {
     origin.starts_with("https://") || origin.starts_with("http://")
 }
 
-fn read_origin(
+pub(super) fn read_origin(
     name: &str,
     origin: &str,
     offline: bool,

@@ -9,6 +9,7 @@ mod inputs;
 mod optimise;
 mod pricing;
 mod report_cmd;
+mod whatif_cmd;
 mod write_lock;
 
 use clap::Parser;
@@ -51,7 +52,7 @@ pub fn run(args: &MinauditArgs, shell: &Shell) -> anyhow::Result<Outcome> {
     match &args.command {
         Some(Command::Report(report)) => report_cmd::run(&args.common, report, shell),
         None => optimise::run(&args.common, args.dry_run, shell),
-        Some(Command::WhatIf) => anyhow::bail!("`what-if` is not implemented yet"),
+        Some(Command::WhatIf(what_if)) => whatif_cmd::run(&args.common, what_if, shell),
         Some(Command::Explain { krate }) => explain_cmd::run(&args.common, krate, shell),
     }
 }

@@ -63,6 +63,44 @@ struct Counts<'a> {
     checksums: &'a pricing::Checksums,
     full: BTreeMap<Key, CrateLines>,
     exact: BTreeMap<AuditKey, u64>,
+    /// Where the counts go back when the search ends (on every path), for the next search.
+    shared: Option<&'a mut SharedCounts>,
+}
+
+impl Drop for Counts<'_> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            shared.full.append(&mut self.full);
+            shared.exact.append(&mut self.exact);
+        }
+    }
+}
+
+/// Line counts kept across searches (`what-if`): they depend only on the crate files, never
+/// on the audit store or the roots, so every scenario reuses what earlier ones counted.
+#[derive(Default, Clone)]
+pub struct SharedCounts {
+    full: BTreeMap<Key, CrateLines>,
+    exact: BTreeMap<AuditKey, u64>,
+    /// The price book of the searches with the session's store, and the crates whose every
+    /// candidate it bounds: a later search with the same store starts from it.
+    book: BTreeMap<PKey, Price>,
+    bounded: BTreeSet<String>,
+}
+
+/// What a `what-if` scenario changes in the search: the model roots and the audit store
+/// (`None`: the session's), and the counts shared across searches.
+#[derive(Default)]
+pub struct Variant<'v> {
+    pub roots: Option<model::Roots>,
+    pub store: Option<&'v crate::vet::store::Store>,
+    pub counts: Option<&'v mut SharedCounts>,
+    /// Start from the shared price book, except for these crates (whose audits the store
+    /// changes); `None`: price from scratch.
+    pub reuse_prices_except: Option<BTreeSet<String>>,
+    /// Stop after the lines stage (the backlog is proven; audits and changes are those of one
+    /// lines-optimal lock, not minimised).
+    pub lines_only: bool,
 }
 
 impl Counts<'_> {
@@ -122,6 +160,10 @@ impl Counts<'_> {
             .filter(|a| !self.exact.contains_key(*a))
             .cloned()
             .collect();
+        if todo.is_empty() {
+            // nothing to diff: skip loading and rewriting the on-disk count cache
+            return Ok(());
+        }
         let mut files = BTreeSet::new();
         for (n, from, to) in &todo {
             files.insert((n.clone(), to.clone()));
@@ -438,12 +480,26 @@ pub fn find_optimum(
     shell: &Shell,
     explain: Option<&str>,
 ) -> anyhow::Result<OptimumResult> {
+    find_optimum_with(s, common, current, shell, explain, Variant::default())
+}
+
+/// [`find_optimum`] with the roots and store a `what-if` scenario gives (see [`Variant`]).
+pub fn find_optimum_with(
+    s: &Session,
+    common: &CommonArgs,
+    current: &PricedLock,
+    shell: &Shell,
+    explain: Option<&str>,
+    variant: Variant<'_>,
+) -> anyhow::Result<OptimumResult> {
     let started = Instant::now();
     let mut published = current.published.clone();
     let mut checksums = current.checksums.clone();
 
     // Phase 2: the model.
-    let roots = roots_from_workspace(&s.workspace, &s.resolved);
+    let roots = variant
+        .roots
+        .unwrap_or_else(|| roots_from_workspace(&s.workspace, &s.resolved));
     let walk: Vec<Root> = roots
         .packages
         .iter()
@@ -479,7 +535,7 @@ pub fn find_optimum(
     // keep only what the candidates need of the walk before the solver's memory comes in
     let slim = {
         let first = model::generate(&snapshot.crates, &roots, &locked, &cand_opts);
-        model::candidates::slim_index(&snapshot.crates, &first)
+        model::candidates::slim_index(&snapshot.crates, &roots, &first)
     };
     snapshot.crates = slim;
     let mut cands = model::generate(&snapshot.crates, &roots, &locked, &cand_opts);
@@ -532,7 +588,7 @@ pub fn find_optimum(
         .count() as u64;
 
     // Phase 3: lazy pricing.
-    let mut ctx = PriceContext::new(&s.store, &s.graph, &published)?;
+    let mut ctx = PriceContext::new(variant.store.unwrap_or(&s.store), &s.graph, &published)?;
     let reqs = requirements_by_crate(&cands, &roots);
     let lag_counts = order.criteria().contains(&solve::Criterion::Lag);
     let dropped = drop_interchangeable(&mut cands, &reqs, lag_counts, &mut |n, v| {
@@ -545,11 +601,42 @@ pub fn find_optimum(
             cands.len()
         ),
     );
+    let mut shared = variant.counts;
+    // What-if: a price depends only on the crate's audits (and the current lock's criteria),
+    // so what an earlier search with the same audits found (bounds and exact) still holds.
+    let store_unchanged = variant.store.is_none();
+    let seed: BTreeMap<PKey, Price> = match (&variant.reuse_prices_except, shared.as_deref()) {
+        (Some(stale), Some(sh)) => sh
+            .book
+            .iter()
+            .filter(|(k, _)| !stale.contains(&k.0))
+            .map(|(k, p)| (k.clone(), p.clone()))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let seeded_bounded: BTreeSet<String> = match shared.as_deref() {
+        Some(sh) if !seed.is_empty() => sh
+            .bounded
+            .iter()
+            .filter(|n| {
+                cands.by_crate.get(*n).is_some_and(|cs| {
+                    cs.iter().all(|c| {
+                        USES.iter()
+                            .all(|u| seed.contains_key(&((*n).clone(), c.version().clone(), *u)))
+                    })
+                })
+            })
+            .cloned()
+            .collect(),
+        _ => BTreeSet::new(),
+    };
     let mut book: BTreeMap<PKey, Price> = BTreeMap::new();
     for c in cands.iter() {
         for use_ in USES {
             let key = (c.name().to_owned(), c.version().clone(), use_);
-            let price = if ctx.is_vetted(&key.0, &key.1, use_)? {
+            let price = if let Some(p) = seed.get(&key) {
+                p.clone()
+            } else if ctx.is_vetted(&key.0, &key.1, use_)? {
                 Price::Vetted
             } else {
                 Price::AtLeast(0)
@@ -557,13 +644,18 @@ pub fn find_optimum(
             book.insert(key, price);
         }
     }
+    let (full, exact) = match shared.as_deref_mut() {
+        Some(c) => (std::mem::take(&mut c.full), std::mem::take(&mut c.exact)),
+        None => Default::default(),
+    };
     let mut counts = Counts {
         session: s,
         checksums: &checksums,
-        full: BTreeMap::new(),
-        exact: BTreeMap::new(),
+        full,
+        exact,
+        shared,
     };
-    let mut bounded: BTreeSet<String> = BTreeSet::new();
+    let mut bounded: BTreeSet<String> = seeded_bounded;
     let t = Instant::now();
     let mut m = model::build_with(
         &cands,
@@ -681,7 +773,7 @@ pub fn find_optimum(
             )?;
         }
     };
-    let Some(solution) = lazy_solve(&mut m, &mut rounds, true)? else {
+    let Some(solution) = lazy_solve(&mut m, &mut rounds, !variant.lines_only)? else {
         let mut excluded = conflict::Exclusions::new();
         for b in &blocked {
             excluded.insert(
@@ -806,6 +898,13 @@ pub fn find_optimum(
         ),
     );
     drop(cands);
+    if store_unchanged {
+        if let Some(sh) = counts.shared.as_deref_mut() {
+            sh.book.extend(book);
+            sh.bounded.extend(bounded);
+        }
+    }
+    drop(counts);
     Ok(OptimumResult {
         optimal,
         changes: changes(&current_versions, &solution.chosen),

@@ -75,6 +75,7 @@ pub mod cooldown; // pure: publish-time filters over a snapshot
 pub mod disk_cache; // IO edge: our cache of sparse index files
 pub mod layout; // pure: cargo's index path rule (prefix directories)
 pub mod local_registry; // IO edge: `local-registry` directory
+pub mod memo; // what-if: remembers every crate loaded, across scenarios
 pub mod offline; // IO edge: our cache dir, then cargo's cache
 pub mod parse; // pure: index file text -> IndexCrate
 pub mod snapshot; // closed-world BFS over an Index

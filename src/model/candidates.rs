@@ -98,11 +98,20 @@ fn parse_rust_version(s: &str) -> Option<Version> {
 /// versions of 1,882 crates on loot-condition-interpreter, against 8,081 of 342 candidates).
 pub fn slim_index(
     index: &BTreeMap<String, IndexCrate>,
+    roots: &Roots,
     cands: &Candidates<'_>,
 ) -> BTreeMap<String, IndexCrate> {
     let mut full: BTreeSet<(&str, &Version)> =
         cands.iter().map(|c| (c.name(), c.version())).collect();
+    // every crate a requirement names, matched or not (a requirement nothing matches must still
+    // find its crate, or the second generation would call it missing)
     let mut touched: BTreeSet<&str> = cands.by_crate.keys().map(String::as_str).collect();
+    let named = roots
+        .packages
+        .iter()
+        .flat_map(|r| &r.deps)
+        .chain(cands.iter().flat_map(|c| &c.index.deps));
+    touched.extend(named.map(|d| d.crate_name()));
     for (name, version, why) in &cands.skipped {
         touched.insert(name);
         if matches!(why, Skipped::BadFeatures(_)) {

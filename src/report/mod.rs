@@ -4,6 +4,7 @@
 
 mod human;
 mod markdown;
+pub mod whatif;
 
 use serde::Serialize;
 

@@ -1,0 +1,353 @@
+//! `cargo minaudit what-if`: the optimal backlog under hypothetical changes, next to the
+//! baseline (the optimum with no change). Writes nothing: scenarios edit in-memory copies of
+//! the inputs (`whatif::apply`), never Cargo.toml, Cargo.lock or supply-chain/.
+//!
+//! Shared by every scenario: one session (workspace, store, crate source), one index whose
+//! crates are remembered after the first walk (`index::memo`), the current lock's pricing, and
+//! the line counts (`optimise::SharedCounts`, plus the on-disk caches). Per scenario: roots
+//! and/or store edited, then the same search as `report` (`find_optimum_with`).
+//!
+//! A scenario that cannot be solved (no valid lock, unknown crate, unreadable import) becomes
+//! an error row with the reason; `--target` is reported as unsupported (the optimiser does not
+//! scope to targets yet). Bad input (flags, scenarios file) is an error before any solve.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::cli::{CommonArgs, OutputFormat, WhatIfArgs};
+use crate::index::memo::MemoIndex;
+use crate::index::DepKind;
+use crate::optimise::roots::roots_from_workspace;
+use crate::report::whatif::{self, RowOutcome, ScenarioRow, WhatIfReport};
+use crate::shell::Shell;
+use crate::vet::suggest::SuggestOutcome;
+use crate::whatif::apply::{apply_to_roots, apply_to_store, crates_with_other_audits};
+use crate::whatif::file::{check_exclude_newer, check_min_age, parse_scenarios};
+use crate::whatif::{
+    parse_certify, parse_import, parse_name_req, parse_require, parse_trust_publisher, AddDep,
+    Scenario,
+};
+
+use super::inputs::Session;
+use super::optimise::{self, OptimumResult, PricedLock, SharedCounts, Variant};
+use super::report_cmd::backlog_of;
+use super::Outcome;
+
+/// Why `--target` scenarios get no figure.
+const TARGET_UNSUPPORTED: &str = "--target: the optimiser prices every platform and cannot scope the optimum to targets yet (`cargo minaudit report --target T` prices the current lock for T)";
+
+/// A spec error, named by its flag.
+fn flag<T>(name: &str, r: Result<T, String>) -> anyhow::Result<T> {
+    r.map_err(|m| anyhow::anyhow!("--{name} {m}"))
+}
+
+/// The scenario the command-line flags describe (named `cli`).
+fn scenario_from_flags(common: &CommonArgs, args: &WhatIfArgs) -> anyhow::Result<Scenario> {
+    let mut sc = Scenario {
+        name: "cli".into(),
+        ..Scenario::default()
+    };
+    for spec in &args.add {
+        let (name, req) = flag("add", parse_name_req(spec))?;
+        sc.add.push(AddDep {
+            name,
+            req,
+            features: args.features.clone(),
+            default_features: true,
+            member: args.member.clone(),
+            kind: DepKind::Normal,
+        });
+    }
+    sc.remove = args.remove.clone();
+    for spec in &args.require {
+        sc.require.push(flag("require", parse_require(spec))?);
+    }
+    for spec in &common.imports {
+        sc.imports.push(flag("import", parse_import(spec))?);
+    }
+    sc.trust = args.trust.clone();
+    for spec in &args.trust_publisher {
+        sc.trust_publishers
+            .push(flag("trust-publisher", parse_trust_publisher(spec))?);
+    }
+    for spec in &args.certify {
+        sc.certify.push(flag("certify", parse_certify(spec))?);
+    }
+    sc.targets = common.targets.clone();
+    if let Some(d) = &common.exclude_newer {
+        flag("exclude-newer", check_exclude_newer(d))?;
+        sc.exclude_newer = Some(d.clone());
+    }
+    if let Some(d) = &common.min_age {
+        flag("min-age", check_min_age(d))?;
+        sc.min_age = Some(d.clone());
+    }
+    if sc.is_empty() {
+        anyhow::bail!(
+            "what-if needs a change to price\nhint: e.g. `cargo minaudit what-if --certify CRATE@VERSION`, `--add NAME@REQ`, `--require NAME@REQ`, or `--scenarios FILE`"
+        );
+    }
+    Ok(sc)
+}
+
+/// The scenarios to run, and the directory relative import paths are taken from.
+fn load_scenarios(
+    common: &CommonArgs,
+    args: &WhatIfArgs,
+) -> anyhow::Result<(Vec<Scenario>, PathBuf)> {
+    let Some(file) = &args.scenarios else {
+        return Ok((vec![scenario_from_flags(common, args)?], PathBuf::from(".")));
+    };
+    for (set, flag) in [
+        (!common.imports.is_empty(), "--import"),
+        (!common.targets.is_empty(), "--target"),
+        (common.exclude_newer.is_some(), "--exclude-newer"),
+        (common.min_age.is_some(), "--min-age"),
+    ] {
+        if set {
+            anyhow::bail!(
+                "{flag} cannot be combined with --scenarios: in what-if it describes a scenario\nhint: put it in a scenario of {} (e.g. `import = [\"NAME=PATH\"]`, `target = [...]`, `exclude-newer = \"DATE\"`, `min-age = \"7d\"`)",
+                file.display()
+            );
+        }
+    }
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the scenarios file {}", file.display()))?;
+    let scenarios = parse_scenarios(&file.display().to_string(), &text)?;
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok((scenarios, dir))
+}
+
+pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Result<Outcome> {
+    if common.dump_instance.is_some() {
+        anyhow::bail!("--dump-instance is not supported by what-if\nhint: run `cargo minaudit --dry-run --dump-instance FILE` on a workspace where the change was made");
+    }
+    let (scenarios, base_dir) = load_scenarios(common, args)?;
+    // The baseline: what `report` would find, without any of the scenario flags.
+    let mut base = common.clone();
+    base.imports.clear();
+    base.targets.clear();
+    base.exclude_newer = None;
+    base.min_age = None;
+
+    let started = Instant::now();
+    let s = Session::load(&base, shell)?;
+    // every scenario walks the same registry: remember what the first walk loaded
+    let s = Session {
+        index: Box::new(MemoIndex::new(s.index)),
+        ..s
+    };
+    let current = optimise::price_lock(&s, &s.graph, shell)?;
+    if let SuggestOutcome::ViolationConflict(v) = &current.outcome {
+        anyhow::bail!(
+            "the audit store has {} violation conflicts (cargo-vet fails on them too), so there is no optimum to compare with\nhint: run `cargo minaudit report` to see them",
+            v.len()
+        );
+    }
+    let members: Vec<String> = s.workspace.members.iter().map(|m| m.name.clone()).collect();
+    let base_roots = roots_from_workspace(&s.workspace, &s.resolved);
+    let mut shared = SharedCounts::default();
+
+    shell.status("Baseline", "the optimal lock with no change".to_string());
+    let found = optimise::find_optimum_with(
+        &s,
+        &base,
+        &current,
+        shell,
+        None,
+        Variant {
+            counts: Some(&mut shared),
+            reuse_prices_except: Some(Default::default()),
+            ..Variant::default()
+        },
+    )
+    .context("cannot find the baseline optimum (no scenario was run)")?;
+    let baseline = ScenarioRow::baseline(
+        found.solver.status.clone(),
+        found.optimal.total_lines(),
+        backlog_of(&found.optimal, None).audits,
+        found.changes.clone(),
+    );
+    // the solved model and its index closure are not needed any more
+    drop(found);
+    let baseline_secs = started.elapsed().as_secs_f64();
+
+    let total = scenarios.len();
+    // Scenarios are independent: `--jobs` workers take them in turn, each with its own copy
+    // of the shared counts and price book (HiGHS runs single-threaded per solve).
+    let jobs = args.jobs.clamp(1, total.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<ScenarioRow>>> =
+        std::sync::Mutex::new(vec![None; total]);
+    let worker = |mut shared: SharedCounts| loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let Some(sc) = scenarios.get(i) else {
+            break;
+        };
+        let t = Instant::now();
+        shell.status("Scenario", format!("[{}/{total}] {}", i + 1, sc.name));
+        let outcome = if !sc.targets.is_empty() {
+            RowOutcome::Unsupported(TARGET_UNSUPPORTED.into())
+        } else {
+            match run_scenario(
+                &s,
+                &base,
+                &current,
+                sc,
+                &members,
+                &base_roots,
+                &mut shared,
+                &base_dir,
+                !args.full_solve,
+                shell,
+            ) {
+                Ok(found) => RowOutcome::Solved {
+                    status: found.solver.status.clone(),
+                    backlog_lines: found.optimal.total_lines(),
+                    audits: backlog_of(&found.optimal, None).audits,
+                    changes: found.changes,
+                },
+                Err(e) => RowOutcome::Error(format!("{e:#}")),
+            }
+        };
+        let row = ScenarioRow::compare(&sc.name, &baseline, outcome);
+        match (&row.backlog_lines, &row.error) {
+            (Some(b), _) => shell.status(
+                "Priced",
+                format!(
+                    "{}: {} lines ({} vs baseline) in {:.1}s",
+                    sc.name,
+                    crate::report::group_digits(*b),
+                    whatif::signed(row.delta_lines.unwrap_or(0)),
+                    t.elapsed().as_secs_f64()
+                ),
+            ),
+            (None, Some(e)) => shell.warn(format!("scenario `{}`: {} ({e})", sc.name, row.status)),
+            (None, None) => {}
+        }
+        results.lock().expect("results lock")[i] = Some(row);
+    };
+    if jobs == 1 {
+        worker(shared);
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 1..jobs {
+                let copy = shared.clone();
+                scope.spawn(|| worker(copy));
+            }
+            worker(shared);
+        });
+    }
+    let rows: Vec<ScenarioRow> = results
+        .into_inner()
+        .expect("results lock")
+        .into_iter()
+        .map(|r| r.expect("every scenario ran"))
+        .collect();
+    shell.status(
+        "Finished",
+        format!(
+            "baseline in {baseline_secs:.1}s, {total} scenarios in {:.1}s (total {:.1}s)",
+            started.elapsed().as_secs_f64() - baseline_secs,
+            started.elapsed().as_secs_f64()
+        ),
+    );
+
+    let report = WhatIfReport::new(
+        s.universe.clone(),
+        current.outcome.total_lines(),
+        args.full_solve,
+        baseline,
+        rows,
+    );
+    let text = match common.format {
+        OutputFormat::Human => whatif::render_human(&report),
+        OutputFormat::Json => whatif::render_json(&report),
+        OutputFormat::Markdown => whatif::render_markdown(&report),
+    };
+    print!("{text}");
+    Ok(Outcome::Ok)
+}
+
+/// One scenario's optimum: roots and store edited as it says, the rest shared.
+#[allow(clippy::too_many_arguments)]
+fn run_scenario(
+    s: &Session,
+    base: &CommonArgs,
+    current: &PricedLock,
+    sc: &Scenario,
+    members: &[String],
+    base_roots: &crate::model::Roots,
+    shared: &mut SharedCounts,
+    base_dir: &Path,
+    lines_only: bool,
+    shell: &Shell,
+) -> anyhow::Result<OptimumResult> {
+    let mut common = base.clone();
+    common.exclude_newer = sc.exclude_newer.clone();
+    common.min_age = sc.min_age.clone();
+    let roots = if sc.changes_roots() {
+        let mut roots = base_roots.clone();
+        apply_to_roots(&mut roots, members, sc).map_err(anyhow::Error::msg)?;
+        Some(roots)
+    } else {
+        None
+    };
+    let store = if sc.changes_store() {
+        let mut texts = Vec::new();
+        for (name, origin) in &sc.imports {
+            let origin = if super::imports::is_url(origin) || Path::new(origin).is_absolute() {
+                origin.clone()
+            } else {
+                base_dir.join(origin).display().to_string()
+            };
+            texts.push(super::imports::read_origin(
+                name,
+                &origin,
+                common.offline,
+                &s.cache_dir,
+                shell,
+            )?);
+        }
+        let loaded = if sc.trust.is_empty() {
+            BTreeMap::new()
+        } else {
+            s.index.load_crates(&sc.trust)?
+        };
+        let versions_of = |name: &str| {
+            loaded
+                .get(name)
+                .and_then(|c| c.as_ref())
+                .map(|c| c.versions.iter().map(|v| v.version.clone()).collect())
+                .unwrap_or_default()
+        };
+        Some(apply_to_store(&s.store, sc, &versions_of, &texts).map_err(anyhow::Error::msg)?)
+    } else {
+        None
+    };
+    // prices of crates whose audits the scenario does not touch are the baseline's
+    let reuse_prices_except = match &store {
+        None => Some(Default::default()),
+        Some(changed) => crates_with_other_audits(&s.store, changed),
+    };
+    optimise::find_optimum_with(
+        s,
+        &common,
+        current,
+        shell,
+        None,
+        Variant {
+            roots,
+            store: store.as_ref(),
+            counts: Some(shared),
+            reuse_prices_except,
+            lines_only,
+        },
+    )
+}

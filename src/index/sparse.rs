@@ -111,7 +111,19 @@ pub struct SparseStats {
     pub conditional: u64,
 }
 
-type FetchResult = Result<Option<IndexCrate>, IndexError>;
+type FetchResult = Result<Fetched, IndexError>;
+
+/// What a fetch worker hands back. A fresh body is parsed (and cached once valid) on the
+/// calling thread: the parsed index outlives the workers, and parsing it in each worker's own
+/// malloc arena left ~200 MiB of fragmented memory behind on a 1,900-crate walk.
+enum Fetched {
+    Body {
+        text: String,
+        url: String,
+        meta: CacheMeta,
+    },
+    Ready(Option<IndexCrate>),
+}
 
 pub struct SparseIndex {
     cfg: SparseConfig,
@@ -209,7 +221,7 @@ impl SparseIndex {
         Ok(Previous::None)
     }
 
-    fn fetch_one(&self, name: &str) -> Result<Option<IndexCrate>, IndexError> {
+    fn fetch_one(&self, name: &str) -> FetchResult {
         let url = self.crate_url(name)?;
         let previous = self.previous(name)?;
         let (etag, last_modified) = match &previous {
@@ -287,18 +299,17 @@ impl SparseIndex {
                             message: "not valid UTF-8".to_string(),
                         })
                     })?;
-                    let parsed = parse_index_file(name, &text, &url)?;
-                    self.cache.store(name, &meta, Some(text.as_bytes()))?;
-                    return Ok(non_empty(parsed.krate));
+                    return Ok(Fetched::Body { text, url, meta });
                 }
                 304 if conditional => {
                     self.count(|s| s.not_modified += 1);
                     return match previous {
                         Previous::Ours { .. } => {
-                            read_index_file(&self.cache.body_path(name)?, name)
+                            read_index_file(&self.cache.body_path(name)?, name).map(Fetched::Ready)
                         }
-                        Previous::Cargo { krate, .. } => Ok(krate),
-                        Previous::None => Ok(None), // unreachable: no validator was sent
+                        Previous::Cargo { krate, .. } => Ok(Fetched::Ready(krate)),
+                        // unreachable: no validator was sent
+                        Previous::None => Ok(Fetched::Ready(None)),
                     };
                 }
                 404 | 410 | 451 => {
@@ -308,7 +319,7 @@ impl SparseIndex {
                         ..CacheMeta::default()
                     };
                     self.cache.store(name, &meta, None)?;
-                    return Ok(None);
+                    return Ok(Fetched::Ready(None));
                 }
                 429 | 500..=599 => {
                     last_error = format!("server answered HTTP {status}");
@@ -380,7 +391,16 @@ impl Index for SparseIndex {
         results.sort_by_key(|(i, _)| *i);
         let mut out = BTreeMap::new();
         for (i, r) in results {
-            out.insert(names[i].clone(), r?);
+            let krate = match r? {
+                Fetched::Ready(krate) => krate,
+                Fetched::Body { text, url, meta } => {
+                    // only a body that parses is cached
+                    let parsed = parse_index_file(&names[i], &text, &url)?;
+                    self.cache.store(&names[i], &meta, Some(text.as_bytes()))?;
+                    non_empty(parsed.krate)
+                }
+            };
+            out.insert(names[i].clone(), krate);
         }
         Ok(out)
     }

@@ -7,6 +7,11 @@
 //! Generated requirements are mostly caret/tilde/exact (one bucket each), sometimes spanning
 //! buckets (`*`, `>=1.0.0`, `>=0.1.0, <2.0.0`): the checker then tries every routing. Dependencies may point back up (name-level cycles, which Cargo rejects
 //! when they close at package level); feature tables are random and may be cyclic.
+//!
+//! Target filter (`--target`): on some worlds, edges get a `target`; `cfg(windows)` marks an
+//! edge that does not build for the listed targets (`cfg(unix)` one that does). The lock is
+//! still the all-targets resolve; a chosen version costs only when a path of building edges
+//! reaches it from a root (deploy use only along building edges too).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,6 +68,41 @@ struct World {
     cost: BTreeMap<(String, Version), u64>,
     /// Price when only dev-dependencies reach it (at most `cost`).
     cost_dev: BTreeMap<(String, Version), u64>,
+    /// Some edges carry a target; price only what the building edges reach.
+    filtered: bool,
+}
+
+/// The oracle's target filter: an edge marked `cfg(windows)` does not build.
+fn builds(d: &IndexDep) -> bool {
+    d.target.as_deref() != Some("cfg(windows)")
+}
+
+/// Marks random edges with a target, from an RNG of its own (the worlds themselves stay
+/// those of the unfiltered generator).
+fn add_targets(w: &mut World, seed: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1, false);
+    w.filtered = rng.chance(50);
+    if !w.filtered {
+        return;
+    }
+    let mut mark = |d: &mut IndexDep| {
+        let r = rng.below(100);
+        d.target = if r < 30 {
+            Some("cfg(windows)".to_string())
+        } else if r < 40 {
+            Some("cfg(unix)".to_string())
+        } else {
+            None
+        };
+    };
+    for r in &mut w.roots.packages {
+        r.deps.iter_mut().for_each(&mut mark);
+    }
+    for c in w.index.values_mut() {
+        for v in &mut c.versions {
+            v.deps.iter_mut().for_each(&mut mark);
+        }
+    }
 }
 
 fn random_req(rng: &mut Rng, existing: &[&'static str]) -> VersionReq {
@@ -263,13 +303,16 @@ fn random_world(seed: u64) -> World {
             locked.insert((c.name.clone(), v.version.clone()));
         }
     }
-    World {
+    let mut w = World {
         index,
         roots,
         locked,
         cost,
         cost_dev,
-    }
+        filtered: false,
+    };
+    add_targets(&mut w, seed);
+    w
 }
 
 // ---------------------------------------------------------------- independent checker
@@ -411,8 +454,8 @@ fn best_routing(w: &World, chosen: &BTreeSet<(String, Version)>) -> Option<Objec
             .zip(&choice)
             .map(|((k, _), c)| (k.clone(), *c))
             .collect();
-        if let Some(deploy) = walk(w, chosen, &routing) {
-            let o = objective(w, chosen, &deploy);
+        if let Some((deploy, built)) = walk(w, chosen, &routing) {
+            let o = objective(w, chosen, &deploy, &built);
             best = Some(best.map_or(o, |b: Objective| if key(&o) < key(&b) { o } else { b }));
         }
         let mut k = 0;
@@ -433,15 +476,18 @@ fn best_routing(w: &World, chosen: &BTreeSet<(String, Version)>) -> Option<Objec
 /// The lockfile resolve from the roots through `chosen` with fixed edge targets: valid iff
 /// every active edge finds its target with the requested features, no package cycle, and
 /// exactly the chosen versions are reached. Returns the packages deploy use reaches (through
-/// a root's non-dev edges, then every registry edge).
+/// a root's non-dev edges, then every registry edge; building edges only) and the packages
+/// built (reached through building edges).
 fn walk(
     w: &World,
     chosen: &BTreeSet<(String, Version)>,
     routing: &Routing,
-) -> Option<BTreeSet<Pid>> {
+) -> Option<(BTreeSet<Pid>, BTreeSet<Pid>)> {
     let mut deploy_roots: Vec<Pid> = Vec::new();
+    let mut built_roots: Vec<Pid> = Vec::new();
     let mut state: BTreeMap<(String, Version), State> = BTreeMap::new();
     let mut edges: BTreeMap<(String, Version), BTreeSet<(String, Version)>> = BTreeMap::new();
+    let mut built_edges: BTreeMap<Pid, BTreeSet<Pid>> = BTreeMap::new();
     let mut pending: Vec<(&IndexVersion, BTreeSet<String>)> = Vec::new();
     let request =
         |iv: &IndexVersion, d: &IndexDep, extra: &BTreeSet<String>| -> Option<BTreeSet<String>> {
@@ -460,8 +506,12 @@ fn walk(
         for (i, d) in root.deps.iter().enumerate() {
             let iv = pick(w, chosen, routing, &format!("root{r}"), i, d)?;
             let req = request(iv, d, &BTreeSet::new())?;
-            if d.kind != DepKind::Dev {
+            let filtered_out = w.filtered && !builds(d);
+            if d.kind != DepKind::Dev && !filtered_out {
                 deploy_roots.push((iv.name.clone(), iv.version.clone()));
+            }
+            if !filtered_out {
+                built_roots.push((iv.name.clone(), iv.version.clone()));
             }
             pending.push((iv, req));
         }
@@ -525,6 +575,12 @@ fn walk(
                 .entry(key.clone())
                 .or_default()
                 .insert((target.name.clone(), target.version.clone()));
+            if !w.filtered || builds(d) {
+                built_edges
+                    .entry(key.clone())
+                    .or_default()
+                    .insert((target.name.clone(), target.version.clone()));
+            }
             pending.push((target, req));
         }
     }
@@ -535,13 +591,16 @@ fn walk(
     if &reached != chosen {
         return None;
     }
-    let mut deploy: BTreeSet<Pid> = BTreeSet::new();
-    while let Some(p) = deploy_roots.pop() {
-        if deploy.insert(p.clone()) {
-            deploy_roots.extend(edges.get(&p).into_iter().flatten().cloned());
+    let closure = |mut todo: Vec<Pid>| {
+        let mut seen: BTreeSet<Pid> = BTreeSet::new();
+        while let Some(p) = todo.pop() {
+            if seen.insert(p.clone()) {
+                todo.extend(built_edges.get(&p).into_iter().flatten().cloned());
+            }
         }
-    }
-    Some(deploy)
+        seen
+    };
+    Some((closure(deploy_roots), closure(built_roots)))
 }
 
 type Pid = (String, Version);
@@ -564,13 +623,20 @@ fn has_cycle(edges: &BTreeMap<Pid, BTreeSet<Pid>>) -> bool {
     }
 }
 
-fn objective(w: &World, chosen: &BTreeSet<Pid>, deploy: &BTreeSet<Pid>) -> Objective {
+fn objective(
+    w: &World,
+    chosen: &BTreeSet<Pid>,
+    deploy: &BTreeSet<Pid>,
+    built: &BTreeSet<Pid>,
+) -> Objective {
     let mut o = Objective::default();
     for k in chosen {
         let c = if deploy.contains(k) {
             w.cost[k]
-        } else {
+        } else if built.contains(k) {
             w.cost_dev[k]
+        } else {
+            0 // not built for the listed targets: stays in the lock, costs nothing
         };
         o.lines += c;
         o.audits += u64::from(c > 0);
@@ -627,9 +693,10 @@ fn key(o: &Objective) -> (u64, u64, u64) {
     (o.lines, o.audits, o.changed)
 }
 
-fn run_solver(w: &World) -> Outcome {
+fn model_of(w: &World) -> model::Model {
     let cands = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
-    let m = model::build_with(
+    let filter = |_: model::EdgeFrom<'_>, d: &IndexDep| builds(d);
+    model::build_filtered(
         &cands,
         &w.roots,
         &|n, v| {
@@ -640,8 +707,13 @@ fn run_solver(w: &World) -> Outcome {
             })
         },
         &model::BuildOptions::default(),
+        w.filtered.then_some(&filter as model::EdgeFilter<'_>),
     )
-    .expect("every version is priced");
+    .expect("every version is priced")
+}
+
+fn run_solver(w: &World) -> Outcome {
+    let m = model_of(w);
     let in_model: BTreeSet<(String, Version)> = m
         .pkgs
         .iter()
@@ -658,8 +730,11 @@ fn solver_matches_brute_force_on_random_registries() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(600u64);
     let (mut sat, mut unsat, mut cut_runs, mut locks, mut multi) = (0, 0, 0, 0usize, 0u64);
+    // filtered worlds, and those whose optimum holds a version not built (priced 0)
+    let (mut filtered, mut unbuilt) = (0u64, 0u64);
     for seed in 0..seeds {
         let w = random_world(seed);
+        filtered += u64::from(w.filtered);
         let (best, count) = brute_force(&w);
         locks += count;
         multi += u64::from(count > 1);
@@ -684,6 +759,12 @@ fn solver_matches_brute_force_on_random_registries() {
                 if s.cut_rounds > 0 {
                     cut_runs += 1;
                 }
+                if w.filtered {
+                    let m = model_of(&w);
+                    unbuilt += u64::from(m.pkgs.iter().any(|p| {
+                        s.values.get(p.x) == Some(&true) && p.b.is_some_and(|b| !s.values[b])
+                    }));
+                }
                 if let Some(cur) = s.current {
                     assert!(
                         valid(&w, &w.locked),
@@ -702,11 +783,12 @@ fn solver_matches_brute_force_on_random_registries() {
     }
     println!(
         "{seeds} seeds: {sat} solvable ({multi} with several valid locks), {unsat} unsat, \
-         {cut_runs} needed loop cuts, {locks} valid locks enumerated"
+         {cut_runs} needed loop cuts, {locks} valid locks enumerated; {filtered} with a target \
+         filter, {unbuilt} of them with a version not built in the optimum"
     );
     // the generator must exercise both outcomes, or the test proves little
     assert!(
-        sat > seeds / 2 && multi > seeds / 10 && unsat > 0,
-        "sat {sat} multi {multi} unsat {unsat}"
+        sat > seeds / 2 && multi > seeds / 10 && unsat > 0 && unbuilt > seeds / 20,
+        "sat {sat} multi {multi} unsat {unsat} unbuilt {unbuilt}"
     );
 }

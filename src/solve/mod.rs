@@ -122,6 +122,7 @@ pub fn objective_of(m: &Model, val: &[bool]) -> Objective {
     let mut o = Objective::default();
     for p in &m.pkgs {
         if val[p.x] {
+            // a version not built for the listed targets (b = 0) costs nothing: no audit
             let price = p.price(val);
             o.lines += price;
             o.audits += u64::from(price > 0);
@@ -210,12 +211,13 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
 
     // stage 1: lines
     // a package priced `cost_dev` for dev use, plus `cost − cost_dev` when deploy needs it
+    // (under a target filter, b stands for x: a version not built costs nothing)
     let mut lines: Vec<(usize, f64)> = Vec::new();
     for p in &m.pkgs {
         match p.d {
-            None => lines.push((p.x, p.cost as f64)),
+            None => lines.push((p.built_var(), p.cost as f64)),
             Some(d) => {
-                lines.push((p.x, p.cost_dev as f64));
+                lines.push((p.built_var(), p.cost_dev as f64));
                 lines.push((d, (p.cost - p.cost_dev) as f64));
             }
         }
@@ -249,21 +251,24 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         hi: best_lines as f64,
     });
     let w = (m.pkgs.len() + 1) as f64;
-    let mut objective2: Vec<(usize, f64)> = Vec::new();
+    let mut objective2: BTreeMap<usize, f64> = BTreeMap::new();
     for p in &m.pkgs {
         let change = if p.locked { 0.0 } else { 1.0 };
         let dev_audit = match p.d {
             None => p.cost > 0,
             Some(_) => p.cost_dev > 0,
         };
-        objective2.push((p.x, if dev_audit { w } else { 0.0 } + change));
+        *objective2.entry(p.x).or_default() += change;
+        if dev_audit {
+            *objective2.entry(p.built_var()).or_default() += w;
+        }
         if let Some(d) = p.d {
             if p.cost_dev == 0 && p.cost > 0 {
-                objective2.push((d, w));
+                *objective2.entry(d).or_default() += w;
             }
         }
     }
-    objective2.retain(|(_, c)| *c != 0.0);
+    let objective2: Vec<(usize, f64)> = objective2.into_iter().filter(|(_, c)| *c != 0.0).collect();
     let (v2, proven2, gap2) = run_stage(
         m,
         &mut rows,

@@ -281,6 +281,91 @@ fn human_and_markdown_list_what_is_not_built() {
     assert!(!plain.contains("targets:"), "{plain}");
 }
 
+fn optimal_lines(v: &Value) -> u64 {
+    v["optimal"]["backlog_lines"]
+        .as_u64()
+        .expect("optimal backlog")
+}
+
+fn optimal_not_built(v: &Value) -> BTreeSet<(String, String)> {
+    not_built(&serde_json::json!({ "not_built": v["optimal_not_built"].clone() }))
+}
+
+/// The optimum under `--target`: the same search, with winconsole-sys free. Default optimum
+/// 2,908 lines moves winconsole-sys to 0.2.0 (742 lines, cheaper than 0.2.1's 762); under
+/// linux it is not built, so its audit goes (2,908 − 742 = 2,166) and it stays at 0.2.1 (no
+/// change needed for a free package).
+#[test]
+fn linux_target_optimum_drops_the_windows_only_audit_and_lists_it() {
+    let sb = demo();
+    let default = json(&sb, true, &[]);
+    let linux = json(&sb, true, &["--target", LINUX]);
+    assert_eq!(optimal_lines(&default), 2_908);
+    assert_eq!(optimal_lines(&linux), 2_908 - 742);
+    assert_eq!(linux["solver"]["status"], "optimal");
+    let optimal_audits: Vec<&str> = linux["optimal"]["audits"]
+        .as_array()
+        .expect("audits")
+        .iter()
+        .map(|a| a["crate"].as_str().expect("crate"))
+        .collect();
+    assert!(
+        !optimal_audits.contains(&"winconsole-sys"),
+        "{optimal_audits:?}"
+    );
+    assert_eq!(
+        optimal_not_built(&linux),
+        BTreeSet::from([("winconsole-sys".to_string(), "0.2.1".to_string())])
+    );
+    assert_eq!(
+        linux["optimal_not_built"][0]["cut_edges"][0]["from"],
+        "ansi-paint 2.1.0"
+    );
+    // No --target: no new keys.
+    assert!(default.get("optimal_not_built").is_none());
+    // Windows builds everything: the same optimum as the default.
+    let windows = json(&sb, true, &["--target", WINDOWS]);
+    assert_eq!(optimal_lines(&windows), 2_908);
+    assert!(optimal_not_built(&windows).is_empty());
+}
+
+/// `cargo minaudit --target T` writes the targeted optimum, and Cargo accepts it (the write
+/// path checks it with `cargo metadata --locked` first; checked again here).
+#[test]
+fn main_command_with_target_writes_a_lock_cargo_accepts() {
+    let sb = demo();
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-minaudit"))
+        .current_dir(&sb.ws)
+        .args([
+            "minaudit",
+            "--frozen-imports",
+            "-q",
+            "--offline",
+            "--cache-dir",
+        ])
+        .arg(&sb.cache)
+        .args(["--target", LINUX])
+        .output()
+        .expect("run cargo-minaudit");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("not built for your targets in the optimal lock (1 packages"),
+        "{stdout}"
+    );
+    let every = all_packages(&sb.ws, true);
+    assert!(every.contains(&("winconsole-sys".to_string(), "0.2.1".to_string())));
+    assert!(every.contains(&("ansi-paint".to_string(), "2.1.0".to_string())));
+    // The written lock is the optimum: the current lock now prices at it.
+    let after = json(&sb, true, &["--target", LINUX]);
+    assert_eq!(after["current"]["backlog_lines"], 2_166);
+    assert_eq!(optimal_lines(&after), 2_166);
+}
+
 fn shared_dir() -> Option<PathBuf> {
     let p = std::env::var_os("MINAUDIT_SHARED")
         .map(PathBuf::from)

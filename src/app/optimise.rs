@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use semver::Version;
 
 use crate::cli::{CommonArgs, OutputFormat};
-use crate::index::{load_snapshot_with, Root, WalkOptions};
+use crate::index::{load_snapshot_with, DepKind, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
@@ -36,9 +36,10 @@ use crate::price::crate_source::CrateId;
 use crate::price::diffstat::GitDiffer;
 use crate::price::linecount::{count_crate_lines, CrateLines};
 use crate::price::ArchiveLimits;
-use crate::report::{self, Change, Report, SolverSummary};
+use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
+use crate::target_filter::{EdgeBuilds, HostFacts, Platforms, RustcCfgSource};
 use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
 use crate::vet::suggest::{PublishedVersions, SuggestOutcome, SuggestedAudit as VetAudit};
@@ -411,6 +412,9 @@ pub struct OptimumResult {
     pub index: BTreeMap<String, crate::index::IndexCrate>,
     /// With `explain`: every candidate version of the crate and the optimum that forces it.
     pub alternatives: Vec<Alternative>,
+    /// With `--target`: the platforms, and the versions of the chosen lock that do not build
+    /// for them (they stay in the lock and cost nothing).
+    pub targets: Option<(Platforms, Vec<NotBuilt>)>,
 }
 
 /// One version of an explained crate: the cheapest valid lock that contains it.
@@ -451,6 +455,26 @@ pub fn find_optimum(
         .collect();
     let snapshot = load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
     let snapshot = apply_cooldown_flags(common, snapshot, &s.graph, shell)?;
+    // `--target`: which model edges build for the listed targets (prices follow them)
+    let edge_builds = if common.targets.is_empty() {
+        None
+    } else {
+        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
+        let platforms = super::report_cmd::platforms_of(&cfg, &common.targets)?;
+        let facts = host_facts(&s.workspace, &s.resolved);
+        let eb = EdgeBuilds::new(&platforms, &snapshot.crates, &roots, &facts);
+        for (target, message) in &eb.unparsable {
+            shell.warn(format!(
+                "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
+            ));
+        }
+        Some((platforms, eb))
+    };
+    let edge_filter = |from: model::EdgeFrom<'_>, d: &crate::index::IndexDep| {
+        edge_builds
+            .as_ref()
+            .is_none_or(|(_, eb)| eb.builds(from, d))
+    };
     let mut locked: Locked = Locked::new();
     let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
@@ -559,7 +583,7 @@ pub fn find_optimum(
     };
     let mut bounded: BTreeSet<String> = BTreeSet::new();
     let t = Instant::now();
-    let mut m = model::build_with(
+    let mut m = model::build_filtered(
         &cands,
         &roots,
         &|n, v| {
@@ -571,6 +595,9 @@ pub fn find_optimum(
             })
         },
         &model::BuildOptions { uses_matter: true },
+        edge_builds
+            .is_some()
+            .then_some(&edge_filter as model::EdgeFilter<'_>),
     )?;
     shell.verbose(
         "Breakdown",
@@ -719,7 +746,9 @@ pub fn find_optimum(
             // the last round priced the forced version exactly (it was picked)
             let own = found.as_ref().map(|sol| {
                 let pkg = &m.pkgs[i];
-                if pkg.d.is_none_or(|d| sol.values[d]) {
+                if !pkg.built(&sol.values) {
+                    (0, Use::Deploy) // not built for the listed targets
+                } else if pkg.d.is_none_or(|d| sol.values[d]) {
                     (pkg.cost, Use::Deploy)
                 } else {
                     (pkg.cost_dev, Use::Dev)
@@ -788,8 +817,13 @@ pub fn find_optimum(
             counts.exact.len()
         ),
     );
+    let targets = edge_builds.map(|(platforms, eb)| {
+        let not_built = optimum_not_built(&m, &solution.values, &roots, &snapshot.crates, &eb);
+        (platforms, not_built)
+    });
     drop(cands);
     Ok(OptimumResult {
+        targets,
         optimal,
         changes: changes(&current_versions, &solution.chosen),
         solver,
@@ -804,8 +838,13 @@ pub fn find_optimum(
 
 pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
     let s = Session::load(common, shell)?;
-    let current = price_lock(&s, &s.graph, shell)?;
+    // `--target`: the current lock priced for what builds, like `report --target`
+    let (graph, mut target_scope) = super::report_cmd::scope_session(&s, common, shell)?;
+    let current = price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
     let found = find_optimum(&s, common, &current, shell, None)?;
+    if let Some(scope) = target_scope.as_mut() {
+        scope.optimal_not_built = found.targets.as_ref().map(|(_, nb)| nb.clone());
+    }
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         cost_universe: s.universe.clone(),
@@ -814,7 +853,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         changes: found.changes.clone(),
         solver: Some(found.solver.clone()),
         violations: Vec::new(),
-        target_scope: None,
+        target_scope,
     };
     let text = match common.format {
         OutputFormat::Human => report::render_human(&report),
@@ -890,12 +929,132 @@ fn write_instance(path: &std::path::Path, inst: &model::Instance) -> anyhow::Res
         .with_context(|| format!("cannot write the instance to {}", path.display()))
 }
 
+/// Host facts for the target filter: which roots may compile for the host (proc-macro
+/// members; path and git packages that are not members) and which registry crates are
+/// proc-macros in the current resolve. Roots are the members then the fixed packages
+/// (`roots_from_workspace`).
+fn host_facts(
+    workspace: &crate::workspace::Workspace,
+    resolved: &crate::workspace::ResolvedGraph,
+) -> HostFacts {
+    let mut facts = HostFacts::default();
+    for (i, member) in workspace.members.iter().enumerate() {
+        let proc_macro = resolved.packages.iter().any(|p| {
+            p.source.is_none()
+                && p.name == member.name
+                && p.version == member.version
+                && p.proc_macro
+        });
+        if proc_macro {
+            facts.host_roots.insert(i);
+        }
+    }
+    facts
+        .host_roots
+        .extend(workspace.members.len()..workspace.members.len() + workspace.fixed_packages.len());
+    for p in resolved.packages.iter().filter(|p| p.source.is_some()) {
+        facts.known.insert(p.name.clone());
+        if p.proc_macro {
+            facts.proc_macros.insert(p.name.clone());
+        }
+    }
+    facts
+}
+
+/// The versions of the chosen lock that do not build for the listed targets, each with the
+/// declared edges from built packages (or roots) that would have pulled it in.
+fn optimum_not_built(
+    m: &model::Model,
+    values: &[bool],
+    roots: &model::Roots,
+    index: &BTreeMap<String, crate::index::IndexCrate>,
+    eb: &EdgeBuilds,
+) -> Vec<NotBuilt> {
+    let chosen: Vec<&model::Pkg> = m.pkgs.iter().filter(|p| values[p.x]).collect();
+    let deps_of = |p: &model::Pkg| -> Vec<crate::index::IndexDep> {
+        index
+            .get(&p.name)
+            .and_then(|c| c.versions.iter().find(|v| v.version == p.version))
+            .map(|v| v.deps.clone())
+            .unwrap_or_default()
+    };
+    let hits = |d: &crate::index::IndexDep, q: &model::Pkg| {
+        d.registry.is_none() && d.crate_name() == q.name && d.req.matches(&q.version)
+    };
+    let mut out = Vec::new();
+    for q in chosen.iter().filter(|q| !q.built(values)) {
+        let mut cut_edges = Vec::new();
+        let mut unbuilt_dependents: BTreeSet<String> = BTreeSet::new();
+        for (i, r) in roots.packages.iter().enumerate() {
+            for d in r.deps.iter().filter(|d| hits(d, q)) {
+                if !eb.builds(model::EdgeFrom::Root(i), d) {
+                    cut_edges.push(CutEdge {
+                        from: r.name.clone(),
+                        kind: super::report_cmd::kind_name(d.kind).to_string(),
+                        target: d.target.clone(),
+                    });
+                }
+            }
+        }
+        for p in &chosen {
+            for d in deps_of(p)
+                .iter()
+                .filter(|d| d.kind != DepKind::Dev && hits(d, q))
+            {
+                let label = format!("{} {}", p.name, p.version);
+                if !p.built(values) {
+                    unbuilt_dependents.insert(label);
+                } else if !eb.builds(model::EdgeFrom::Pkg(&p.name, &p.version), d) {
+                    cut_edges.push(CutEdge {
+                        from: label,
+                        kind: super::report_cmd::kind_name(d.kind).to_string(),
+                        target: d.target.clone(),
+                    });
+                }
+            }
+        }
+        let reason = if !cut_edges.is_empty() {
+            let parts: Vec<String> = cut_edges
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} ({}, {})",
+                        e.from,
+                        e.kind,
+                        e.target.as_deref().unwrap_or("all platforms")
+                    )
+                })
+                .collect();
+            format!("only needed by {}", parts.join("; "))
+        } else if !unbuilt_dependents.is_empty() {
+            format!(
+                "only needed by packages not built: {}",
+                unbuilt_dependents
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            "not reached from the workspace members".to_string()
+        };
+        out.push(NotBuilt {
+            krate: q.name.clone(),
+            version: q.version.to_string(),
+            reason,
+            cut_edges,
+        });
+    }
+    out.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));
+    out
+}
+
 /// The chosen versions with the use the assignment gives each (deploy unless the model has a
-/// deploy variable that is off).
+/// deploy variable that is off); versions not built for the listed targets are left out (they
+/// cost nothing).
 fn picked_uses(m: &model::Model, values: &[bool]) -> Vec<PKey> {
     m.pkgs
         .iter()
-        .filter(|p| values[p.x])
+        .filter(|p| p.built(values))
         .map(|p| {
             let use_ = if p.d.is_none_or(|d| values[d]) {
                 Use::Deploy

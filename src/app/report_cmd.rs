@@ -41,37 +41,11 @@ use super::{optimise, pricing, Outcome};
 
 pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Result<Outcome> {
     let s = Session::load(common, shell)?;
-    let (graph, target_scope) = if common.targets.is_empty() {
-        (None, None)
-    } else {
-        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
-        let platforms = platforms_of(&cfg, &common.targets)?;
-        let scoped = scope_to_targets(&s.resolved, &s.graph, &platforms)?;
-        for (target, message) in &scoped.unparsable {
-            shell.warn(format!(
-                "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
-            ));
-        }
-        shell.status(
-            "Filtered",
-            format!(
-                "{} of {} packages are not built for {}",
-                scoped.not_built.len(),
-                s.graph.packages.len(),
-                common.targets.join(", ")
-            ),
-        );
-        let scope = TargetScope {
-            targets: platforms.targets.iter().map(|t| t.name.clone()).collect(),
-            host: platforms.host.name.clone(),
-            not_built: scoped.not_built,
-        };
-        (Some(scoped.graph), Some(scope))
-    };
+    let (graph, mut target_scope) = scope_session(&s, common, shell)?;
 
     let current = optimise::price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
     let violations = violations_of(&current.outcome);
-    let found = match optimum_blocker(args, target_scope.is_some(), !violations.is_empty()) {
+    let found = match optimum_blocker(args, !violations.is_empty()) {
         None => Some(optimise::find_optimum(&s, common, &current, shell, None)?),
         Some(reason) if args.fail_if_improvable.is_some() => {
             anyhow::bail!("--fail-if-improvable needs the optimum, but {reason}")
@@ -82,6 +56,9 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
         }
         Some(_) => None,
     };
+    if let (Some(scope), Some(f)) = (target_scope.as_mut(), found.as_ref()) {
+        scope.optimal_not_built = f.targets.as_ref().map(|(_, nb)| nb.clone());
+    }
     let code_of = |outcome: &SuggestOutcome, checksums: &pricing::Checksums| match common.count {
         CountMode::Vet => Ok(None),
         CountMode::Code => pricing::Pricer {
@@ -132,12 +109,48 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
     })
 }
 
+/// `--target`: the graph suggest prices for the listed targets and what it leaves out;
+/// `(None, None)` without `--target`.
+pub(super) fn scope_session(
+    s: &Session,
+    common: &CommonArgs,
+    shell: &Shell,
+) -> anyhow::Result<(Option<PackageGraph>, Option<TargetScope>)> {
+    let (graph, target_scope) = if common.targets.is_empty() {
+        (None, None)
+    } else {
+        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
+        let platforms = platforms_of(&cfg, &common.targets)?;
+        let scoped = scope_to_targets(&s.resolved, &s.graph, &platforms)?;
+        for (target, message) in &scoped.unparsable {
+            shell.warn(format!(
+                "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
+            ));
+        }
+        shell.status(
+            "Filtered",
+            format!(
+                "{} of {} packages are not built for {}",
+                scoped.not_built.len(),
+                s.graph.packages.len(),
+                common.targets.join(", ")
+            ),
+        );
+        let scope = TargetScope {
+            targets: platforms.targets.iter().map(|t| t.name.clone()).collect(),
+            host: platforms.host.name.clone(),
+            not_built: scoped.not_built,
+            optimal_not_built: None,
+        };
+        (Some(scoped.graph), Some(scope))
+    };
+    Ok((graph, target_scope))
+}
+
 /// Why the optimum cannot (or should not) be searched for, if so.
-fn optimum_blocker(args: &ReportArgs, targeted: bool, violations: bool) -> Option<&'static str> {
+fn optimum_blocker(args: &ReportArgs, violations: bool) -> Option<&'static str> {
     if args.no_optimum {
         Some("--no-optimum was given")
-    } else if targeted {
-        Some("the optimiser prices every platform and does not support --target yet")
     } else if violations {
         Some("the audit store has violation conflicts (cargo-vet fails on them too)")
     } else {
@@ -184,7 +197,7 @@ pub fn gate_failures(report: &Report, args: &ReportArgs) -> Vec<String> {
 }
 
 /// The host and the `--target` platforms, from rustc.
-fn platforms_of(cfg: &dyn CfgSource, targets: &[String]) -> anyhow::Result<Platforms> {
+pub(super) fn platforms_of(cfg: &dyn CfgSource, targets: &[String]) -> anyhow::Result<Platforms> {
     let host_name = cfg.host()?;
     let host = cfg
         .platform(&host_name)
@@ -211,7 +224,7 @@ pub struct Scoped {
     pub unparsable: BTreeMap<String, String>,
 }
 
-fn kind_name(kind: DepKind) -> &'static str {
+pub(super) fn kind_name(kind: DepKind) -> &'static str {
     match kind {
         DepKind::Normal => "normal",
         DepKind::Build => "build",

@@ -64,16 +64,23 @@ fn write_scope(out: &mut String, scope: &TargetScope) {
         scope.targets.join(", "),
         scope.host
     );
-    if scope.not_built.is_empty() {
-        let _ = writeln!(out, "not built for your targets: none");
+    write_not_built(out, "", &scope.not_built);
+    if let Some(optimal) = &scope.optimal_not_built {
+        write_not_built(out, " in the optimal lock", optimal);
+    }
+}
+
+fn write_not_built(out: &mut String, which: &str, not_built: &[super::NotBuilt]) {
+    if not_built.is_empty() {
+        let _ = writeln!(out, "not built for your targets{which}: none");
         return;
     }
     let _ = writeln!(
         out,
-        "not built for your targets ({} packages, no audit needed):",
-        scope.not_built.len()
+        "not built for your targets{which} ({} packages, no audit needed):",
+        not_built.len()
     );
-    for p in &scope.not_built {
+    for p in not_built {
         let _ = writeln!(out, "    {} {}: {}", p.krate, p.version, p.reason);
     }
 }

@@ -40,6 +40,9 @@ pub struct TargetScope {
     pub host: String,
     /// Packages in the lock that never compile for the targets: they need no audit.
     pub not_built: Vec<NotBuilt>,
+    /// The same for the optimal lock (absent when no optimum was computed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimal_not_built: Option<Vec<NotBuilt>>,
 }
 
 /// A locked package that does not compile for the requested targets.

@@ -123,19 +123,20 @@ fn not_built(v: &Value) -> BTreeSet<(String, String)> {
 /// `name version` of every package `cargo tree` prints for `target` (all features, like
 /// cargo-vet; normal, build and dev edges).
 fn cargo_tree(ws: &Path, target: &str, offline: bool) -> BTreeSet<(String, String)> {
+    cargo_tree_with(
+        ws,
+        &["--all-features", "--workspace", "--target", target],
+        offline,
+    )
+}
+
+/// `name version` of every package `cargo tree ARGS -e normal,build,dev` prints.
+fn cargo_tree_with(ws: &Path, args: &[&str], offline: bool) -> BTreeSet<(String, String)> {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(ws).args([
-        "tree",
-        "--locked",
-        "--all-features",
-        "--workspace",
-        "--target",
-        target,
-        "-e",
-        "normal,build,dev",
-        "--prefix",
-        "none",
-    ]);
+    cmd.current_dir(ws)
+        .args(["tree", "--locked"])
+        .args(args)
+        .args(["-e", "normal,build,dev", "--prefix", "none"]);
     if offline {
         cmd.arg("--offline");
     }
@@ -366,6 +367,45 @@ fn main_command_with_target_writes_a_lock_cargo_accepts() {
     assert_eq!(optimal_lines(&after), 2_166);
 }
 
+/// `-p` (feature filter, part 2): the packages left out are exactly those `cargo tree -p`
+/// (every target) does not print, for the current lock and for the optimum (which, on the
+/// demo, keeps them: free packages need no change).
+#[test]
+fn package_selection_prices_what_cargo_tree_prints_for_it() {
+    let sb = demo();
+    let every = all_packages(&sb.ws, true);
+    for (args, tree) in [
+        (
+            vec!["-p", "demo-core"],
+            vec!["-p", "demo-core", "--target", "all"],
+        ),
+        (
+            vec!["-p", "demo-app", "--no-default-features"],
+            vec!["-p", "demo-app", "--no-default-features", "--target", "all"],
+        ),
+    ] {
+        let v = json(&sb, true, &args);
+        let built = cargo_tree_with(&sb.ws, &tree, true);
+        let expected: BTreeSet<_> = every
+            .difference(&built)
+            .filter(|(n, _)| !n.starts_with("demo-"))
+            .cloned()
+            .collect();
+        assert_eq!(not_built(&v), expected, "{args:?}");
+        let optimal = optimal_not_built(&v);
+        // nothing the optimum leaves out is something cargo builds for the selection (in
+        // the current lock; on the demo the optimum keeps the free packages' versions)
+        assert!(optimal.is_subset(&expected), "{args:?}: {optimal:?}");
+        assert!(v.get("targets").is_none(), "no --target, no targets key");
+        assert!(optimal_lines(&v) <= v["current"]["backlog_lines"].as_u64().unwrap());
+    }
+    // -p demo-core prices less than the whole workspace, current and optimal
+    let all = json(&sb, true, &[]);
+    let core = json(&sb, true, &["-p", "demo-core"]);
+    assert!(core["current"]["backlog_lines"].as_u64() < all["current"]["backlog_lines"].as_u64());
+    assert!(optimal_lines(&core) < optimal_lines(&all));
+}
+
 fn shared_dir() -> Option<PathBuf> {
     let p = std::env::var_os("MINAUDIT_SHARED")
         .map(PathBuf::from)
@@ -417,6 +457,46 @@ fn corpus_projects_with_windows_only_crates_shrink_for_linux() {
         eprintln!(
             "{project}: kept although cargo tree does not build them: {:?}",
             not_in_tree.difference(&excluded).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// The optimum itself shrinks under `--target` on a corpus project with Windows-only crates
+/// (not only the current lock): `report` solves both ways and the targeted optimum must be
+/// cheaper, with the packages it does not build listed. Slow (two proven solves, minutes in
+/// a debug build); `MINAUDIT_TARGET_CORPUS` picks the projects (default glean).
+#[test]
+#[ignore = "needs network (index.crates.io, static.crates.io) and minutes: two corpus solves"]
+fn corpus_optimum_shrinks_for_linux() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("skipping: shared corpus not found (set MINAUDIT_SHARED)");
+        return;
+    };
+    let projects = std::env::var("MINAUDIT_TARGET_CORPUS").unwrap_or_else(|_| "glean".into());
+    for project in projects.split(',') {
+        let sb = sandbox(&shared.join("realworld/projects").join(project));
+        let default = json(&sb, false, &[]);
+        let linux = json(&sb, false, &["--target", LINUX]);
+        let excluded = optimal_not_built(&linux);
+        eprintln!(
+            "{project}: optimum {} lines ({}); --target {LINUX}: {} lines ({}), {} packages of the optimal lock not built: {excluded:?}",
+            optimal_lines(&default),
+            default["solver"]["status"],
+            optimal_lines(&linux),
+            linux["solver"]["status"],
+            excluded.len()
+        );
+        assert_eq!(default["solver"]["status"], "optimal", "{project}");
+        assert_eq!(linux["solver"]["status"], "optimal", "{project}");
+        assert!(optimal_lines(&linux) < optimal_lines(&default), "{project}");
+        assert!(
+            excluded.iter().any(|(name, _)| name.starts_with("windows")),
+            "{project}: {excluded:?}"
+        );
+        // the targeted optimum is never above the targeted current lock
+        assert!(
+            optimal_lines(&linux) <= linux["current"]["backlog_lines"].as_u64().expect("current"),
+            "{project}"
         );
     }
 }

@@ -25,6 +25,7 @@ use crate::index::{load_snapshot_with, DepKind, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
+use crate::optimise::member_features::{member_builds, FeatureSelection};
 use crate::optimise::prices::{Price, PriceContext, Use};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::roots::roots_from_workspace;
@@ -39,7 +40,7 @@ use crate::price::ArchiveLimits;
 use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
-use crate::target_filter::{EdgeBuilds, HostFacts, Platforms, RustcCfgSource};
+use crate::target_filter::{EdgeBuilds, HostFacts, RustcCfgSource};
 use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
 use crate::vet::suggest::{PublishedVersions, SuggestOutcome, SuggestedAudit as VetAudit};
@@ -412,9 +413,9 @@ pub struct OptimumResult {
     pub index: BTreeMap<String, crate::index::IndexCrate>,
     /// With `explain`: every candidate version of the crate and the optimum that forces it.
     pub alternatives: Vec<Alternative>,
-    /// With `--target`: the platforms, and the versions of the chosen lock that do not build
-    /// for them (they stay in the lock and cost nothing).
-    pub targets: Option<(Platforms, Vec<NotBuilt>)>,
+    /// With `--target` or a feature selection: the versions of the chosen lock that do not
+    /// build (they stay in the lock and cost nothing).
+    pub not_built: Option<Vec<NotBuilt>>,
 }
 
 /// One version of an explained crate: the cheapest valid lock that contains it.
@@ -468,13 +469,26 @@ pub fn find_optimum(
                 "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
             ));
         }
-        Some((platforms, eb))
+        Some(eb)
+    };
+    // `-p`/`--features`: which member edges build (roots are the members, then the fixed
+    // packages, which are left as the lockfile resolve has them)
+    let selection = feature_selection(common);
+    let member_builds = if selection.filters() {
+        Some(member_builds(&s.workspace.members, &selection)?)
+    } else {
+        None
     };
     let edge_filter = |from: model::EdgeFrom<'_>, d: &crate::index::IndexDep| {
-        edge_builds
-            .as_ref()
-            .is_none_or(|(_, eb)| eb.builds(from, d))
+        let by_features = match (&member_builds, from) {
+            (Some(mb), model::EdgeFrom::Root(i)) if i < mb.len() => mb[i]
+                .as_ref()
+                .is_some_and(|b| b.builds(&d.name, d.kind, d.optional)),
+            _ => true,
+        };
+        by_features && edge_builds.as_ref().is_none_or(|eb| eb.builds(from, d))
     };
+    let filtered = edge_builds.is_some() || member_builds.is_some();
     let mut locked: Locked = Locked::new();
     let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
@@ -595,9 +609,7 @@ pub fn find_optimum(
             })
         },
         &model::BuildOptions { uses_matter: true },
-        edge_builds
-            .is_some()
-            .then_some(&edge_filter as model::EdgeFilter<'_>),
+        filtered.then_some(&edge_filter as model::EdgeFilter<'_>),
     )?;
     shell.verbose(
         "Breakdown",
@@ -817,13 +829,11 @@ pub fn find_optimum(
             counts.exact.len()
         ),
     );
-    let targets = edge_builds.map(|(platforms, eb)| {
-        let not_built = optimum_not_built(&m, &solution.values, &roots, &snapshot.crates, &eb);
-        (platforms, not_built)
-    });
+    let not_built = filtered
+        .then(|| optimum_not_built(&m, &solution.values, &roots, &snapshot.crates, &edge_filter));
     drop(cands);
     Ok(OptimumResult {
-        targets,
+        not_built,
         optimal,
         changes: changes(&current_versions, &solution.chosen),
         solver,
@@ -843,7 +853,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     let current = price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
     let found = find_optimum(&s, common, &current, shell, None)?;
     if let Some(scope) = target_scope.as_mut() {
-        scope.optimal_not_built = found.targets.as_ref().map(|(_, nb)| nb.clone());
+        scope.optimal_not_built = found.not_built.clone();
     }
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
@@ -929,6 +939,16 @@ fn write_instance(path: &std::path::Path, inst: &model::Instance) -> anyhow::Res
         .with_context(|| format!("cannot write the instance to {}", path.display()))
 }
 
+/// The `-p`/`--features`/`--all-features`/`--no-default-features` flags.
+pub(super) fn feature_selection(common: &CommonArgs) -> FeatureSelection {
+    FeatureSelection {
+        packages: common.packages.clone(),
+        features: common.features.clone(),
+        all_features: common.all_features,
+        no_default_features: common.no_default_features,
+    }
+}
+
 /// Host facts for the target filter: which roots may compile for the host (proc-macro
 /// members; path and git packages that are not members) and which registry crates are
 /// proc-macros in the current resolve. Roots are the members then the fixed packages
@@ -968,7 +988,7 @@ fn optimum_not_built(
     values: &[bool],
     roots: &model::Roots,
     index: &BTreeMap<String, crate::index::IndexCrate>,
-    eb: &EdgeBuilds,
+    builds: model::EdgeFilter<'_>,
 ) -> Vec<NotBuilt> {
     let chosen: Vec<&model::Pkg> = m.pkgs.iter().filter(|p| values[p.x]).collect();
     let deps_of = |p: &model::Pkg| -> Vec<crate::index::IndexDep> {
@@ -987,7 +1007,7 @@ fn optimum_not_built(
         let mut unbuilt_dependents: BTreeSet<String> = BTreeSet::new();
         for (i, r) in roots.packages.iter().enumerate() {
             for d in r.deps.iter().filter(|d| hits(d, q)) {
-                if !eb.builds(model::EdgeFrom::Root(i), d) {
+                if !builds(model::EdgeFrom::Root(i), d) {
                     cut_edges.push(CutEdge {
                         from: r.name.clone(),
                         kind: super::report_cmd::kind_name(d.kind).to_string(),
@@ -1004,7 +1024,7 @@ fn optimum_not_built(
                 let label = format!("{} {}", p.name, p.version);
                 if !p.built(values) {
                     unbuilt_dependents.insert(label);
-                } else if !eb.builds(model::EdgeFrom::Pkg(&p.name, &p.version), d) {
+                } else if !builds(model::EdgeFrom::Pkg(&p.name, &p.version), d) {
                     cut_edges.push(CutEdge {
                         from: label,
                         kind: super::report_cmd::kind_name(d.kind).to_string(),

@@ -58,12 +58,16 @@ pub fn render_human(report: &Report) -> String {
 }
 
 fn write_scope(out: &mut String, scope: &TargetScope) {
-    let _ = writeln!(
-        out,
-        "\ntargets: {} (host {})",
-        scope.targets.join(", "),
-        scope.host
-    );
+    if scope.targets.is_empty() {
+        let _ = writeln!(out, "\nfiltered by the selected packages and features");
+    } else {
+        let _ = writeln!(
+            out,
+            "\ntargets: {} (host {})",
+            scope.targets.join(", "),
+            scope.host
+        );
+    }
     write_not_built(out, "", &scope.not_built);
     if let Some(optimal) = &scope.optimal_not_built {
         write_not_built(out, " in the optimal lock", optimal);

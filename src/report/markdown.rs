@@ -104,17 +104,21 @@ pub fn render_markdown(report: &Report) -> String {
         }
     }
     if let Some(scope) = &report.target_scope {
-        let _ = writeln!(
-            out,
-            "\nTargets: {} (host `{}`)",
-            scope
-                .targets
-                .iter()
-                .map(|t| format!("`{t}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            scope.host
-        );
+        if scope.targets.is_empty() {
+            let _ = writeln!(out, "\nFiltered by the selected packages and features");
+        } else {
+            let _ = writeln!(
+                out,
+                "\nTargets: {} (host `{}`)",
+                scope
+                    .targets
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                scope.host
+            );
+        }
         let lists = [
             ("", Some(&scope.not_built)),
             (" in the optimal lock", scope.optimal_not_built.as_ref()),

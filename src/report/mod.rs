@@ -36,7 +36,10 @@ pub struct Report {
 /// for `host`, on behalf of build scripts and proc-macros).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TargetScope {
+    /// `--target` values (absent when only `-p`/`--features` filtered).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub host: String,
     /// Packages in the lock that never compile for the targets: they need no audit.
     pub not_built: Vec<NotBuilt>,

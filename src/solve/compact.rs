@@ -50,10 +50,7 @@ pub fn compact(m: &Model, rows: &[Row]) -> Compact {
                 .or_default()
                 .push((pkg.version.clone(), d));
         }
-        if let Some(b) = pkg
-            .b
-            .filter(|_| std::env::var_os("MINAUDIT_DEBUG_NO_B_CHAINS").is_none())
-        {
+        if let Some(b) = pkg.b {
             members
                 .entry(3 * g + 2)
                 .or_default()

@@ -630,8 +630,12 @@ pub fn find_optimum(
             t.elapsed().as_secs_f64()
         ),
     );
+    // Under a build filter HiGHS 1.16 tends to misprice the current lock as MIP start in its
+    // presolved space (the solver then re-solves without it, `solve::run_stage`): start
+    // without it, unless a time limit needs the start as a fallback answer.
     let opts = SolveOptions {
         time_limit: common.time_limit,
+        warm_start: !filtered || common.time_limit.is_some(),
         ..SolveOptions::default()
     };
     let mut rounds = 0;

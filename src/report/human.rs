@@ -68,20 +68,25 @@ fn write_scope(out: &mut String, scope: &TargetScope) {
             scope.host
         );
     }
-    write_not_built(out, "", &scope.not_built);
+    let what = if scope.targets.is_empty() {
+        "not built for the selected packages and features"
+    } else {
+        "not built for your targets"
+    };
+    write_not_built(out, what, "", &scope.not_built);
     if let Some(optimal) = &scope.optimal_not_built {
-        write_not_built(out, " in the optimal lock", optimal);
+        write_not_built(out, what, " in the optimal lock", optimal);
     }
 }
 
-fn write_not_built(out: &mut String, which: &str, not_built: &[super::NotBuilt]) {
+fn write_not_built(out: &mut String, what: &str, which: &str, not_built: &[super::NotBuilt]) {
     if not_built.is_empty() {
-        let _ = writeln!(out, "not built for your targets{which}: none");
+        let _ = writeln!(out, "{what}{which}: none");
         return;
     }
     let _ = writeln!(
         out,
-        "not built for your targets{which} ({} packages, no audit needed):",
+        "{what}{which} ({} packages, no audit needed):",
         not_built.len()
     );
     for p in not_built {

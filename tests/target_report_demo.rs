@@ -406,6 +406,45 @@ fn package_selection_prices_what_cargo_tree_prints_for_it() {
     assert!(optimal_lines(&core) < optimal_lines(&all));
 }
 
+/// A non-member path package (outside the workspace directory, so not a member) that only
+/// an unselected member depends on is not built, nor its registry dependencies: the optimum
+/// agrees with the current-lock scope (packbits, reached only through it and demo-app).
+#[test]
+fn package_selection_leaves_out_path_packages_of_unselected_members() {
+    let sb = demo();
+    let vendored = sb.ws.parent().expect("sandbox").join("vendored");
+    std::fs::create_dir_all(vendored.join("src")).expect("mkdir");
+    std::fs::write(
+        vendored.join("Cargo.toml"),
+        "[package]\nname = \"vendored\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\npackbits = { version = \"1.1\" }\n",
+    )
+    .expect("write");
+    std::fs::write(vendored.join("src/lib.rs"), "").expect("write");
+    let app = sb.ws.join("app/Cargo.toml");
+    let text = std::fs::read_to_string(&app).expect("read");
+    let text = text.replace(
+        "demo-core = { path = \"../core\" }",
+        "demo-core = { path = \"../core\" }\nvendored = { path = \"../../vendored\" }",
+    );
+    std::fs::write(&app, text).expect("write");
+    // record the new path package in Cargo.lock (nothing else moves)
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(&sb.ws)
+        .args(["metadata", "--offline", "--format-version", "1"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("cargo metadata");
+    assert!(status.success());
+    let core = json(&sb, true, &["-p", "demo-core"]);
+    assert_eq!(optimal_lines(&core), 1_197, "{core:#}");
+    assert!(optimal_not_built(&core)
+        .iter()
+        .any(|(n, _)| n == "packbits"));
+    assert!(not_built(&core).iter().any(|(n, _)| n == "packbits"));
+    let app = json(&sb, true, &["-p", "demo-app"]);
+    assert!(!optimal_not_built(&app).iter().any(|(n, _)| n == "packbits"));
+}
+
 fn shared_dir() -> Option<PathBuf> {
     let p = std::env::var_os("MINAUDIT_SHARED")
         .map(PathBuf::from)

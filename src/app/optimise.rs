@@ -25,7 +25,7 @@ use crate::index::{load_snapshot_with, DepKind, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
-use crate::optimise::member_features::{member_builds, FeatureSelection};
+use crate::optimise::member_features::{filter_resolved, member_builds, FeatureSelection};
 use crate::optimise::prices::{Price, PriceContext, Use};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::roots::roots_from_workspace;
@@ -479,11 +479,20 @@ pub fn find_optimum(
     } else {
         None
     };
+    // non-member path and git packages: built when the built members reach them (the same
+    // trimmed resolve graph that scopes the current lock), with all their edges
+    let fixed_built: Option<BTreeSet<String>> = member_builds.as_ref().map(|b| {
+        let (trimmed, _) = filter_resolved(&s.resolved, &s.workspace.members, b);
+        trimmed.packages.into_iter().map(|p| p.name).collect()
+    });
     let edge_filter = |from: model::EdgeFrom<'_>, d: &crate::index::IndexDep| {
         let by_features = match (&member_builds, from) {
             (Some(mb), model::EdgeFrom::Root(i)) if i < mb.len() => mb[i]
                 .as_ref()
                 .is_some_and(|b| b.builds(&d.name, d.kind, d.optional)),
+            (_, model::EdgeFrom::Root(i)) => fixed_built
+                .as_ref()
+                .is_none_or(|names| names.contains(&roots.packages[i].name)),
             _ => true,
         };
         by_features && edge_builds.as_ref().is_none_or(|eb| eb.builds(from, d))

@@ -21,7 +21,8 @@
 //! Not modelled (priced as under the lockfile resolve, so never less than what builds):
 //! features that members request inside registry packages (an unselected member feature's
 //! `n/f` can still turn on an optional dependency of registry package n in the model), and
-//! non-member path or git packages (always priced as the current resolve has them).
+//! the features of non-member path or git packages (built when a built member reaches them in
+//! [`filter_resolved`]'s graph, then with every edge the current resolve gives them).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -183,6 +183,23 @@ pub struct CommonArgs {
     #[arg(long = "target", value_name = "TRIPLE", global = true)]
     pub targets: Vec<String>,
 
+    /// Only price what builds for this member (repeatable; its default features unless
+    /// --features/--all-features say otherwise, like cargo)
+    #[arg(short = 'p', long = "package", value_name = "SPEC", global = true)]
+    pub packages: Vec<String>,
+
+    /// Only price what these member features build (comma or space separated, `member/feat`)
+    #[arg(short = 'F', long = "features", value_name = "FEATURES", global = true)]
+    pub features: Vec<String>,
+
+    /// Price what every feature of the selected members builds
+    #[arg(long, global = true)]
+    pub all_features: bool,
+
+    /// Do not count the selected members' `default` feature
+    #[arg(long, global = true)]
+    pub no_default_features: bool,
+
     /// Allow versions whose `rust-version` is newer than the workspace's
     #[arg(long, global = true)]
     pub ignore_rust_version: bool,

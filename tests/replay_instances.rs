@@ -72,3 +72,30 @@ fn instance_where_highs_claimed_a_wrong_optimum_is_solved_below_it() {
     assert_eq!(eval::first_violated(&m.all_rows(), &s.values), None);
     assert!(s.objective.lines < 267_048, "{:?}", s.objective);
 }
+
+/// glean priced for `--target x86_64-unknown-linux-gnu` (built variables; dumped after two
+/// pricing rounds, so some prices are still lower bounds). With the current lock as MIP start,
+/// HiGHS 1.16 maps the start into its presolved space at another objective (980,841 instead
+/// of 995,572), calls that optimal and returns the start; the solver must notice that the
+/// answer's value is not the proven one and solve again without the start. 985,020 is what
+/// HiGHS proves without a start (and with bytes 1.12.0 forced in).
+#[test]
+fn a_mip_start_that_presolve_misprices_does_not_make_a_wrong_optimum() {
+    let inst = load("glean-target-linux");
+    assert!(inst.model.pkgs.iter().any(|p| p.b.is_some()));
+    for warm_start in [true, false] {
+        let opts = SolveOptions {
+            until_priced: true,
+            warm_start,
+            ..SolveOptions::default()
+        };
+        let Outcome::Solved(s) =
+            solve::solve(&inst.model, inst.locked_outside, &opts).expect("runs")
+        else {
+            panic!("infeasible");
+        };
+        assert_eq!(s.status, Status::Optimal);
+        assert_eq!(s.current.map(|c| c.lines), Some(995_572));
+        assert_eq!(s.objective.lines, 985_020, "warm start {warm_start}");
+    }
+}

@@ -7,6 +7,15 @@
 //! Generated requirements are mostly caret/tilde/exact (one bucket each), sometimes spanning
 //! buckets (`*`, `>=1.0.0`, `>=0.1.0, <2.0.0`): the checker then tries every routing. Dependencies may point back up (name-level cycles, which Cargo rejects
 //! when they close at package level); feature tables are random and may be cyclic.
+//!
+//! Target filter (`--target`): on some worlds, edges get a `target`; `cfg(windows)` marks an
+//! edge that does not build for the listed targets (`cfg(unix)` one that does). The lock is
+//! still the all-targets resolve; a chosen version costs only when a path of building edges
+//! reaches it from a root (deploy use only along building edges too). Mutations of
+//! `model::encode` this oracle caught (default 600 seeds): built propagated along edges that
+//! do not build (seed 7), deploy use propagated along them (seed 25), the filter ignored (no
+//! built variables, seed 7), built variables only for direct targets of non-building edges,
+//! without the closure (seed 27).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,6 +74,41 @@ struct World {
     cost_dev: BTreeMap<(String, Version), u64>,
     /// The criteria the solver is asked to minimise, in order.
     order: Order,
+    /// Some edges carry a target; price only what the building edges reach.
+    filtered: bool,
+}
+
+/// The oracle's target filter: an edge marked `cfg(windows)` does not build.
+fn builds(d: &IndexDep) -> bool {
+    d.target.as_deref() != Some("cfg(windows)")
+}
+
+/// Marks random edges with a target, from an RNG of its own (the worlds themselves stay
+/// those of the unfiltered generator).
+fn add_targets(w: &mut World, seed: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1, false);
+    w.filtered = rng.chance(50);
+    if !w.filtered {
+        return;
+    }
+    let mut mark = |d: &mut IndexDep| {
+        let r = rng.below(100);
+        d.target = if r < 30 {
+            Some("cfg(windows)".to_string())
+        } else if r < 40 {
+            Some("cfg(unix)".to_string())
+        } else {
+            None
+        };
+    };
+    for r in &mut w.roots.packages {
+        r.deps.iter_mut().for_each(&mut mark);
+    }
+    for c in w.index.values_mut() {
+        for v in &mut c.versions {
+            v.deps.iter_mut().for_each(&mut mark);
+        }
+    }
 }
 
 fn random_req(rng: &mut Rng, existing: &[&'static str]) -> VersionReq {
@@ -268,14 +312,17 @@ fn random_world(seed: u64) -> World {
             locked.insert((c.name.clone(), v.version.clone()));
         }
     }
-    World {
+    let mut w = World {
         index,
         roots,
         locked,
         cost,
         cost_dev,
         order: random_order(seed),
-    }
+        filtered: false,
+    };
+    add_targets(&mut w, seed);
+    w
 }
 
 /// The default order for a quarter of the seeds, else a random order of a random non-empty
@@ -432,8 +479,8 @@ fn best_routing(w: &World, chosen: &BTreeSet<(String, Version)>) -> Option<Objec
             .zip(&choice)
             .map(|((k, _), c)| (k.clone(), *c))
             .collect();
-        if let Some(deploy) = walk(w, chosen, &routing) {
-            let o = objective(w, chosen, &deploy);
+        if let Some((deploy, built)) = walk(w, chosen, &routing) {
+            let o = objective(w, chosen, &deploy, &built);
             best = Some(best.map_or(
                 o,
                 |b: Objective| if key(w, &o) < key(w, &b) { o } else { b },
@@ -457,15 +504,18 @@ fn best_routing(w: &World, chosen: &BTreeSet<(String, Version)>) -> Option<Objec
 /// The lockfile resolve from the roots through `chosen` with fixed edge targets: valid iff
 /// every active edge finds its target with the requested features, no package cycle, and
 /// exactly the chosen versions are reached. Returns the packages deploy use reaches (through
-/// a root's non-dev edges, then every registry edge).
+/// a root's non-dev edges, then every registry edge; building edges only) and the packages
+/// built (reached through building edges).
 fn walk(
     w: &World,
     chosen: &BTreeSet<(String, Version)>,
     routing: &Routing,
-) -> Option<BTreeSet<Pid>> {
+) -> Option<(BTreeSet<Pid>, BTreeSet<Pid>)> {
     let mut deploy_roots: Vec<Pid> = Vec::new();
+    let mut built_roots: Vec<Pid> = Vec::new();
     let mut state: BTreeMap<(String, Version), State> = BTreeMap::new();
     let mut edges: BTreeMap<(String, Version), BTreeSet<(String, Version)>> = BTreeMap::new();
+    let mut built_edges: BTreeMap<Pid, BTreeSet<Pid>> = BTreeMap::new();
     let mut pending: Vec<(&IndexVersion, BTreeSet<String>)> = Vec::new();
     let request =
         |iv: &IndexVersion, d: &IndexDep, extra: &BTreeSet<String>| -> Option<BTreeSet<String>> {
@@ -484,8 +534,12 @@ fn walk(
         for (i, d) in root.deps.iter().enumerate() {
             let iv = pick(w, chosen, routing, &format!("root{r}"), i, d)?;
             let req = request(iv, d, &BTreeSet::new())?;
-            if d.kind != DepKind::Dev {
+            let filtered_out = w.filtered && !builds(d);
+            if d.kind != DepKind::Dev && !filtered_out {
                 deploy_roots.push((iv.name.clone(), iv.version.clone()));
+            }
+            if !filtered_out {
+                built_roots.push((iv.name.clone(), iv.version.clone()));
             }
             pending.push((iv, req));
         }
@@ -549,6 +603,12 @@ fn walk(
                 .entry(key.clone())
                 .or_default()
                 .insert((target.name.clone(), target.version.clone()));
+            if !w.filtered || builds(d) {
+                built_edges
+                    .entry(key.clone())
+                    .or_default()
+                    .insert((target.name.clone(), target.version.clone()));
+            }
             pending.push((target, req));
         }
     }
@@ -559,13 +619,16 @@ fn walk(
     if &reached != chosen {
         return None;
     }
-    let mut deploy: BTreeSet<Pid> = BTreeSet::new();
-    while let Some(p) = deploy_roots.pop() {
-        if deploy.insert(p.clone()) {
-            deploy_roots.extend(edges.get(&p).into_iter().flatten().cloned());
+    let closure = |mut todo: Vec<Pid>| {
+        let mut seen: BTreeSet<Pid> = BTreeSet::new();
+        while let Some(p) = todo.pop() {
+            if seen.insert(p.clone()) {
+                todo.extend(built_edges.get(&p).into_iter().flatten().cloned());
+            }
         }
-    }
-    Some(deploy)
+        seen
+    };
+    Some((closure(deploy_roots), closure(built_roots)))
 }
 
 type Pid = (String, Version);
@@ -588,13 +651,20 @@ fn has_cycle(edges: &BTreeMap<Pid, BTreeSet<Pid>>) -> bool {
     }
 }
 
-fn objective(w: &World, chosen: &BTreeSet<Pid>, deploy: &BTreeSet<Pid>) -> Objective {
+fn objective(
+    w: &World,
+    chosen: &BTreeSet<Pid>,
+    deploy: &BTreeSet<Pid>,
+    built: &BTreeSet<Pid>,
+) -> Objective {
     let mut o = Objective::default();
     for k in chosen {
         let c = if deploy.contains(k) {
             w.cost[k]
-        } else {
+        } else if built.contains(k) {
             w.cost_dev[k]
+        } else {
+            0 // not built for the listed targets: stays in the lock, costs nothing
         };
         o.lines += c;
         o.audits += u64::from(c > 0);
@@ -671,7 +741,7 @@ fn key(w: &World, o: &Objective) -> Vec<u64> {
     o.key(&w.order)
 }
 
-fn run_solver(w: &World) -> Outcome {
+fn model_of(w: &World) -> model::Model {
     let full = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
     // the optimiser generates again from the slimmed index: it must give the same candidates
     let slim = model::candidates::slim_index(&w.index, &w.roots, &full);
@@ -687,7 +757,8 @@ fn run_solver(w: &World) -> Outcome {
         cands.skipped, full.skipped,
         "slim_index changed what is skipped"
     );
-    let mut m = model::build_with(
+    let filter = |_: model::EdgeFrom<'_>, d: &IndexDep| builds(d);
+    model::build_filtered(
         &cands,
         &w.roots,
         &|n, v| {
@@ -698,8 +769,13 @@ fn run_solver(w: &World) -> Outcome {
             })
         },
         &model::BuildOptions::default(),
+        w.filtered.then_some(&filter as model::EdgeFilter<'_>),
     )
-    .expect("every version is priced");
+    .expect("every version is priced")
+}
+
+fn run_solver(w: &World) -> Outcome {
+    let mut m = model_of(w);
     let in_model: BTreeSet<(String, Version)> = m
         .pkgs
         .iter()
@@ -731,9 +807,12 @@ fn solver_matches_brute_force_on_random_registries() {
         }
     }
     let total = runs.len();
+    // filtered worlds, and those whose optimum holds a version not built (priced 0)
+    let (mut filtered, mut unbuilt) = (0u64, 0u64);
     for (seed, order) in runs {
         let mut w = random_world(seed);
         w.order = order;
+        filtered += u64::from(w.filtered);
         let (best, count) = brute_force(&w);
         locks += count;
         multi += u64::from(count > 1);
@@ -759,6 +838,12 @@ fn solver_matches_brute_force_on_random_registries() {
                 if s.cut_rounds > 0 {
                     cut_runs += 1;
                 }
+                if w.filtered {
+                    let m = model_of(&w);
+                    unbuilt += u64::from(m.pkgs.iter().any(|p| {
+                        s.values.get(p.x) == Some(&true) && p.b.is_some_and(|b| !s.values[b])
+                    }));
+                }
                 if let Some(cur) = s.current {
                     // the current lock is rarely optimal: its lag checks the lag of every version
                     assert_eq!(
@@ -782,12 +867,13 @@ fn solver_matches_brute_force_on_random_registries() {
         }
     }
     println!(
-        "{seeds} seeds, {total} (world, order) runs: {sat} solvable ({multi} with several valid locks), {unsat} unsat, \
-         {cut_runs} needed loop cuts, {locks} valid locks enumerated"
+        "{seeds} seeds, {total} (world, order) runs: {sat} solvable ({multi} with several valid locks), \
+         {unsat} unsat, {cut_runs} needed loop cuts, {locks} valid locks enumerated; {filtered} \
+         with a target filter, {unbuilt} of them with a version not built in the optimum"
     );
     // the generator must exercise both outcomes, or the test proves little
     assert!(
-        sat > seeds / 2 && multi > seeds / 10 && unsat > 0,
-        "sat {sat} multi {multi} unsat {unsat}"
+        sat > seeds / 2 && multi > seeds / 10 && unsat > 0 && unbuilt > seeds / 20,
+        "sat {sat} multi {multi} unsat {unsat} unbuilt {unbuilt}"
     );
 }

@@ -523,3 +523,132 @@ fn random_graphs_agree_with_cargo_tree() {
     }
     assert_eq!(compared, 48);
 }
+
+// ------------------------------------------------- the optimiser's per-edge view (EdgeBuilds)
+
+fn dep(name: &str, kind: DepKind, target: Option<&str>) -> minaudit::index::IndexDep {
+    minaudit::index::IndexDep {
+        name: name.to_string(),
+        package: None,
+        req: semver::VersionReq::STAR,
+        features: vec![],
+        optional: false,
+        default_features: true,
+        target: target.map(str::to_string),
+        kind,
+        registry: None,
+    }
+}
+
+fn krate(name: &str, deps: Vec<minaudit::index::IndexDep>) -> minaudit::index::IndexCrate {
+    minaudit::index::IndexCrate {
+        name: name.to_string(),
+        versions: vec![minaudit::index::IndexVersion {
+            name: name.to_string(),
+            version: semver::Version::new(1, 0, 0),
+            deps,
+            features: Default::default(),
+            links: None,
+            yanked: false,
+            rust_version: None,
+            cksum: String::new(),
+            pubtime: None,
+        }],
+    }
+}
+
+/// Host linux, target windows (hand-derived, the same choices as `report --target`): build
+/// edges are evaluated on the host and make their targets host-side; a proc-macro's, a
+/// build dependency's and an unknown crate's normal edges may build for the host too; a plain
+/// library's `cfg(unix)` edge does not; a member's dev edges follow the target.
+#[test]
+fn optimiser_edges_follow_the_host_target_split() {
+    use minaudit::model::{EdgeFrom, RootPackage, Roots};
+    use minaudit::target_filter::{EdgeBuilds, HostFacts};
+    use DepKind::{Build, Dev, Normal};
+    let src = fixture_source();
+    let platforms = Platforms {
+        host: platform(&src, LINUX),
+        targets: vec![platform(&src, WINDOWS)],
+    };
+    let unix = Some("cfg(unix)");
+    let win = Some("cfg(windows)");
+    let lib_deps = vec![
+        dep("u", Normal, unix),
+        dep("w", Normal, win),
+        dep("b", Build, unix),
+        dep("bw", Build, win),
+        dep("any", Normal, None),
+    ];
+    let index: std::collections::BTreeMap<_, _> = [
+        krate("lib", lib_deps.clone()),
+        krate("pm", vec![dep("pu", Normal, unix), dep("pw", Normal, win)]),
+        krate("b", vec![dep("bu", Normal, unix)]),
+        krate("mystery", vec![dep("mu", Normal, unix)]),
+    ]
+    .into_iter()
+    .map(|c| (c.name.clone(), c))
+    .collect();
+    let roots = Roots {
+        packages: vec![RootPackage {
+            name: "member".into(),
+            deps: vec![
+                dep("lib", Normal, None),
+                dep("du", Dev, unix),
+                dep("dw", Dev, win),
+                dep("nu", Normal, unix),
+            ],
+            links: None,
+        }],
+    };
+    let facts = HostFacts {
+        host_roots: Default::default(),
+        proc_macros: set(&["pm"]),
+        known: set(&["lib", "pm", "b"]),
+    };
+    let eb = EdgeBuilds::new(&platforms, &index, &roots, &facts);
+    let v = semver::Version::new(1, 0, 0);
+    let from = |n: &'static str| EdgeFrom::Pkg(n, &v);
+    let on = |f: EdgeFrom<'_>, d: &minaudit::index::IndexDep| eb.builds(f, d);
+    assert_eq!(
+        lib_deps
+            .iter()
+            .map(|d| on(from("lib"), d))
+            .collect::<Vec<_>>(),
+        [false, true, true, false, true]
+    );
+    assert!(on(from("pm"), &dep("pu", Normal, unix)), "proc-macro: host");
+    assert!(
+        on(from("pm"), &dep("pw", Normal, win)),
+        "proc-macro: target"
+    );
+    assert!(on(from("b"), &dep("bu", Normal, unix)), "build dep: host");
+    assert!(
+        on(from("mystery"), &dep("mu", Normal, unix)),
+        "unknown: host"
+    );
+    assert!(!on(EdgeFrom::Root(0), &dep("du", Dev, unix)));
+    assert!(on(EdgeFrom::Root(0), &dep("dw", Dev, win)));
+    assert!(!on(EdgeFrom::Root(0), &dep("nu", Normal, unix)));
+    assert!(eb.is_host_side("b") && eb.is_host_side("bu") && !eb.is_host_side("lib"));
+    // a path package that is not a member may be a build dependency: host too
+    let host_root = HostFacts {
+        host_roots: [0].into(),
+        ..facts.clone()
+    };
+    let eb2 = EdgeBuilds::new(&platforms, &index, &roots, &host_root);
+    assert!(eb2.builds(EdgeFrom::Root(0), &dep("nu", Normal, unix)));
+    // linux target on a linux host: a plain library's cfg(unix) edge builds, cfg(windows) not
+    let linux = Platforms {
+        host: platform(&src, LINUX),
+        targets: vec![platform(&src, LINUX)],
+    };
+    let eb3 = EdgeBuilds::new(&linux, &index, &roots, &facts);
+    assert_eq!(
+        lib_deps
+            .iter()
+            .map(|d| eb3.builds(from("lib"), d))
+            .collect::<Vec<_>>(),
+        [true, false, true, false, true]
+    );
+}

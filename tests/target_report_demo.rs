@@ -123,19 +123,20 @@ fn not_built(v: &Value) -> BTreeSet<(String, String)> {
 /// `name version` of every package `cargo tree` prints for `target` (all features, like
 /// cargo-vet; normal, build and dev edges).
 fn cargo_tree(ws: &Path, target: &str, offline: bool) -> BTreeSet<(String, String)> {
+    cargo_tree_with(
+        ws,
+        &["--all-features", "--workspace", "--target", target],
+        offline,
+    )
+}
+
+/// `name version` of every package `cargo tree ARGS -e normal,build,dev` prints.
+fn cargo_tree_with(ws: &Path, args: &[&str], offline: bool) -> BTreeSet<(String, String)> {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(ws).args([
-        "tree",
-        "--locked",
-        "--all-features",
-        "--workspace",
-        "--target",
-        target,
-        "-e",
-        "normal,build,dev",
-        "--prefix",
-        "none",
-    ]);
+    cmd.current_dir(ws)
+        .args(["tree", "--locked"])
+        .args(args)
+        .args(["-e", "normal,build,dev", "--prefix", "none"]);
     if offline {
         cmd.arg("--offline");
     }
@@ -281,6 +282,169 @@ fn human_and_markdown_list_what_is_not_built() {
     assert!(!plain.contains("targets:"), "{plain}");
 }
 
+fn optimal_lines(v: &Value) -> u64 {
+    v["optimal"]["backlog_lines"]
+        .as_u64()
+        .expect("optimal backlog")
+}
+
+fn optimal_not_built(v: &Value) -> BTreeSet<(String, String)> {
+    not_built(&serde_json::json!({ "not_built": v["optimal_not_built"].clone() }))
+}
+
+/// The optimum under `--target`: the same search, with winconsole-sys free. Default optimum
+/// 2,908 lines moves winconsole-sys to 0.2.0 (742 lines, cheaper than 0.2.1's 762); under
+/// linux it is not built, so its audit goes (2,908 − 742 = 2,166) and it stays at 0.2.1 (no
+/// change needed for a free package).
+#[test]
+fn linux_target_optimum_drops_the_windows_only_audit_and_lists_it() {
+    let sb = demo();
+    let default = json(&sb, true, &[]);
+    let linux = json(&sb, true, &["--target", LINUX]);
+    assert_eq!(optimal_lines(&default), 2_908);
+    assert_eq!(optimal_lines(&linux), 2_908 - 742);
+    assert_eq!(linux["solver"]["status"], "optimal");
+    let optimal_audits: Vec<&str> = linux["optimal"]["audits"]
+        .as_array()
+        .expect("audits")
+        .iter()
+        .map(|a| a["crate"].as_str().expect("crate"))
+        .collect();
+    assert!(
+        !optimal_audits.contains(&"winconsole-sys"),
+        "{optimal_audits:?}"
+    );
+    assert_eq!(
+        optimal_not_built(&linux),
+        BTreeSet::from([("winconsole-sys".to_string(), "0.2.1".to_string())])
+    );
+    assert_eq!(
+        linux["optimal_not_built"][0]["cut_edges"][0]["from"],
+        "ansi-paint 2.1.0"
+    );
+    // No --target: no new keys.
+    assert!(default.get("optimal_not_built").is_none());
+    // Windows builds everything: the same optimum as the default.
+    let windows = json(&sb, true, &["--target", WINDOWS]);
+    assert_eq!(optimal_lines(&windows), 2_908);
+    assert!(optimal_not_built(&windows).is_empty());
+}
+
+/// `cargo minaudit --target T` writes the targeted optimum, and Cargo accepts it (the write
+/// path checks it with `cargo metadata --locked` first; checked again here).
+#[test]
+fn main_command_with_target_writes_a_lock_cargo_accepts() {
+    let sb = demo();
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-minaudit"))
+        .current_dir(&sb.ws)
+        .args([
+            "minaudit",
+            "--frozen-imports",
+            "-q",
+            "--offline",
+            "--cache-dir",
+        ])
+        .arg(&sb.cache)
+        .args(["--target", LINUX])
+        .output()
+        .expect("run cargo-minaudit");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("not built for your targets in the optimal lock (1 packages"),
+        "{stdout}"
+    );
+    let every = all_packages(&sb.ws, true);
+    assert!(every.contains(&("winconsole-sys".to_string(), "0.2.1".to_string())));
+    assert!(every.contains(&("ansi-paint".to_string(), "2.1.0".to_string())));
+    // The written lock is the optimum: the current lock now prices at it.
+    let after = json(&sb, true, &["--target", LINUX]);
+    assert_eq!(after["current"]["backlog_lines"], 2_166);
+    assert_eq!(optimal_lines(&after), 2_166);
+}
+
+/// `-p` (feature filter, part 2): the packages left out are exactly those `cargo tree -p`
+/// (every target) does not print, for the current lock and for the optimum (which, on the
+/// demo, keeps them: free packages need no change).
+#[test]
+fn package_selection_prices_what_cargo_tree_prints_for_it() {
+    let sb = demo();
+    let every = all_packages(&sb.ws, true);
+    for (args, tree) in [
+        (
+            vec!["-p", "demo-core"],
+            vec!["-p", "demo-core", "--target", "all"],
+        ),
+        (
+            vec!["-p", "demo-app", "--no-default-features"],
+            vec!["-p", "demo-app", "--no-default-features", "--target", "all"],
+        ),
+    ] {
+        let v = json(&sb, true, &args);
+        let built = cargo_tree_with(&sb.ws, &tree, true);
+        let expected: BTreeSet<_> = every
+            .difference(&built)
+            .filter(|(n, _)| !n.starts_with("demo-"))
+            .cloned()
+            .collect();
+        assert_eq!(not_built(&v), expected, "{args:?}");
+        let optimal = optimal_not_built(&v);
+        // nothing the optimum leaves out is something cargo builds for the selection (in
+        // the current lock; on the demo the optimum keeps the free packages' versions)
+        assert!(optimal.is_subset(&expected), "{args:?}: {optimal:?}");
+        assert!(v.get("targets").is_none(), "no --target, no targets key");
+        assert!(optimal_lines(&v) <= v["current"]["backlog_lines"].as_u64().unwrap());
+    }
+    // -p demo-core prices less than the whole workspace, current and optimal
+    let all = json(&sb, true, &[]);
+    let core = json(&sb, true, &["-p", "demo-core"]);
+    assert!(core["current"]["backlog_lines"].as_u64() < all["current"]["backlog_lines"].as_u64());
+    assert!(optimal_lines(&core) < optimal_lines(&all));
+}
+
+/// A non-member path package (outside the workspace directory, so not a member) that only
+/// an unselected member depends on is not built, nor its registry dependencies: the optimum
+/// agrees with the current-lock scope (packbits, reached only through it and demo-app).
+#[test]
+fn package_selection_leaves_out_path_packages_of_unselected_members() {
+    let sb = demo();
+    let vendored = sb.ws.parent().expect("sandbox").join("vendored");
+    std::fs::create_dir_all(vendored.join("src")).expect("mkdir");
+    std::fs::write(
+        vendored.join("Cargo.toml"),
+        "[package]\nname = \"vendored\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\npackbits = { version = \"1.1\" }\n",
+    )
+    .expect("write");
+    std::fs::write(vendored.join("src/lib.rs"), "").expect("write");
+    let app = sb.ws.join("app/Cargo.toml");
+    let text = std::fs::read_to_string(&app).expect("read");
+    let text = text.replace(
+        "demo-core = { path = \"../core\" }",
+        "demo-core = { path = \"../core\" }\nvendored = { path = \"../../vendored\" }",
+    );
+    std::fs::write(&app, text).expect("write");
+    // record the new path package in Cargo.lock (nothing else moves)
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(&sb.ws)
+        .args(["metadata", "--offline", "--format-version", "1"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("cargo metadata");
+    assert!(status.success());
+    let core = json(&sb, true, &["-p", "demo-core"]);
+    assert_eq!(optimal_lines(&core), 1_197, "{core:#}");
+    assert!(optimal_not_built(&core)
+        .iter()
+        .any(|(n, _)| n == "packbits"));
+    assert!(not_built(&core).iter().any(|(n, _)| n == "packbits"));
+    let app = json(&sb, true, &["-p", "demo-app"]);
+    assert!(!optimal_not_built(&app).iter().any(|(n, _)| n == "packbits"));
+}
+
 fn shared_dir() -> Option<PathBuf> {
     let p = std::env::var_os("MINAUDIT_SHARED")
         .map(PathBuf::from)
@@ -332,6 +496,46 @@ fn corpus_projects_with_windows_only_crates_shrink_for_linux() {
         eprintln!(
             "{project}: kept although cargo tree does not build them: {:?}",
             not_in_tree.difference(&excluded).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// The optimum itself shrinks under `--target` on a corpus project with Windows-only crates
+/// (not only the current lock): `report` solves both ways and the targeted optimum must be
+/// cheaper, with the packages it does not build listed. Slow (two proven solves, minutes in
+/// a debug build); `MINAUDIT_TARGET_CORPUS` picks the projects (default glean).
+#[test]
+#[ignore = "needs network (index.crates.io, static.crates.io) and minutes: two corpus solves"]
+fn corpus_optimum_shrinks_for_linux() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("skipping: shared corpus not found (set MINAUDIT_SHARED)");
+        return;
+    };
+    let projects = std::env::var("MINAUDIT_TARGET_CORPUS").unwrap_or_else(|_| "glean".into());
+    for project in projects.split(',') {
+        let sb = sandbox(&shared.join("realworld/projects").join(project));
+        let default = json(&sb, false, &[]);
+        let linux = json(&sb, false, &["--target", LINUX]);
+        let excluded = optimal_not_built(&linux);
+        eprintln!(
+            "{project}: optimum {} lines ({}); --target {LINUX}: {} lines ({}), {} packages of the optimal lock not built: {excluded:?}",
+            optimal_lines(&default),
+            default["solver"]["status"],
+            optimal_lines(&linux),
+            linux["solver"]["status"],
+            excluded.len()
+        );
+        assert_eq!(default["solver"]["status"], "optimal", "{project}");
+        assert_eq!(linux["solver"]["status"], "optimal", "{project}");
+        assert!(optimal_lines(&linux) < optimal_lines(&default), "{project}");
+        assert!(
+            excluded.iter().any(|(name, _)| name.starts_with("windows")),
+            "{project}: {excluded:?}"
+        );
+        // the targeted optimum is never above the targeted current lock
+        assert!(
+            optimal_lines(&linux) <= linux["current"]["backlog_lines"].as_u64().expect("current"),
+            "{project}"
         );
     }
 }

@@ -22,11 +22,12 @@ use semver::Version;
 
 use crate::cli::{CommonArgs, OutputFormat};
 use crate::index::cooldown::{CooldownRule, CooledVersion};
-use crate::index::{load_snapshot_with, Root, WalkOptions};
+use crate::index::{load_snapshot_with, DepKind, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
 use crate::optimise::conflict;
+use crate::optimise::member_features::{filter_resolved, member_builds, FeatureSelection};
 use crate::optimise::prices::{Price, PriceContext, Use};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::roots::roots_from_workspace;
@@ -38,9 +39,10 @@ use crate::price::crate_source::CrateId;
 use crate::price::diffstat::GitDiffer;
 use crate::price::linecount::{count_crate_lines, CrateLines};
 use crate::price::ArchiveLimits;
-use crate::report::{self, Change, Report, SolverSummary};
+use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
+use crate::target_filter::{EdgeBuilds, HostFacts, RustcCfgSource};
 use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
 use crate::vet::suggest::{PublishedVersions, SuggestOutcome, SuggestedAudit as VetAudit};
@@ -455,6 +457,9 @@ pub struct OptimumResult {
     pub index: BTreeMap<String, crate::index::IndexCrate>,
     /// With `explain`: every candidate version of the crate and the optimum that forces it.
     pub alternatives: Vec<Alternative>,
+    /// With `--target` or a feature selection: the versions of the chosen lock that do not
+    /// build (they stay in the lock and cost nothing).
+    pub not_built: Option<Vec<NotBuilt>>,
 }
 
 /// One version of an explained crate: the cheapest valid lock that contains it.
@@ -509,6 +514,48 @@ pub fn find_optimum_with(
         .collect();
     let snapshot = load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
     let (mut snapshot, cooled) = apply_cooldown_flags(common, snapshot, &s.graph, shell)?;
+    // `--target`: which model edges build for the listed targets (prices follow them)
+    let edge_builds = if common.targets.is_empty() {
+        None
+    } else {
+        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
+        let platforms = super::report_cmd::platforms_of(&cfg, &common.targets)?;
+        let facts = host_facts(&s.workspace, &s.resolved);
+        let eb = EdgeBuilds::new(&platforms, &snapshot.crates, &roots, &facts);
+        for (target, message) in &eb.unparsable {
+            shell.warn(format!(
+                "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
+            ));
+        }
+        Some(eb)
+    };
+    // `-p`/`--features`: which member edges build (roots are the members, then the fixed
+    // packages, which are left as the lockfile resolve has them)
+    let selection = feature_selection(common);
+    let member_builds = if selection.filters() {
+        Some(member_builds(&s.workspace.members, &selection)?)
+    } else {
+        None
+    };
+    // non-member path and git packages: built when the built members reach them (the same
+    // trimmed resolve graph that scopes the current lock), with all their edges
+    let fixed_built: Option<BTreeSet<String>> = member_builds.as_ref().map(|b| {
+        let (trimmed, _) = filter_resolved(&s.resolved, &s.workspace.members, b);
+        trimmed.packages.into_iter().map(|p| p.name).collect()
+    });
+    let edge_filter = |from: model::EdgeFrom<'_>, d: &crate::index::IndexDep| {
+        let by_features = match (&member_builds, from) {
+            (Some(mb), model::EdgeFrom::Root(i)) if i < mb.len() => mb[i]
+                .as_ref()
+                .is_some_and(|b| b.builds(&d.name, d.kind, d.optional)),
+            (_, model::EdgeFrom::Root(i)) => fixed_built
+                .as_ref()
+                .is_none_or(|names| names.contains(&roots.packages[i].name)),
+            _ => true,
+        };
+        by_features && edge_builds.as_ref().is_none_or(|eb| eb.builds(from, d))
+    };
+    let filtered = edge_builds.is_some() || member_builds.is_some();
     let mut locked: Locked = Locked::new();
     let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
@@ -657,7 +704,7 @@ pub fn find_optimum_with(
     };
     let mut bounded: BTreeSet<String> = seeded_bounded;
     let t = Instant::now();
-    let mut m = model::build_with(
+    let mut m = model::build_filtered(
         &cands,
         &roots,
         &|n, v| {
@@ -669,6 +716,7 @@ pub fn find_optimum_with(
             })
         },
         &model::BuildOptions { uses_matter: true },
+        filtered.then_some(&edge_filter as model::EdgeFilter<'_>),
     )?;
     model::lag::fill(&mut m, &snapshot.crates, &cand_opts);
     shell.verbose(
@@ -690,9 +738,13 @@ pub fn find_optimum_with(
             t.elapsed().as_secs_f64()
         ),
     );
+    // Under a build filter HiGHS 1.16 tends to misprice the current lock as MIP start in its
+    // presolved space (the solver then re-solves without it, `solve::run_stage`): start
+    // without it, unless a time limit needs the start as a fallback answer.
     let opts = SolveOptions {
         time_limit: common.time_limit,
         order,
+        warm_start: !filtered || common.time_limit.is_some(),
         ..SolveOptions::default()
     };
     let mut rounds = 0;
@@ -827,7 +879,9 @@ pub fn find_optimum_with(
             // the last round priced the forced version exactly (it was picked)
             let own = found.as_ref().map(|sol| {
                 let pkg = &m.pkgs[i];
-                if pkg.d.is_none_or(|d| sol.values[d]) {
+                if !pkg.built(&sol.values) {
+                    (0, Use::Deploy) // not built for the listed targets
+                } else if pkg.d.is_none_or(|d| sol.values[d]) {
                     (pkg.cost, Use::Deploy)
                 } else {
                     (pkg.cost_dev, Use::Dev)
@@ -897,6 +951,8 @@ pub fn find_optimum_with(
             counts.exact.len()
         ),
     );
+    let not_built = filtered
+        .then(|| optimum_not_built(&m, &solution.values, &roots, &snapshot.crates, &edge_filter));
     drop(cands);
     if store_unchanged {
         if let Some(sh) = counts.shared.as_deref_mut() {
@@ -906,6 +962,7 @@ pub fn find_optimum_with(
     }
     drop(counts);
     Ok(OptimumResult {
+        not_built,
         optimal,
         changes: changes(&current_versions, &solution.chosen),
         solver,
@@ -920,12 +977,17 @@ pub fn find_optimum_with(
 
 pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
     let s = Session::load(common, shell)?;
-    let current = price_lock(&s, &s.graph, shell)?;
+    // `--target`: the current lock priced for what builds, like `report --target`
+    let (graph, mut target_scope) = super::report_cmd::scope_session(&s, common, shell)?;
+    let current = price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
     let found = find_optimum(&s, common, &current, shell, None)?;
     let mut current_backlog = backlog_of(&current.outcome, None);
     current_backlog.joint = joint_of(&s, common, &current.outcome, &current.checksums, shell)?;
     let mut optimal = backlog_of(&found.optimal, None);
     optimal.joint = joint_of(&s, common, &found.optimal, &found.checksums, shell)?;
+    if let Some(scope) = target_scope.as_mut() {
+        scope.optimal_not_built = found.not_built.clone();
+    }
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         cost_universe: s.universe.clone(),
@@ -934,7 +996,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         changes: found.changes.clone(),
         solver: Some(found.solver.clone()),
         violations: Vec::new(),
-        target_scope: None,
+        target_scope,
     };
     let text = match common.format {
         OutputFormat::Human => report::render_human(&report),
@@ -1049,12 +1111,142 @@ fn write_instance(path: &std::path::Path, inst: &model::Instance) -> anyhow::Res
         .with_context(|| format!("cannot write the instance to {}", path.display()))
 }
 
+/// The `-p`/`--features`/`--all-features`/`--no-default-features` flags.
+pub(super) fn feature_selection(common: &CommonArgs) -> FeatureSelection {
+    FeatureSelection {
+        packages: common.packages.clone(),
+        features: common.features.clone(),
+        all_features: common.all_features,
+        no_default_features: common.no_default_features,
+    }
+}
+
+/// Host facts for the target filter: which roots may compile for the host (proc-macro
+/// members; path and git packages that are not members) and which registry crates are
+/// proc-macros in the current resolve. Roots are the members then the fixed packages
+/// (`roots_from_workspace`).
+fn host_facts(
+    workspace: &crate::workspace::Workspace,
+    resolved: &crate::workspace::ResolvedGraph,
+) -> HostFacts {
+    let mut facts = HostFacts::default();
+    for (i, member) in workspace.members.iter().enumerate() {
+        let proc_macro = resolved.packages.iter().any(|p| {
+            p.source.is_none()
+                && p.name == member.name
+                && p.version == member.version
+                && p.proc_macro
+        });
+        if proc_macro {
+            facts.host_roots.insert(i);
+        }
+    }
+    facts
+        .host_roots
+        .extend(workspace.members.len()..workspace.members.len() + workspace.fixed_packages.len());
+    for p in resolved.packages.iter().filter(|p| p.source.is_some()) {
+        facts.known.insert(p.name.clone());
+        if p.proc_macro {
+            facts.proc_macros.insert(p.name.clone());
+        }
+    }
+    facts
+}
+
+/// The versions of the chosen lock that do not build for the listed targets, each with the
+/// declared edges from built packages (or roots) that would have pulled it in.
+fn optimum_not_built(
+    m: &model::Model,
+    values: &[bool],
+    roots: &model::Roots,
+    index: &BTreeMap<String, crate::index::IndexCrate>,
+    builds: model::EdgeFilter<'_>,
+) -> Vec<NotBuilt> {
+    let chosen: Vec<&model::Pkg> = m.pkgs.iter().filter(|p| values[p.x]).collect();
+    let deps_of = |p: &model::Pkg| -> Vec<crate::index::IndexDep> {
+        index
+            .get(&p.name)
+            .and_then(|c| c.versions.iter().find(|v| v.version == p.version))
+            .map(|v| v.deps.clone())
+            .unwrap_or_default()
+    };
+    let hits = |d: &crate::index::IndexDep, q: &model::Pkg| {
+        d.registry.is_none() && d.crate_name() == q.name && d.req.matches(&q.version)
+    };
+    let mut out = Vec::new();
+    for q in chosen.iter().filter(|q| !q.built(values)) {
+        let mut cut_edges = Vec::new();
+        let mut unbuilt_dependents: BTreeSet<String> = BTreeSet::new();
+        for (i, r) in roots.packages.iter().enumerate() {
+            for d in r.deps.iter().filter(|d| hits(d, q)) {
+                if !builds(model::EdgeFrom::Root(i), d) {
+                    cut_edges.push(CutEdge {
+                        from: r.name.clone(),
+                        kind: super::report_cmd::kind_name(d.kind).to_string(),
+                        target: d.target.clone(),
+                    });
+                }
+            }
+        }
+        for p in &chosen {
+            for d in deps_of(p)
+                .iter()
+                .filter(|d| d.kind != DepKind::Dev && hits(d, q))
+            {
+                let label = format!("{} {}", p.name, p.version);
+                if !p.built(values) {
+                    unbuilt_dependents.insert(label);
+                } else if !builds(model::EdgeFrom::Pkg(&p.name, &p.version), d) {
+                    cut_edges.push(CutEdge {
+                        from: label,
+                        kind: super::report_cmd::kind_name(d.kind).to_string(),
+                        target: d.target.clone(),
+                    });
+                }
+            }
+        }
+        let reason = if !cut_edges.is_empty() {
+            let parts: Vec<String> = cut_edges
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} ({}, {})",
+                        e.from,
+                        e.kind,
+                        e.target.as_deref().unwrap_or("all platforms")
+                    )
+                })
+                .collect();
+            format!("only needed by {}", parts.join("; "))
+        } else if !unbuilt_dependents.is_empty() {
+            format!(
+                "only needed by packages not built: {}",
+                unbuilt_dependents
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            "not reached from the workspace members".to_string()
+        };
+        out.push(NotBuilt {
+            krate: q.name.clone(),
+            version: q.version.to_string(),
+            reason,
+            cut_edges,
+        });
+    }
+    out.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));
+    out
+}
+
 /// The chosen versions with the use the assignment gives each (deploy unless the model has a
-/// deploy variable that is off).
+/// deploy variable that is off); versions not built for the listed targets are left out (they
+/// cost nothing).
 fn picked_uses(m: &model::Model, values: &[bool]) -> Vec<PKey> {
     m.pkgs
         .iter()
-        .filter(|p| values[p.x])
+        .filter(|p| p.built(values))
         .map(|p| {
             let use_ = if p.d.is_none_or(|d| values[d]) {
                 Use::Deploy

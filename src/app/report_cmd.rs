@@ -21,6 +21,7 @@ use anyhow::Context;
 
 use crate::cli::{CommonArgs, CountMode, OutputFormat, PlanMode, ReportArgs};
 use crate::index::DepKind;
+use crate::optimise::member_features::{filter_resolved, member_builds};
 use crate::report::{
     self, AuditCode, Backlog, CutEdge, JointPlan, NotBuilt, Report, SuggestedAudit, TargetScope,
     Violation,
@@ -42,37 +43,11 @@ use super::{optimise, pricing, Outcome};
 
 pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Result<Outcome> {
     let s = Session::load(common, shell)?;
-    let (graph, target_scope) = if common.targets.is_empty() {
-        (None, None)
-    } else {
-        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
-        let platforms = platforms_of(&cfg, &common.targets)?;
-        let scoped = scope_to_targets(&s.resolved, &s.graph, &platforms)?;
-        for (target, message) in &scoped.unparsable {
-            shell.warn(format!(
-                "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
-            ));
-        }
-        shell.status(
-            "Filtered",
-            format!(
-                "{} of {} packages are not built for {}",
-                scoped.not_built.len(),
-                s.graph.packages.len(),
-                common.targets.join(", ")
-            ),
-        );
-        let scope = TargetScope {
-            targets: platforms.targets.iter().map(|t| t.name.clone()).collect(),
-            host: platforms.host.name.clone(),
-            not_built: scoped.not_built,
-        };
-        (Some(scoped.graph), Some(scope))
-    };
+    let (graph, mut target_scope) = scope_session(&s, common, shell)?;
 
     let current = optimise::price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
     let violations = violations_of(&current.outcome);
-    let found = match optimum_blocker(args, target_scope.is_some(), !violations.is_empty()) {
+    let found = match optimum_blocker(args, !violations.is_empty()) {
         None => Some(optimise::find_optimum(&s, common, &current, shell, None)?),
         Some(reason) if args.fail_if_improvable.is_some() => {
             anyhow::bail!("--fail-if-improvable needs the optimum, but {reason}")
@@ -83,6 +58,9 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
         }
         Some(_) => None,
     };
+    if let (Some(scope), Some(f)) = (target_scope.as_mut(), found.as_ref()) {
+        scope.optimal_not_built = f.not_built.clone();
+    }
     let code_of = |outcome: &SuggestOutcome, checksums: &pricing::Checksums| match common.count {
         CountMode::Vet => Ok(None),
         CountMode::Code => pricing::Pricer {
@@ -137,12 +115,89 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
     })
 }
 
+/// `--target` and `-p`/`--features`: the graph suggest prices (what builds) and what it leaves
+/// out; `(None, None)` without those flags. The feature selection trims the resolve graph
+/// first (`member_features::filter_resolved`), then the target walk runs on what is left.
+pub(super) fn scope_session(
+    s: &Session,
+    common: &CommonArgs,
+    shell: &Shell,
+) -> anyhow::Result<(Option<PackageGraph>, Option<TargetScope>)> {
+    let selection = super::optimise::feature_selection(common);
+    if common.targets.is_empty() && !selection.filters() {
+        return Ok((None, None));
+    }
+    let mut not_built: Vec<NotBuilt> = Vec::new();
+    let resolved = if selection.filters() {
+        let builds = member_builds(&s.workspace.members, &selection)?;
+        let (resolved, dropped) = filter_resolved(&s.resolved, &s.workspace.members, &builds);
+        let by_id: HashMap<&str, &crate::workspace::GraphPackage> = s
+            .resolved
+            .packages
+            .iter()
+            .map(|p| (p.id.as_str(), p))
+            .collect();
+        for id in &dropped {
+            let Some(p) = by_id.get(id.as_str()).filter(|p| p.source.is_some()) else {
+                continue; // members and path packages need no audit anyway
+            };
+            not_built.push(NotBuilt {
+                krate: p.name.clone(),
+                version: p.version.to_string(),
+                reason: "not built for the selected packages and features".to_string(),
+                cut_edges: vec![],
+            });
+        }
+        resolved
+    } else {
+        s.resolved.clone()
+    };
+    let graph = crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?;
+    let (graph, targets, host) = if common.targets.is_empty() {
+        (graph, vec![], String::new())
+    } else {
+        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
+        let platforms = platforms_of(&cfg, &common.targets)?;
+        let scoped = scope_to_targets(&resolved, &graph, &platforms)?;
+        for (target, message) in &scoped.unparsable {
+            shell.warn(format!(
+                "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
+            ));
+        }
+        not_built.extend(scoped.not_built);
+        (
+            scoped.graph,
+            platforms.targets.iter().map(|t| t.name.clone()).collect(),
+            platforms.host.name.clone(),
+        )
+    };
+    not_built.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));
+    let mut what: Vec<String> = common.targets.clone();
+    if selection.filters() {
+        what.push("the selected packages and features".to_string());
+    }
+    shell.status(
+        "Filtered",
+        format!(
+            "{} of {} packages are not built for {}",
+            not_built.len(),
+            s.graph.packages.len(),
+            what.join(", ")
+        ),
+    );
+    let scope = TargetScope {
+        targets,
+        host,
+        not_built,
+        optimal_not_built: None,
+    };
+    Ok((Some(graph), Some(scope)))
+}
+
 /// Why the optimum cannot (or should not) be searched for, if so.
-fn optimum_blocker(args: &ReportArgs, targeted: bool, violations: bool) -> Option<&'static str> {
+fn optimum_blocker(args: &ReportArgs, violations: bool) -> Option<&'static str> {
     if args.no_optimum {
         Some("--no-optimum was given")
-    } else if targeted {
-        Some("the optimiser prices every platform and does not support --target yet")
     } else if violations {
         Some("the audit store has violation conflicts (cargo-vet fails on them too)")
     } else {
@@ -189,7 +244,7 @@ pub fn gate_failures(report: &Report, args: &ReportArgs) -> Vec<String> {
 }
 
 /// The host and the `--target` platforms, from rustc.
-fn platforms_of(cfg: &dyn CfgSource, targets: &[String]) -> anyhow::Result<Platforms> {
+pub(super) fn platforms_of(cfg: &dyn CfgSource, targets: &[String]) -> anyhow::Result<Platforms> {
     let host_name = cfg.host()?;
     let host = cfg
         .platform(&host_name)
@@ -216,7 +271,7 @@ pub struct Scoped {
     pub unparsable: BTreeMap<String, String>,
 }
 
-fn kind_name(kind: DepKind) -> &'static str {
+pub(super) fn kind_name(kind: DepKind) -> &'static str {
     match kind {
         DepKind::Normal => "normal",
         DepKind::Build => "build",

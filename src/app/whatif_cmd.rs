@@ -8,8 +8,8 @@
 //! and/or store edited, then the same search as `report` (`find_optimum_with`).
 //!
 //! A scenario that cannot be solved (no valid lock, unknown crate, unreadable import) becomes
-//! an error row with the reason; `--target` is reported as unsupported (the optimiser does not
-//! scope to targets yet). Bad input (flags, scenarios file) is an error before any solve.
+//! an error row with the reason. `--target` scenarios price the optimum for those targets, as
+//! `report --target` does. Bad input (flags, scenarios file) is an error before any solve.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,9 +35,6 @@ use super::inputs::Session;
 use super::optimise::{self, OptimumResult, PricedLock, SharedCounts, Variant};
 use super::report_cmd::backlog_of;
 use super::Outcome;
-
-/// Why `--target` scenarios get no figure.
-const TARGET_UNSUPPORTED: &str = "--target: the optimiser prices every platform and cannot scope the optimum to targets yet (`cargo minaudit report --target T` prices the current lock for T)";
 
 /// A spec error, named by its flag.
 fn flag<T>(name: &str, r: Result<T, String>) -> anyhow::Result<T> {
@@ -192,9 +189,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
         };
         let t = Instant::now();
         shell.status("Scenario", format!("[{}/{total}] {}", i + 1, sc.name));
-        let outcome = if !sc.targets.is_empty() {
-            RowOutcome::Unsupported(TARGET_UNSUPPORTED.into())
-        } else {
+        let outcome = {
             match run_scenario(
                 &s,
                 &base,
@@ -292,6 +287,7 @@ fn run_scenario(
     let mut common = base.clone();
     common.exclude_newer = sc.exclude_newer.clone();
     common.min_age = sc.min_age.clone();
+    common.targets = sc.targets.clone();
     let roots = if sc.changes_roots() {
         let mut roots = base_roots.clone();
         apply_to_roots(&mut roots, members, sc).map_err(anyhow::Error::msg)?;

@@ -53,6 +53,9 @@ pub enum VarKind {
     /// needs the deploy criteria (cargo-vet's `criteria`); otherwise a chosen p is only used
     /// by dev-dependencies and needs the dev criteria (`dev-criteria`).
     Deploy(PkgId),
+    /// b[p]: p is reached from a root through edges that build for the listed targets
+    /// (`--target`), so it is priced; a chosen p with `b[p] = 0` stays in the lock for free.
+    Built(PkgId),
 }
 
 /// A registry package version in the model.
@@ -73,17 +76,39 @@ pub struct Pkg {
     /// which knows the whole index (0 in dumps older than the criterion).
     #[serde(default)]
     pub lag: u64,
+    /// b[p] (see [`VarKind::Built`]); None when p is built whenever it is chosen (no target
+    /// filter, or no edge that skips the listed targets can reach it): then `x` stands for it.
+    #[serde(default)]
+    pub b: Option<VarId>,
 }
 
 impl Pkg {
-    /// The price this package adds under an assignment.
+    /// The variable saying p is built for the listed targets (`x` when always built).
+    pub fn built_var(&self) -> VarId {
+        self.b.unwrap_or(self.x)
+    }
+
+    /// The variable saying p needs the deploy criteria: `d`, else "built".
+    pub fn deploy_var(&self) -> VarId {
+        self.d.unwrap_or(self.built_var())
+    }
+
+    /// Whether p is built for the listed targets under an assignment (so it is priced).
+    pub fn built(&self, val: &[bool]) -> bool {
+        val[self.x] && val[self.built_var()]
+    }
+
+    /// The price this package adds under an assignment: the model's objective term
+    /// `cost_dev·b + (cost − cost_dev)·d` (b and d standing for x when absent; the rows keep
+    /// b, d ≤ x, and every d the roots force comes with its b).
     pub fn price(&self, val: &[bool]) -> u64 {
         if !val[self.x] {
-            0
-        } else if self.d.is_none_or(|d| val[d]) {
-            self.cost
-        } else {
-            self.cost_dev
+            return 0;
+        }
+        let on = |v: VarId| u64::from(val[v]);
+        match self.d {
+            None => self.cost * on(self.built_var()),
+            Some(d) => self.cost_dev * on(self.built_var()) + (self.cost - self.cost_dev) * on(d),
         }
     }
 }
@@ -261,6 +286,20 @@ pub struct BuildOptions {
     pub uses_matter: bool,
 }
 
+/// Where an edge starts, for the target filter.
+#[derive(Debug, Clone, Copy)]
+pub enum EdgeFrom<'a> {
+    /// The i-th root package of [`Roots`].
+    Root(usize),
+    /// A registry package version (name, version).
+    Pkg(&'a str, &'a Version),
+}
+
+/// `--target`: whether an edge builds for the listed targets. Only edges that build carry
+/// "built" (and deploy use); an edge that does not still binds the lock (the lockfile
+/// resolve ignores targets).
+pub type EdgeFilter<'f> = &'f dyn Fn(EdgeFrom<'_>, &IndexDep) -> bool;
+
 /// Builds the model. `cost` must price every candidate; `None` is an error, never 0.
 pub fn build(
     cands: &Candidates<'_>,
@@ -298,6 +337,10 @@ struct Builder<'c, 'a> {
     raws: Vec<Raw>,
     /// Deploy rules `d[src] ∧ body ⇒ heads` (merged over d instead of x).
     deploy_raws: Vec<Raw>,
+    /// Built rules `b[src] ∧ body ⇒ heads` (merged over b instead of x).
+    built_raws: Vec<Raw>,
+    /// Whether the model has a target filter (some version may be chosen but not built).
+    filtered: bool,
     /// Whether the model tracks deploy use (some version has a `d`).
     uses: bool,
     /// Route variables per (source group or root edge, dependency key).
@@ -315,6 +358,20 @@ pub fn build_with(
     cost: &dyn Fn(&str, &Version) -> Option<Prices>,
     opts: &BuildOptions,
 ) -> Result<Model, ModelError> {
+    build_filtered(cands, roots, cost, opts, None)
+}
+
+/// [`build_with`] under a target filter (`--target`): a version's prices count only when a
+/// path of edges that `built` accepts reaches it from a root (`b[p]`, [`VarKind::Built`]);
+/// deploy use flows along those edges only. `None`: every edge builds (cargo-vet's view).
+pub fn build_filtered(
+    cands: &Candidates<'_>,
+    roots: &Roots,
+    cost: &dyn Fn(&str, &Version) -> Option<Prices>,
+    opts: &BuildOptions,
+    built: Option<EdgeFilter<'_>>,
+) -> Result<Model, ModelError> {
+    let edge_built = |from: EdgeFrom<'_>, d: &IndexDep| built.is_none_or(|f| f(from, d));
     let mut b = Builder {
         m: Model::default(),
         cand_of: Vec::new(),
@@ -322,6 +379,8 @@ pub fn build_with(
         group_members: Vec::new(),
         raws: Vec::new(),
         deploy_raws: Vec::new(),
+        built_raws: Vec::new(),
+        filtered: false,
         uses: false,
         route_memo: HashMap::new(),
         edges_of: HashMap::new(),
@@ -345,6 +404,7 @@ pub fn build_with(
             x,
             d: None,
             lag: 0,
+            b: None,
         });
         let n = group_ids.len();
         let g = *group_ids.entry((c.name(), c.bucket)).or_insert(n);
@@ -369,6 +429,16 @@ pub fn build_with(
             let d = b.m.new_var(VarKind::Deploy(p));
             b.m.pkgs[p].d = Some(d);
             b.m.guards.insert(d, vec![p]);
+        }
+    }
+    // built variables, for the versions an edge that does not build can reach (with their
+    // buckets, so bucket sums stay uniform); every other chosen version is built, b is x
+    if let Some(f) = built {
+        b.filtered = true;
+        for p in b.maybe_unbuilt(roots, f) {
+            let v = b.m.new_var(VarKind::Built(p));
+            b.m.pkgs[p].b = Some(v);
+            b.m.guards.insert(v, vec![p]);
         }
     }
     // 2. bucket-level feature and optional-dependency variables, with their guards. A leaf
@@ -407,7 +477,7 @@ pub fn build_with(
     // per edge: the dependency, the body that makes it active, and its source version
     type EdgeDep<'d> = (&'d IndexDep, Vec<Vec<VarId>>, Option<PkgId>);
     let mut edge_deps: Vec<EdgeDep> = Vec::new();
-    for r in &roots.packages {
+    for (i, r) in roots.packages.iter().enumerate() {
         for d in &r.deps {
             if d.registry.is_some() {
                 return Err(ModelError::ForeignRegistry {
@@ -416,7 +486,8 @@ pub fn build_with(
                 });
             }
             let e = b.m.edges.len();
-            b.add_edge(d, None, Lit::True, vec![], (None, e, String::new()));
+            let built = edge_built(EdgeFrom::Root(i), d);
+            b.add_edge(d, None, Lit::True, vec![], (None, e, String::new()), built);
             edge_deps.push((d, vec![], None));
         }
     }
@@ -437,7 +508,8 @@ pub fn build_with(
                 continue;
             }
             let key = (Some(b.m.group_of[p]), 0, dep_key(d));
-            let e = b.add_edge(d, Some(p), active, body.clone(), key);
+            let built = edge_built(EdgeFrom::Pkg(c.name(), c.version()), d);
+            let e = b.add_edge(d, Some(p), active, body.clone(), key, built);
             b.edges_of.entry((p, d.name.clone())).or_default().push(e);
             edge_deps.push((d, body, Some(p)));
         }
@@ -531,6 +603,14 @@ pub fn build_with(
     Ok(m)
 }
 
+/// Which variable of the source version a raw rule assumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SrcVar {
+    X,
+    Deploy,
+    Built,
+}
+
 /// What makes two declarations of one dependency behave alike in the lockfile resolve.
 fn dep_key(d: &IndexDep) -> String {
     format!(
@@ -547,24 +627,26 @@ fn dep_key(d: &IndexDep) -> String {
 }
 
 impl Builder<'_, '_> {
+    /// Candidate versions a dependency declaration can resolve to.
+    fn matching(&self, d: &IndexDep) -> Vec<PkgId> {
+        self.by_crate
+            .get(d.crate_name())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .filter(|q| d.registry.is_none() && d.req.matches(&self.m.pkgs[*q].version))
+            .collect()
+    }
+
     /// Versions reachable from a root's dev-dependency through any candidate edge (optional
     /// ones included): the only ones that can be in a lock for dev use alone.
     fn dev_reachable(&self, roots: &Roots) -> Vec<PkgId> {
-        let matching = |d: &IndexDep| -> Vec<PkgId> {
-            self.by_crate
-                .get(d.crate_name())
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-                .iter()
-                .copied()
-                .filter(|q| d.registry.is_none() && d.req.matches(&self.m.pkgs[*q].version))
-                .collect()
-        };
         let mut seen = vec![false; self.m.pkgs.len()];
         let mut stack: Vec<PkgId> = Vec::new();
         for r in &roots.packages {
             for d in r.deps.iter().filter(|d| d.kind == DepKind::Dev) {
-                stack.extend(matching(d));
+                stack.extend(self.matching(d));
             }
         }
         while let Some(p) = stack.pop() {
@@ -572,7 +654,37 @@ impl Builder<'_, '_> {
                 continue;
             }
             for d in self.cand_of[p].live_deps() {
-                stack.extend(matching(d).into_iter().filter(|q| !seen[*q]));
+                stack.extend(self.matching(d).into_iter().filter(|q| !seen[*q]));
+            }
+        }
+        (0..seen.len()).filter(|p| seen[*p]).collect()
+    }
+
+    /// Versions that may be chosen without being built: those an edge that does not build
+    /// can reach, then everything any edge reaches from them, closed over buckets. Any other
+    /// chosen version is reached (in the least lock) only by built edges from built versions.
+    fn maybe_unbuilt(&self, roots: &Roots, built: EdgeFilter<'_>) -> Vec<PkgId> {
+        let mut seen = vec![false; self.m.pkgs.len()];
+        let mut stack: Vec<PkgId> = Vec::new();
+        for (i, r) in roots.packages.iter().enumerate() {
+            for d in r.deps.iter().filter(|d| !built(EdgeFrom::Root(i), d)) {
+                stack.extend(self.matching(d));
+            }
+        }
+        for c in &self.cand_of {
+            for d in c.live_deps() {
+                if !built(EdgeFrom::Pkg(c.name(), c.version()), d) {
+                    stack.extend(self.matching(d));
+                }
+            }
+        }
+        while let Some(p) = stack.pop() {
+            if std::mem::replace(&mut seen[p], true) {
+                continue;
+            }
+            stack.extend(&self.group_members[self.m.group_of[p]]);
+            for d in self.cand_of[p].live_deps() {
+                stack.extend(self.matching(d).into_iter().filter(|q| !seen[*q]));
             }
         }
         (0..seen.len()).filter(|p| seen[*p]).collect()
@@ -586,6 +698,7 @@ impl Builder<'_, '_> {
         active: Lit,
         body: Vec<Vec<VarId>>,
         route_key: (Option<usize>, usize, String),
+        built: bool,
     ) -> usize {
         let mut buckets: BTreeMap<Bucket, Vec<PkgId>> = BTreeMap::new();
         for &p in self
@@ -648,14 +761,20 @@ impl Builder<'_, '_> {
             active,
             targets,
         };
-        // deploy use flows along every registry edge and a root's non-dev edges
-        if self.uses && (src.is_some() || d.kind != DepKind::Dev) {
+        // built flows along the edges that build, into the versions that have a b
+        if self.filtered && built {
             for (body, pkgs) in edge.routed(&body) {
-                // a version without d is deploy-used whenever chosen: x stands for d
-                let heads = pkgs
-                    .iter()
-                    .map(|q| self.m.pkgs[*q].d.unwrap_or(self.m.pkgs[*q].x))
-                    .collect();
+                if pkgs.iter().any(|q| self.m.pkgs[*q].b.is_some()) {
+                    let heads = pkgs.iter().map(|q| self.m.pkgs[*q].built_var()).collect();
+                    self.built_raws.push(Raw::new(heads, body, src));
+                }
+            }
+        }
+        // deploy use flows along every registry edge and a root's non-dev edges that build
+        if self.uses && built && (src.is_some() || d.kind != DepKind::Dev) {
+            for (body, pkgs) in edge.routed(&body) {
+                // a version without d is deploy-used whenever built: b (or x) stands for d
+                let heads = pkgs.iter().map(|q| self.m.pkgs[*q].deploy_var()).collect();
                 self.deploy_raws.push(Raw::new(heads, body, src));
             }
         }
@@ -722,14 +841,16 @@ impl Builder<'_, '_> {
     fn merge(&mut self) {
         let raws = std::mem::take(&mut self.raws);
         let deploy = std::mem::take(&mut self.deploy_raws);
-        let mut out = self.merged(raws, false);
-        out.extend(self.merged(deploy, true));
+        let built = std::mem::take(&mut self.built_raws);
+        let mut out = self.merged(raws, SrcVar::X);
+        out.extend(self.merged(deploy, SrcVar::Deploy));
+        out.extend(self.merged(built, SrcVar::Built));
         out.sort();
         out.dedup();
         self.m.implications = out;
     }
 
-    fn merged(&self, raws: Vec<Raw>, by_deploy: bool) -> Vec<Implication> {
+    fn merged(&self, raws: Vec<Raw>, by: SrcVar) -> Vec<Implication> {
         type Key = (Vec<VarId>, Vec<Vec<VarId>>, Option<usize>);
         let mut merged: HashMap<Key, Vec<PkgId>> = HashMap::new();
         let mut order: Vec<Key> = Vec::new();
@@ -760,9 +881,9 @@ impl Builder<'_, '_> {
                 srcs.sort_unstable();
                 srcs.dedup();
                 // a body variable whose guard lies inside the sources already implies their x
-                // (never their d: deploy rules keep their source group)
+                // (never their d or b: those rules keep their source group)
                 let implied =
-                    !by_deploy
+                    by == SrcVar::X
                         && body.iter().any(|g| {
                             g.len() == 1
                                 && self.m.guards.get(&g[0]).is_some_and(|gs| {
@@ -774,10 +895,10 @@ impl Builder<'_, '_> {
                         srcs.iter()
                             .map(|p| {
                                 let pkg = &self.m.pkgs[*p];
-                                if by_deploy {
-                                    pkg.d.unwrap_or(pkg.x)
-                                } else {
-                                    pkg.x
+                                match by {
+                                    SrcVar::X => pkg.x,
+                                    SrcVar::Deploy => pkg.deploy_var(),
+                                    SrcVar::Built => pkg.built_var(),
                                 }
                             })
                             .collect(),

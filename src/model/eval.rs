@@ -46,7 +46,10 @@ pub fn complete(m: &Model, chosen: &[bool]) -> Vec<bool> {
             for &h in &imp.heads {
                 let ok = matches!(
                     m.kinds[h],
-                    VarKind::Feature(..) | VarKind::OptDep(..) | VarKind::Deploy(..)
+                    VarKind::Feature(..)
+                        | VarKind::OptDep(..)
+                        | VarKind::Deploy(..)
+                        | VarKind::Built(..)
                 ) && m.guards[&h].iter().any(|p| chosen[*p]);
                 if ok {
                     val[h] = true;

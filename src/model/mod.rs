@@ -18,6 +18,15 @@
 //!   non-dev edges (then through any registry edge), so cargo-vet asks the deploy criteria of
 //!   it; a chosen p with `d[p] = 0` is used by dev-dependencies only. Its price is
 //!   `cost_dev·x[p] + (cost − cost_dev)·d[p]`, so how a version is used decides its cost.
+//! - `b[p]` per version, under a target filter (`--target`, [`build_filtered`]), for the
+//!   versions an edge that does not build for the listed targets can reach (closed over
+//!   edges and buckets; any other chosen version is built, so `x` stands for its b): p is
+//!   reached from a root through edges that build. `b[q] ≥ b[p] ∧ active ∧ route` along every
+//!   building edge (roots' building edges force it); the price becomes
+//!   `cost_dev·b[p] + (cost − cost_dev)·d[p]`, and deploy use flows along building edges
+//!   only (a version without d is deploy-used whenever built). Costs are ≥ 0 and minimised,
+//!   so b is 1 only where forced; the lock itself is unchanged in kind (every valid lock is
+//!   still valid).
 //!
 //! Bucket-level variables are exact because a lock holds at most one version per bucket; a
 //! guard `g[b,f] ≤ Σ x[p]` over the versions that have f ties them to the chosen version.
@@ -56,7 +65,10 @@ use std::collections::BTreeSet;
 
 pub use bucket::Bucket;
 pub use candidates::{generate, CandidateOptions, Candidates};
-pub use encode::{build, build_with, BuildOptions, Lit, Model, Pkg, Prices, Row, VarId, VarKind};
+pub use encode::{
+    build, build_filtered, build_with, BuildOptions, EdgeFilter, EdgeFrom, Lit, Model, Pkg, Prices,
+    Row, VarId, VarKind,
+};
 pub use features::{FeatureTable, FeatureValue};
 pub use instance::Instance;
 pub use roots::{RootPackage, Roots};

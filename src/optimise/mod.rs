@@ -3,11 +3,13 @@
 //! - [`prices`]: the price book of candidate versions (exact, or a proven lower bound) and the
 //!   lazy-pricing loop's bookkeeping;
 //! - [`changes`]: current lock vs chosen versions -> the change table;
-//! - [`advisories`]: RustSec advisories remove the versions they affect.
+//! - [`advisories`]: RustSec advisories remove the versions they affect;
+//! - [`member_features`]: `-p`/`--features`: which members and optional dependencies build.
 
 pub mod advisories;
 pub mod changes;
 pub mod conflict;
+pub mod member_features;
 pub mod prices;
 pub mod reduce;
 pub mod roots;

@@ -64,22 +64,38 @@ pub fn render_human(report: &Report) -> String {
 }
 
 fn write_scope(out: &mut String, scope: &TargetScope) {
-    let _ = writeln!(
-        out,
-        "\ntargets: {} (host {})",
-        scope.targets.join(", "),
-        scope.host
-    );
-    if scope.not_built.is_empty() {
-        let _ = writeln!(out, "not built for your targets: none");
+    if scope.targets.is_empty() {
+        let _ = writeln!(out, "\nfiltered by the selected packages and features");
+    } else {
+        let _ = writeln!(
+            out,
+            "\ntargets: {} (host {})",
+            scope.targets.join(", "),
+            scope.host
+        );
+    }
+    let what = if scope.targets.is_empty() {
+        "not built for the selected packages and features"
+    } else {
+        "not built for your targets"
+    };
+    write_not_built(out, what, "", &scope.not_built);
+    if let Some(optimal) = &scope.optimal_not_built {
+        write_not_built(out, what, " in the optimal lock", optimal);
+    }
+}
+
+fn write_not_built(out: &mut String, what: &str, which: &str, not_built: &[super::NotBuilt]) {
+    if not_built.is_empty() {
+        let _ = writeln!(out, "{what}{which}: none");
         return;
     }
     let _ = writeln!(
         out,
-        "not built for your targets ({} packages, no audit needed):",
-        scope.not_built.len()
+        "{what}{which} ({} packages, no audit needed):",
+        not_built.len()
     );
-    for p in &scope.not_built {
+    for p in not_built {
         let _ = writeln!(out, "    {} {}: {}", p.krate, p.version, p.reason);
     }
 }

@@ -114,25 +114,36 @@ pub fn render_markdown(report: &Report) -> String {
         }
     }
     if let Some(scope) = &report.target_scope {
-        let _ = writeln!(
-            out,
-            "\nTargets: {} (host `{}`)",
-            scope
-                .targets
-                .iter()
-                .map(|t| format!("`{t}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            scope.host
-        );
-        if !scope.not_built.is_empty() {
+        if scope.targets.is_empty() {
+            let _ = writeln!(out, "\nFiltered by the selected packages and features");
+        } else {
             let _ = writeln!(
                 out,
-                "\n<details><summary>Not built for your targets ({}, no audit needed)</summary>\n",
-                scope.not_built.len()
+                "\nTargets: {} (host `{}`)",
+                scope
+                    .targets
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                scope.host
+            );
+        }
+        let lists = [
+            ("", Some(&scope.not_built)),
+            (" in the optimal lock", scope.optimal_not_built.as_ref()),
+        ];
+        for (which, list) in lists {
+            let Some(list) = list.filter(|l| !l.is_empty()) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "\n<details><summary>Not built for your targets{which} ({}, no audit needed)</summary>\n",
+                list.len()
             );
             let _ = writeln!(out, "| crate | version | reason |\n|---|---|---|");
-            for p in &scope.not_built {
+            for p in list {
                 let _ = writeln!(out, "| {} | {} | {} |", p.krate, p.version, p.reason);
             }
             let _ = writeln!(out, "\n</details>");

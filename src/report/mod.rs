@@ -37,10 +37,16 @@ pub struct Report {
 /// for `host`, on behalf of build scripts and proc-macros).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TargetScope {
+    /// `--target` values (absent when only `-p`/`--features` filtered).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub host: String,
     /// Packages in the lock that never compile for the targets: they need no audit.
     pub not_built: Vec<NotBuilt>,
+    /// The same for the optimal lock (absent when no optimum was computed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimal_not_built: Option<Vec<NotBuilt>>,
 }
 
 /// A locked package that does not compile for the requested targets.

@@ -32,8 +32,8 @@ struct Position {
 
 pub fn compact(m: &Model, rows: &[Row]) -> Compact {
     let first_chain = m.num_vars();
-    // families in version order: per bucket its x variables (id 2g) and its deploy
-    // variables (id 2g+1; also at most one true, since d ≤ x)
+    // families in version order: per bucket its x variables (id 3g), its deploy variables
+    // (id 3g+1; also at most one true, since d ≤ x) and its built variables (3g+2, b ≤ x)
     let mut members: BTreeMap<usize, Vec<(semver::Version, VarId)>> = BTreeMap::new();
     // MINAUDIT_DEBUG_NO_D_CHAINS=1 leaves the d sums unchained: the formulation under which
     // HiGHS 1.16 claimed a wrong optimum (fixtures/instances/README.md); for reproducing only
@@ -41,14 +41,20 @@ pub fn compact(m: &Model, rows: &[Row]) -> Compact {
     for (p, pkg) in m.pkgs.iter().enumerate() {
         let g = m.group_of.get(p).copied().unwrap_or(p);
         members
-            .entry(2 * g)
+            .entry(3 * g)
             .or_default()
             .push((pkg.version.clone(), pkg.x));
         if let Some(d) = pkg.d.filter(|_| chain_deploy) {
             members
-                .entry(2 * g + 1)
+                .entry(3 * g + 1)
                 .or_default()
                 .push((pkg.version.clone(), d));
+        }
+        if let Some(b) = pkg.b {
+            members
+                .entry(3 * g + 2)
+                .or_default()
+                .push((pkg.version.clone(), b));
         }
     }
     let mut at: Vec<Option<Position>> = (0..m.num_vars()).map(|_| None).collect();

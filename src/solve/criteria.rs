@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::model::{Model, Pkg};
+use crate::model::{Model, Pkg, VarId};
 
 /// One thing to minimise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,38 +43,32 @@ impl Criterion {
         matches!(self, Criterion::Lines | Criterion::Audits)
     }
 
-    /// What a package adds to this criterion: (coefficient of x, coefficient of d). A package
-    /// with a deploy variable costs `cost_dev·x + (cost − cost_dev)·d`, and is an audit through
-    /// `x` when its dev price is already > 0, else through `d`.
-    pub fn coefficients(self, p: &Pkg) -> (u64, u64) {
-        match self {
+    /// What a package adds to this criterion, as (variable, coefficient) terms. A package with
+    /// a deploy variable costs `cost_dev·b + (cost − cost_dev)·d` and is an audit through `b`
+    /// when its dev price is already > 0, else through `d`; `b` is the built indicator under a
+    /// target filter and `x` itself otherwise (a version not built costs nothing). Changes and
+    /// lag are properties of the lock, so they read `x`.
+    pub fn coefficients(self, p: &Pkg) -> Vec<(VarId, u64)> {
+        let b = p.built_var();
+        let terms = match self {
             Criterion::Lines => match p.d {
-                None => (p.cost, 0),
-                Some(_) => (p.cost_dev, p.cost - p.cost_dev),
+                None => vec![(b, p.cost)],
+                Some(d) => vec![(b, p.cost_dev), (d, p.cost - p.cost_dev)],
             },
             Criterion::Audits => match p.d {
-                None => (u64::from(p.cost > 0), 0),
-                Some(_) if p.cost_dev > 0 => (1, 0),
-                Some(_) => (0, u64::from(p.cost > 0)),
+                None => vec![(b, u64::from(p.cost > 0))],
+                Some(_) if p.cost_dev > 0 => vec![(b, 1)],
+                Some(d) => vec![(d, u64::from(p.cost > 0))],
             },
-            Criterion::Changed => (u64::from(!p.locked), 0),
-            Criterion::Lag => (p.lag, 0),
-        }
+            Criterion::Changed => vec![(p.x, u64::from(!p.locked))],
+            Criterion::Lag => vec![(p.x, p.lag)],
+        };
+        terms.into_iter().filter(|(_, c)| *c != 0).collect()
     }
 
-    /// Linear terms over the model's variables (zero coefficients left out).
+    /// Linear terms over the model's variables.
     pub fn terms(self, m: &Model) -> Vec<(usize, u64)> {
-        let mut out = Vec::new();
-        for p in &m.pkgs {
-            let (cx, cd) = self.coefficients(p);
-            if cx != 0 {
-                out.push((p.x, cx));
-            }
-            if let (Some(d), true) = (p.d, cd != 0) {
-                out.push((d, cd));
-            }
-        }
-        out
+        m.pkgs.iter().flat_map(|p| self.coefficients(p)).collect()
     }
 
     /// The largest value any lock can give this criterion: a lock holds at most one version
@@ -83,9 +77,12 @@ impl Criterion {
         let groups = m.group_of.iter().copied().max().map_or(0, |g| g + 1);
         let mut most = vec![0u64; groups];
         for (i, p) in m.pkgs.iter().enumerate() {
-            let (cx, cd) = self.coefficients(p);
+            let total = self
+                .coefficients(p)
+                .iter()
+                .fold(0u64, |acc, (_, c)| acc.saturating_add(*c));
             let g = m.group_of[i];
-            most[g] = most[g].max(cx.saturating_add(cd));
+            most[g] = most[g].max(total);
         }
         most.into_iter().fold(0u64, u64::saturating_add)
     }

@@ -14,11 +14,13 @@ use super::SolveError;
 /// Result of one backend call.
 #[derive(Debug, Clone)]
 pub enum RawOutcome {
-    /// Values per variable, whether optimality was proven, and the relative gap.
+    /// Values per variable, whether optimality was proven, the relative gap, and the
+    /// objective value HiGHS reports (checked against the values by the caller).
     Solved {
         values: Vec<bool>,
         proven: bool,
         gap: f64,
+        objective: f64,
     },
     Infeasible,
     /// Stopped (time limit) with no incumbent.
@@ -135,6 +137,7 @@ pub fn solve(
         return Ok(RawOutcome::NoSolution);
     }
     let gap = if proven { 0.0 } else { solved.mip_gap() };
+    let objective_value = solved.objective_value();
     let sol = solved.get_solution();
     let values = (0..num_binary)
         .map(|i| sol.columns().get(i).is_some_and(|v| *v > 0.5))
@@ -143,5 +146,6 @@ pub fn solve(
         values,
         proven,
         gap,
+        objective: objective_value,
     })
 }

@@ -8,11 +8,14 @@
 //! - this module (pure): evaluate one edge's `target` string — a `cfg(...)` expression or a
 //!   plain triple — with `cargo-platform`, exactly the parser and evaluator Cargo uses;
 //! - [`graph`] (pure): reachability from the workspace members through the edges that match,
-//!   with Cargo's host/target split (build dependencies and proc-macros compile for the host).
+//!   with Cargo's host/target split (build dependencies and proc-macros compile for the host);
+//! - [`edges`] (pure): the same decision per edge of the optimiser's model, which prices a
+//!   version only when building edges reach it (`model::build_filtered`).
 //!
 //! A target string cargo-platform cannot parse counts as matching (the edge is assumed built)
 //! and is reported: an unknown edge must never make a package look free.
 
+pub mod edges;
 pub mod graph;
 pub mod rustc_cfg;
 
@@ -20,6 +23,7 @@ use std::str::FromStr;
 
 use cargo_platform::{Cfg, Platform};
 
+pub use edges::{EdgeBuilds, HostFacts};
 pub use graph::{build_reach, BuildEdge, BuildGraph, BuildPackage, BuildReach, Platforms};
 pub use rustc_cfg::{CfgSource, FixtureCfgSource, RustcCfgSource};
 

@@ -3,11 +3,11 @@
 //!
 //! JSON keys: `schema_version`, `cost_universe`, `current_backlog_lines` (the current lock, as
 //! `report` prices it), `baseline` and `scenarios[]`, each row {`name`, `status` ("optimal" |
-//! "feasible" | "error" | "unsupported"), `backlog_lines` (null unless solved), `delta_lines`
+//! "feasible" | "error"), `backlog_lines` (null unless solved), `delta_lines`
 //! (vs the baseline; null unless solved), `audits[]` (the scenario optimum's audits),
 //! `changes[]` ({crate, from, to} vs the current lock; `-` for added/removed), `eliminated[]`
 //! (baseline audits the scenario no longer needs), `added[]` (audits it needs that the
-//! baseline does not), `error` (the reason, for error/unsupported rows)}.
+//! baseline does not), `error` (the reason, for error rows)}.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -53,8 +53,6 @@ pub enum RowOutcome {
     },
     /// The search failed (no valid lock, unknown crate, unreadable import, ...).
     Error(String),
-    /// The scenario asks for something the optimiser cannot price yet.
-    Unsupported(String),
 }
 
 fn key(a: &SuggestedAudit) -> (String, Option<String>, String) {
@@ -97,7 +95,6 @@ impl ScenarioRow {
         };
         match outcome {
             RowOutcome::Error(e) => empty("error", e),
-            RowOutcome::Unsupported(e) => empty("unsupported", e),
             RowOutcome::Solved {
                 status,
                 backlog_lines,

@@ -1040,7 +1040,7 @@ fn unsatisfiable_message(why: Option<String>, blocked: &[Blocked]) -> String {
         .flat_map(|b| b.ids.iter().map(String::as_str))
         .collect();
     if ids.is_empty() {
-        text.push_str("\nhint: relax the requirement named above, or run `cargo update --workspace --dry-run` for Cargo's view");
+        text.push_str("\nhint: relax the requirement named above (--ignore-rust-version lifts the rust-version filter), or run `cargo update --workspace --dry-run` for Cargo's view");
     } else {
         text.push_str(&format!(
             "\nhint: upgrade the requirement that pins a version affected by {}, or waive an advisory with --allow-advisory ID",

@@ -86,7 +86,7 @@ impl Provider<'_> {
         match excluded(iv, self.opts)? {
             Skipped::Yanked => Some("yanked".into()),
             Skipped::RustVersion(rv) => Some(format!(
-                "needs Rust {rv}, above the workspace's rust-version{}; --ignore-rust-version allows it",
+                "needs Rust {rv}, above the workspace's rust-version{}",
                 self.opts
                     .max_rust_version
                     .as_ref()

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use minaudit::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
+use minaudit::index::{IndexCrate, IndexDep, IndexVersion};
 use minaudit::lockfile;
 use minaudit::lockwrite::{self, Plan};
 use minaudit::model::{self, Locked, RootPackage, Roots};
@@ -19,17 +19,7 @@ use minaudit::solve::{self, Outcome, SolveOptions};
 use semver::{Version, VersionReq};
 
 fn dep(name: &str, req: &str) -> IndexDep {
-    IndexDep {
-        name: name.into(),
-        package: None,
-        req: VersionReq::parse(req).expect("req"),
-        features: vec![],
-        optional: false,
-        default_features: true,
-        target: None,
-        kind: DepKind::Normal,
-        registry: None,
-    }
+    IndexDep::normal(name, VersionReq::parse(req).expect("req"))
 }
 
 fn version(name: &str, v: &str, deps: Vec<IndexDep>, cksum: &str) -> IndexVersion {

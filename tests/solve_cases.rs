@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use minaudit::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
+use minaudit::index::{IndexCrate, IndexDep, IndexVersion};
 use minaudit::model::{self, CandidateOptions, Locked, ModelError, RootPackage, Roots};
 use minaudit::solve::{self, Outcome, SolveOptions, Status};
 use semver::{Version, VersionReq};
@@ -13,17 +13,7 @@ fn v(s: &str) -> Version {
 }
 
 fn dep(name: &str, req: &str) -> IndexDep {
-    IndexDep {
-        name: name.into(),
-        package: None,
-        req: VersionReq::parse(req).unwrap(),
-        features: vec![],
-        optional: false,
-        default_features: true,
-        target: None,
-        kind: DepKind::Normal,
-        registry: None,
-    }
+    IndexDep::normal(name, VersionReq::parse(req).unwrap())
 }
 
 fn opt(mut d: IndexDep) -> IndexDep {

@@ -40,6 +40,22 @@ pub struct IndexDep {
 }
 
 impl IndexDep {
+    /// A normal dependency on `name` from the same registry: not renamed, not optional, default
+    /// features, every platform, no extra features.
+    pub fn normal(name: &str, req: semver::VersionReq) -> IndexDep {
+        IndexDep {
+            name: name.to_string(),
+            package: None,
+            req,
+            features: Vec::new(),
+            optional: false,
+            default_features: true,
+            target: None,
+            kind: DepKind::Normal,
+            registry: None,
+        }
+    }
+
     /// The crate this edge points at (the real name, not the rename).
     pub fn crate_name(&self) -> &str {
         self.package.as_deref().unwrap_or(&self.name)

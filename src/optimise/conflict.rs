@@ -598,17 +598,7 @@ mod tests {
     fn member(name: &str, deps: &[(&str, &str)]) -> Roots {
         let deps = deps
             .iter()
-            .map(|(d, req)| IndexDep {
-                name: d.to_string(),
-                package: None,
-                req: VersionReq::parse(req).unwrap(),
-                features: vec![],
-                optional: false,
-                default_features: true,
-                target: None,
-                kind: DepKind::Normal,
-                registry: None,
-            })
+            .map(|(d, req)| IndexDep::normal(d, VersionReq::parse(req).unwrap()))
             .collect();
         Roots {
             packages: vec![RootPackage {

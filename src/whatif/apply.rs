@@ -84,15 +84,10 @@ pub fn apply_to_roots(
             ));
         }
         root.deps.push(IndexDep {
-            name: a.name.clone(),
-            package: None,
-            req: a.req.clone(),
             features: a.features.clone(),
-            optional: false,
             default_features: a.default_features,
-            target: None,
             kind: a.kind,
-            registry: None,
+            ..IndexDep::normal(&a.name, a.req.clone())
         });
     }
     Ok(())
@@ -243,17 +238,7 @@ mod tests {
     use semver::VersionReq;
 
     fn dep(name: &str, req: &str) -> IndexDep {
-        IndexDep {
-            name: name.into(),
-            package: None,
-            req: VersionReq::parse(req).unwrap(),
-            features: vec![],
-            optional: false,
-            default_features: true,
-            target: None,
-            kind: DepKind::Normal,
-            registry: None,
-        }
+        IndexDep::normal(name, VersionReq::parse(req).unwrap())
     }
 
     fn roots() -> Roots {

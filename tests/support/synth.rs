@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use minaudit::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
+use minaudit::index::{IndexCrate, IndexDep, IndexVersion};
 use minaudit::model::{Locked, RootPackage, Roots};
 use semver::{Version, VersionReq};
 
@@ -38,17 +38,7 @@ impl Rng {
 }
 
 fn dep(name: &str, req: VersionReq) -> IndexDep {
-    IndexDep {
-        name: name.into(),
-        package: None,
-        req,
-        features: vec![],
-        optional: false,
-        default_features: true,
-        target: None,
-        kind: DepKind::Normal,
-        registry: None,
-    }
+    IndexDep::normal(name, req)
 }
 
 pub fn synth(n: usize, seed: u64) -> Synth {

@@ -1205,36 +1205,12 @@ fn optimum_not_built(
                 }
             }
         }
-        let reason = if !cut_edges.is_empty() {
-            let parts: Vec<String> = cut_edges
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{} ({}, {})",
-                        e.from,
-                        e.kind,
-                        e.target.as_deref().unwrap_or("all platforms")
-                    )
-                })
-                .collect();
-            format!("only needed by {}", parts.join("; "))
-        } else if !unbuilt_dependents.is_empty() {
-            format!(
-                "only needed by packages not built: {}",
-                unbuilt_dependents
-                    .into_iter()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        } else {
-            "not reached from the workspace members".to_string()
-        };
-        out.push(NotBuilt {
-            krate: q.name.clone(),
-            version: q.version.to_string(),
-            reason,
+        out.push(NotBuilt::new(
+            q.name.clone(),
+            q.version.to_string(),
             cut_edges,
-        });
+            unbuilt_dependents,
+        ));
     }
     out.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));
     out

@@ -453,34 +453,12 @@ pub fn scope_to_targets(
         let p = by_id
             .get(node.id.as_str())
             .with_context(|| format!("internal: package {} not in the metadata", node.id))?;
-        let cut_edges = cut.remove(&i).unwrap_or_default();
-        let reason = if !cut_edges.is_empty() {
-            let parts: Vec<String> = cut_edges
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{} ({}, {})",
-                        e.from,
-                        e.kind,
-                        e.target.as_deref().unwrap_or("all platforms")
-                    )
-                })
-                .collect();
-            format!("only needed by {}", parts.join("; "))
-        } else if let Some(deps) = unbuilt_dependents.get(&i) {
-            format!(
-                "only needed by packages not built: {}",
-                deps.iter().cloned().collect::<Vec<_>>().join(", ")
-            )
-        } else {
-            "not reached from the workspace members".to_string()
-        };
-        not_built.push(NotBuilt {
-            krate: p.name.clone(),
-            version: p.version.to_string(),
-            reason,
-            cut_edges,
-        });
+        not_built.push(NotBuilt::new(
+            p.name.clone(),
+            p.version.to_string(),
+            cut.remove(&i).unwrap_or_default(),
+            unbuilt_dependents.remove(&i).unwrap_or_default(),
+        ));
     }
     not_built.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));
     Ok(Scoped {

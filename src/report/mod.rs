@@ -61,6 +61,44 @@ pub struct NotBuilt {
     pub cut_edges: Vec<CutEdge>,
 }
 
+impl NotBuilt {
+    /// A package nothing builds, with the reason in words: the edges cut by the filter (and the
+    /// platforms they need), else the unbuilt packages that alone depend on it, else that no
+    /// member reaches it.
+    pub fn new(
+        krate: String,
+        version: String,
+        cut_edges: Vec<CutEdge>,
+        unbuilt_dependents: impl IntoIterator<Item = String>,
+    ) -> NotBuilt {
+        let unbuilt: Vec<String> = unbuilt_dependents.into_iter().collect();
+        let reason = if !cut_edges.is_empty() {
+            let parts: Vec<String> = cut_edges
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} ({}, {})",
+                        e.from,
+                        e.kind,
+                        e.target.as_deref().unwrap_or("all platforms")
+                    )
+                })
+                .collect();
+            format!("only needed by {}", parts.join("; "))
+        } else if !unbuilt.is_empty() {
+            format!("only needed by packages not built: {}", unbuilt.join(", "))
+        } else {
+            "not reached from the workspace members".to_string()
+        };
+        NotBuilt {
+            krate,
+            version,
+            reason,
+            cut_edges,
+        }
+    }
+}
+
 /// One declared dependency edge that does not apply to the requested targets.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CutEdge {

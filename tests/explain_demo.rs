@@ -31,18 +31,7 @@ fn explain_prices_every_version_between_the_optimum_and_cargos_own_lock() {
         before,
         "explain writes nothing"
     );
-    let plan = json_ok(
-        &demo
-            .minaudit(&[
-                "--dry-run",
-                "--frozen-imports",
-                "--offline",
-                "--format",
-                "json",
-            ])
-            .output()
-            .expect("run"),
-    );
+    let plan = json_ok(&demo.plan(&[]));
     let best = plan["optimal"]["backlog_lines"].as_u64().expect("optimum");
     assert_eq!(ex["optimal_backlog_lines"].as_u64(), Some(best));
     let rows = ex["versions"].as_array().expect("versions");

@@ -42,17 +42,7 @@ fn ansi_paint(plan: &Value) -> Vec<String> {
 #[test]
 fn an_advisory_on_the_cheapest_version_moves_the_optimum_to_the_next_cheapest() {
     let demo = Demo::new();
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "--dry-run",
-            "--frozen-imports",
-            "--offline",
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        demo.minaudit(&args).output().expect("run")
-    };
+    let run = |extra: &[&str]| demo.plan(extra);
     let free = json_ok(&run(&[]));
     let ex = json_ok(
         &demo

@@ -35,15 +35,7 @@ fn pubtimes(demo: &Demo) -> BTreeMap<(String, String), String> {
 }
 
 fn plan(demo: &Demo, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec![
-        "--dry-run",
-        "--frozen-imports",
-        "--offline",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let out = demo.minaudit(&args).output().unwrap();
+    let out = demo.plan(extra);
     assert!(
         out.status.success(),
         "{}",

@@ -13,11 +13,7 @@ use report_support::{json_ok, stderr, Demo};
 const OFFLINE: &[&str] = &["--frozen-imports", "--offline"];
 
 fn plan(demo: &Demo, objective: &str) -> serde_json::Value {
-    let mut args = vec!["--dry-run", "--format", "json"];
-    args.extend(OFFLINE);
-    let flag = format!("--objective={objective}");
-    args.push(&flag);
-    json_ok(&demo.minaudit(&args).output().expect("run"))
+    json_ok(&demo.plan(&[&format!("--objective={objective}")]))
 }
 
 /// Registry packages of a Cargo.lock, `name version`.

@@ -35,16 +35,7 @@ fn lines(v: &Value) -> u64 {
 fn report_and_dry_run_find_the_same_optimum_and_price_the_same_current_lock() {
     let demo = Demo::new();
     let report = report_json(&demo, &[]);
-    let out = demo
-        .minaudit(&[
-            "--dry-run",
-            "--frozen-imports",
-            "--offline",
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("run");
+    let out = demo.plan(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let dry = json_of(&out);
     for key in [

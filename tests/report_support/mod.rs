@@ -113,6 +113,19 @@ impl Demo {
         self.minaudit(&args).output().expect("run cargo-minaudit")
     }
 
+    /// `--dry-run --frozen-imports --offline --format json` (the plan, as JSON) plus `extra`.
+    pub fn plan(&self, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "--dry-run",
+            "--frozen-imports",
+            "--offline",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        self.minaudit(&args).output().expect("run cargo-minaudit")
+    }
+
     /// Replaces the copy's (and cache's) absolute paths by stable placeholders.
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();

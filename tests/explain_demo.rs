@@ -13,19 +13,7 @@ use report_support::{json_ok, Demo};
 fn explain_prices_every_version_between_the_optimum_and_cargos_own_lock() {
     let demo = Demo::new();
     let before = report_support::tree(&demo.dir);
-    let ex = json_ok(
-        &demo
-            .minaudit(&[
-                "explain",
-                "ansi-paint",
-                "--frozen-imports",
-                "--offline",
-                "--format",
-                "json",
-            ])
-            .output()
-            .expect("run"),
-    );
+    let ex = json_ok(&demo.explain("ansi-paint"));
     assert_eq!(
         report_support::tree(&demo.dir),
         before,

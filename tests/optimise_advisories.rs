@@ -44,19 +44,7 @@ fn an_advisory_on_the_cheapest_version_moves_the_optimum_to_the_next_cheapest() 
     let demo = Demo::new();
     let run = |extra: &[&str]| demo.plan(extra);
     let free = json_ok(&run(&[]));
-    let ex = json_ok(
-        &demo
-            .minaudit(&[
-                "explain",
-                "ansi-paint",
-                "--frozen-imports",
-                "--offline",
-                "--format",
-                "json",
-            ])
-            .output()
-            .expect("run"),
-    );
+    let ex = json_ok(&demo.explain("ansi-paint"));
     let rows = ex["versions"].as_array().expect("versions");
     let chosen = rows
         .iter()

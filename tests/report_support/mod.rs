@@ -126,6 +126,19 @@ impl Demo {
         self.minaudit(&args).output().expect("run cargo-minaudit")
     }
 
+    /// `explain KRATE --frozen-imports --offline --format json`.
+    pub fn explain(&self, krate: &str) -> Output {
+        let args = [
+            "explain",
+            krate,
+            "--frozen-imports",
+            "--offline",
+            "--format",
+            "json",
+        ];
+        self.minaudit(&args).output().expect("run cargo-minaudit")
+    }
+
     /// Replaces the copy's (and cache's) absolute paths by stable placeholders.
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();

@@ -439,3 +439,119 @@ fn dumped_instance_replays_to_the_same_answer() {
         .to_string()
         .contains("dump it again"));
 }
+
+/// Solves `c` with the build's features followed inside registry packages (`-p` /
+/// `--features`): root dependency i is built with the features `build[i]` (None: not built).
+/// Returns the chosen versions and the optimal backlog in lines.
+fn run_built(c: &Case, build: &[Option<&[&str]>]) -> (Vec<String>, u64) {
+    let cands = model::generate(&c.index, &c.roots, &c.locked, &Default::default());
+    let root_deps = &c.roots.packages[0].deps;
+    let slot = |d: &IndexDep| build[root_deps.iter().position(|x| x == d).expect("root dep")];
+    let edges = |from: model::EdgeFrom<'_>, d: &IndexDep| match from {
+        model::EdgeFrom::Root(_) => slot(d).is_some(),
+        model::EdgeFrom::Pkg(..) => true,
+    };
+    let features = |_: usize, d: &IndexDep| -> Vec<String> {
+        slot(d)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let m = model::build_features_filtered(
+        &cands,
+        &c.roots,
+        &|n, ver| {
+            let cost = c.costs.get(&(n.to_string(), ver.clone())).copied()?;
+            Some(model::Prices {
+                deploy: cost,
+                dev: cost,
+            })
+        },
+        &Default::default(),
+        Some(&edges),
+        Some(&features),
+    )
+    .unwrap();
+    let outcome = solve::solve(&m, 0, &SolveOptions::default()).unwrap();
+    let lines = match &outcome {
+        Outcome::Solved(s) => s.objective.lines,
+        Outcome::Unsat => u64::MAX,
+    };
+    (chosen(&outcome), lines)
+}
+
+// The lockfile resolve turns b on through the weak `b?/fast` (so the lock holds b 1.1.0, the
+// only b with `fast`), but a build never does (resolver v2): with `speed` asked in the build,
+// b stays in the lock for free (1 line: a). A strong `b/fast` builds it (1 + 9).
+#[test]
+fn weak_dep_feature_does_not_build_the_dependency() {
+    let world = |value: &'static str| {
+        let mut a = ver("a", "1.0.0", 1);
+        a.deps = vec![opt(dep("b", "^1"))];
+        a.features = vec![("speed", vec![value])];
+        let mut b2 = ver("b", "1.1.0", 9);
+        b2.features = vec![("fast", vec![])];
+        case(
+            vec![a, ver("b", "1.0.0", 1), b2],
+            vec![feats(dep("a", "^1"), &["speed"])],
+            &[],
+        )
+    };
+    let weak = run_built(&world("b?/fast"), &[Some(&["speed"])]);
+    assert_eq!(weak, (vec!["a 1.0.0".into(), "b 1.1.0".into()], 1));
+    let strong = run_built(&world("b/fast"), &[Some(&["speed"])]);
+    assert_eq!(strong, (vec!["a 1.0.0".into(), "b 1.1.0".into()], 10));
+}
+
+// Every member feature is on in the lockfile resolve (root asks `tls` of a, which turns on
+// optional b: 4 lines), but the build asks nothing of a: b is not built (a: 2 lines). `default`
+// follows the edge: a's default turns on optional c (3 lines) unless default-features = false.
+// A root edge the build leaves out prices nothing.
+#[test]
+fn root_features_of_the_build_decide_what_registry_packages_build() {
+    let world = |default_features: bool| {
+        let mut a = ver("a", "1.0.0", 2);
+        a.deps = vec![opt(dep("b", "^1")), opt(dep("c", "^1"))];
+        a.features = vec![("tls", vec!["dep:b"]), ("default", vec!["dep:c"])];
+        let mut root = feats(dep("a", "^1"), &["tls"]);
+        root.default_features = default_features;
+        case(
+            vec![a, ver("b", "1.0.0", 4), ver("c", "1.0.0", 3)],
+            vec![root],
+            &[],
+        )
+    };
+    let every: Vec<String> = vec!["a 1.0.0".into(), "b 1.0.0".into(), "c 1.0.0".into()];
+    assert_eq!(
+        run_built(&world(true), &[Some(&["tls"])]),
+        (every.clone(), 9)
+    );
+    assert_eq!(run_built(&world(true), &[Some(&[])]), (every.clone(), 5));
+    let no_default = run_built(&world(false), &[Some(&[])]);
+    assert_eq!(no_default, (vec!["a 1.0.0".into(), "b 1.0.0".into()], 2));
+    assert_eq!(run_built(&world(true), &[None]), (every, 0));
+}
+
+// A built registry package asks its own dependency for features: a needs c with `x`, and c's
+// `x` turns on optional d (5 lines). Only when a is built (root edge built) is d priced.
+#[test]
+fn registry_edges_ask_features_in_the_build() {
+    let mut a = ver("a", "1.0.0", 1);
+    a.deps = vec![feats(dep("c", "^1"), &["x"])];
+    let mut c1 = ver("c", "1.0.0", 1);
+    c1.deps = vec![opt(dep("d", "^1"))];
+    c1.features = vec![("x", vec!["dep:d"]), ("y", vec![])];
+    let world = case(
+        vec![a, c1, ver("d", "1.0.0", 5)],
+        vec![dep("a", "^1"), feats(dep("c", "^1"), &["y"])],
+        &[],
+    );
+    let every: Vec<String> = vec!["a 1.0.0".into(), "c 1.0.0".into(), "d 1.0.0".into()];
+    assert_eq!(
+        run_built(&world, &[Some(&[]), Some(&["y"])]),
+        (every.clone(), 7)
+    );
+    // a not built: c is built through the root's own edge, without x: d is not
+    assert_eq!(run_built(&world, &[None, Some(&["y"])]), (every, 1));
+}

@@ -445,6 +445,90 @@ fn package_selection_leaves_out_path_packages_of_unselected_members() {
     assert!(!optimal_not_built(&app).iter().any(|(n, _)| n == "packbits"));
 }
 
+/// Features inside registry packages follow the build (resolver v2), not the lockfile
+/// resolve: demo-core asks quill-json for `derive` (which turns on quill-json's optional
+/// quill-derive) only under its own non-default feature `derive`. The lock keeps quill-derive
+/// (every member feature is on in the lockfile resolve), but `-p demo-core` does not build it:
+/// the packages left out are exactly those `cargo tree` does not print, with and without
+/// `--features derive`; the difference in backlog is quill-derive's own audit; and the optimum
+/// lists it as an optional dependency left off.
+#[test]
+fn registry_optional_dependencies_follow_the_selected_features() {
+    let sb = demo();
+    let core = sb.ws.join("core/Cargo.toml");
+    let text = std::fs::read_to_string(&core).expect("read");
+    let edited = text
+        .replace(
+            "quill-json = { version = \"1.1\", features = [\"derive\"] }",
+            "quill-json = { version = \"1.1\" }",
+        )
+        .replace(
+            "pretty = [\"quill-json/pretty\"]",
+            "pretty = [\"quill-json/pretty\"]\nderive = [\"quill-json/derive\"]",
+        );
+    assert_ne!(edited, text, "the demo manifest changed shape");
+    std::fs::write(&core, edited).expect("write");
+    let lock_before = std::fs::read(sb.ws.join("Cargo.lock")).expect("lock");
+    let every = all_packages(&sb.ws, true);
+    assert_eq!(
+        std::fs::read(sb.ws.join("Cargo.lock")).expect("lock"),
+        lock_before,
+        "the lockfile resolve still holds quill-derive"
+    );
+    let derive = |set: &BTreeSet<(String, String)>| set.iter().any(|(n, _)| n == "quill-derive");
+    let mut backlog = Vec::new();
+    for (args, tree) in [
+        (
+            vec!["-p", "demo-core"],
+            vec!["-p", "demo-core", "--target", "all"],
+        ),
+        (
+            vec!["-p", "demo-core", "--features", "derive"],
+            vec!["-p", "demo-core", "--features", "derive", "--target", "all"],
+        ),
+    ] {
+        let v = json(&sb, true, &args);
+        let built = cargo_tree_with(&sb.ws, &tree, true);
+        let expected: BTreeSet<_> = every
+            .difference(&built)
+            .filter(|(n, _)| !n.starts_with("demo-"))
+            .cloned()
+            .collect();
+        assert_eq!(not_built(&v), expected, "{args:?}");
+        assert!(optimal_lines(&v) <= v["current"]["backlog_lines"].as_u64().unwrap());
+        backlog.push((v, built));
+    }
+    let ((plain, plain_tree), (with_derive, derive_tree)) = (&backlog[0], &backlog[1]);
+    assert!(
+        !derive(plain_tree) && derive(derive_tree),
+        "cargo tree: {plain_tree:?}"
+    );
+    let (_, plain_total) = audits(plain);
+    let (derive_audits, derive_total) = audits(with_derive);
+    let quill_derive: u64 = derive_audits
+        .iter()
+        .filter(|a| a.0 == "quill-derive")
+        .map(|a| a.3)
+        .sum();
+    assert!(quill_derive > 0, "quill-derive is not audited in the demo");
+    assert_eq!(plain_total, derive_total - quill_derive);
+    // the optimum: quill-derive stays in the lock for free, and the report says why
+    let off: Vec<&Value> = plain["optimal_not_built"]
+        .as_array()
+        .expect("optimal_not_built")
+        .iter()
+        .filter(|p| p["crate"] == "quill-derive")
+        .collect();
+    assert_eq!(off.len(), 1, "{:#}", plain["optimal_not_built"]);
+    let reason = off[0]["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("optional dependency the selected features do not turn on, of quill-json"),
+        "{reason}"
+    );
+    assert!(!derive(&optimal_not_built(with_derive)));
+    assert!(optimal_lines(plain) < optimal_lines(with_derive));
+}
+
 fn shared_dir() -> Option<PathBuf> {
     let p = std::env::var_os("MINAUDIT_SHARED")
         .map(PathBuf::from)
@@ -497,6 +581,48 @@ fn corpus_projects_with_windows_only_crates_shrink_for_linux() {
             "{project}: kept although cargo tree does not build them: {:?}",
             not_in_tree.difference(&excluded).collect::<Vec<_>>()
         );
+    }
+}
+
+/// `-p MEMBER` on corpus projects (current lock, `--no-optimum`), against `cargo tree -p
+/// MEMBER --target all -e normal,build,dev`: nothing minaudit leaves out is something Cargo
+/// builds (never less), and the rest is printed (host and target features are unified here,
+/// which resolver v2 keeps apart, so minaudit may keep a few more). `MINAUDIT_FEATURE_CORPUS`
+/// picks `project:member` pairs.
+#[test]
+#[ignore = "needs network (index.crates.io, static.crates.io) for the corpus projects"]
+fn corpus_package_selection_never_leaves_out_what_cargo_builds() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("skipping: shared corpus not found (set MINAUDIT_SHARED)");
+        return;
+    };
+    let pairs = std::env::var("MINAUDIT_FEATURE_CORPUS").unwrap_or_else(|_| {
+        "glean:glean-core,librustzcash:zcash_primitives,incrementalmerkletree:shardtree".into()
+    });
+    for pair in pairs.split(',') {
+        let (project, member) = pair.split_once(':').expect("project:member");
+        let sb = sandbox(&shared.join("realworld/projects").join(project));
+        let v = json(&sb, false, &["-p", member, "--no-optimum"]);
+        let all = json(&sb, false, &["--no-optimum"]);
+        let every = all_packages(&sb.ws, false);
+        let built = cargo_tree_with(&sb.ws, &["-p", member, "--target", "all"], false);
+        let not_in_tree: BTreeSet<_> = every.difference(&built).cloned().collect();
+        let excluded = not_built(&v);
+        assert!(
+            excluded.is_subset(&not_in_tree),
+            "{pair}: left out but built by cargo: {:?}",
+            excluded.difference(&not_in_tree).collect::<Vec<_>>()
+        );
+        let (_, total) = audits(&all);
+        let (_, selected) = audits(&v);
+        eprintln!(
+            "{pair}: {} of {} packages not built (cargo tree: {}); backlog {selected} of {total} lines; kept although cargo tree does not print them: {:?}",
+            excluded.len(),
+            every.len(),
+            not_in_tree.len(),
+            not_in_tree.difference(&excluded).collect::<Vec<_>>()
+        );
+        assert!(selected <= total, "{pair}");
     }
 }
 

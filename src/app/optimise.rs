@@ -27,7 +27,7 @@ use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
 use crate::optimise::conflict;
-use crate::optimise::member_features::{filter_resolved, member_builds, FeatureSelection};
+use crate::optimise::member_features::{member_builds, FeatureSelection, RootBuilds};
 use crate::optimise::prices::{Price, PriceContext, Use};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::roots::roots_from_workspace;
@@ -537,23 +537,23 @@ pub fn find_optimum_with(
     } else {
         None
     };
-    // non-member path and git packages: built when the built members reach them (the same
-    // trimmed resolve graph that scopes the current lock), with all their edges
-    let fixed_built: Option<BTreeSet<String>> = member_builds.as_ref().map(|b| {
-        let (trimmed, _) = filter_resolved(&s.resolved, &s.workspace.members, b);
-        trimmed.packages.into_iter().map(|p| p.name).collect()
-    });
+    // what each root builds: the members as selected, then the non-member path and git
+    // packages their builds reach, with what those turn on (resolver v2)
+    let root_builds = member_builds
+        .as_ref()
+        .map(|b| RootBuilds::new(&roots, &s.resolved, &s.workspace.members, b));
     let edge_filter = |from: model::EdgeFrom<'_>, d: &crate::index::IndexDep| {
-        let by_features = match (&member_builds, from) {
-            (Some(mb), model::EdgeFrom::Root(i)) if i < mb.len() => mb[i]
-                .as_ref()
-                .is_some_and(|b| b.builds(&d.name, d.kind, d.optional)),
-            (_, model::EdgeFrom::Root(i)) => fixed_built
-                .as_ref()
-                .is_none_or(|names| names.contains(&roots.packages[i].name)),
-            _ => true,
+        let by_features = match (&root_builds, from) {
+            (Some(rb), model::EdgeFrom::Root(i)) => rb.builds(i, d),
+            _ => true, // registry packages: the model follows the build's features
         };
         by_features && edge_builds.as_ref().is_none_or(|eb| eb.builds(from, d))
+    };
+    let root_features = |i: usize, d: &crate::index::IndexDep| {
+        root_builds
+            .as_ref()
+            .map(|rb| rb.features(i, d))
+            .unwrap_or_default()
     };
     let filtered = edge_builds.is_some() || member_builds.is_some();
     let mut locked: Locked = Locked::new();
@@ -704,7 +704,7 @@ pub fn find_optimum_with(
     };
     let mut bounded: BTreeSet<String> = seeded_bounded;
     let t = Instant::now();
-    let mut m = model::build_filtered(
+    let mut m = model::build_features_filtered(
         &cands,
         &roots,
         &|n, v| {
@@ -717,6 +717,9 @@ pub fn find_optimum_with(
         },
         &model::BuildOptions { uses_matter: true },
         filtered.then_some(&edge_filter as model::EdgeFilter<'_>),
+        root_builds
+            .is_some()
+            .then_some(&root_features as model::RootFeatures<'_>),
     )?;
     model::lag::fill(&mut m, &snapshot.crates, &cand_opts);
     shell.verbose(
@@ -1162,7 +1165,12 @@ fn optimum_not_built(
     index: &BTreeMap<String, crate::index::IndexCrate>,
     builds: model::EdgeFilter<'_>,
 ) -> Vec<NotBuilt> {
-    let chosen: Vec<&model::Pkg> = m.pkgs.iter().filter(|p| values[p.x]).collect();
+    let chosen: Vec<(usize, &model::Pkg)> = m
+        .pkgs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| values[p.x])
+        .collect();
     let deps_of = |p: &model::Pkg| -> Vec<crate::index::IndexDep> {
         index
             .get(&p.name)
@@ -1174,9 +1182,10 @@ fn optimum_not_built(
         d.registry.is_none() && d.crate_name() == q.name && d.req.matches(&q.version)
     };
     let mut out = Vec::new();
-    for q in chosen.iter().filter(|q| !q.built(values)) {
+    for (_, q) in chosen.iter().filter(|(_, q)| !q.built(values)) {
         let mut cut_edges = Vec::new();
         let mut unbuilt_dependents: BTreeSet<String> = BTreeSet::new();
+        let mut optional_off: BTreeSet<String> = BTreeSet::new();
         for (i, r) in roots.packages.iter().enumerate() {
             for d in r.deps.iter().filter(|d| hits(d, q)) {
                 if !builds(model::EdgeFrom::Root(i), d) {
@@ -1188,14 +1197,20 @@ fn optimum_not_built(
                 }
             }
         }
-        for p in &chosen {
+        for (id, p) in &chosen {
             for d in deps_of(p)
                 .iter()
                 .filter(|d| d.kind != DepKind::Dev && hits(d, q))
             {
                 let label = format!("{} {}", p.name, p.version);
+                let off_in_build = d.optional
+                    && m.built_optdeps
+                        .get(&(*id, d.name.clone()))
+                        .is_some_and(|ob| !values[*ob]);
                 if !p.built(values) {
                     unbuilt_dependents.insert(label);
+                } else if off_in_build {
+                    optional_off.insert(label);
                 } else if !builds(model::EdgeFrom::Pkg(&p.name, &p.version), d) {
                     cut_edges.push(CutEdge {
                         from: label,
@@ -1210,6 +1225,7 @@ fn optimum_not_built(
             q.version.to_string(),
             cut_edges,
             unbuilt_dependents,
+            optional_off,
         ));
     }
     out.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));

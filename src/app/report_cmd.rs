@@ -458,6 +458,7 @@ pub fn scope_to_targets(
             p.version.to_string(),
             cut.remove(&i).unwrap_or_default(),
             unbuilt_dependents.remove(&i).unwrap_or_default(),
+            [],
         ));
     }
     not_built.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));

@@ -56,6 +56,12 @@ pub enum VarKind {
     /// b[p]: p is reached from a root through edges that build for the listed targets
     /// (`--target`), so it is priced; a chosen p with `b[p] = 0` stays in the lock for free.
     Built(PkgId),
+    /// gb[b, f]: feature f of the chosen version of bucket b is on in the build (`-p` /
+    /// `--features`: only what built packages ask for, resolver v2), not merely in the
+    /// lockfile resolve (g).
+    BuiltFeature(PkgId, String),
+    /// ob[b, n]: optional dependency n of the chosen version of bucket b is on in the build.
+    BuiltOptDep(PkgId, String),
 }
 
 /// A registry package version in the model.
@@ -230,6 +236,12 @@ pub struct Model {
     /// (version, optional dependency name) → its bucket's variable. Not part of a dump either.
     #[serde(skip)]
     pub optdeps: HashMap<(PkgId, String), VarId>,
+    /// Like `features` and `optdeps`, for what the build turns on (feature-filtered models
+    /// only, [`build_features_filtered`]). Not part of a dump.
+    #[serde(skip)]
+    pub built_features: HashMap<(PkgId, String), VarId>,
+    #[serde(skip)]
+    pub built_optdeps: HashMap<(PkgId, String), VarId>,
     /// Per package: index of its (name, bucket) group.
     pub group_of: Vec<usize>,
 }
@@ -300,6 +312,11 @@ pub enum EdgeFrom<'a> {
 /// resolve ignores targets).
 pub type EdgeFilter<'f> = &'f dyn Fn(EdgeFrom<'_>, &IndexDep) -> bool;
 
+/// `-p`/`--features`: the features the build asks of a building root edge's target (the
+/// edge's own list and what the root's active features ask of it; `default` follows the
+/// edge's `default_features`), by root index.
+pub type RootFeatures<'f> = &'f dyn Fn(usize, &IndexDep) -> Vec<String>;
+
 /// Builds the model. `cost` must price every candidate; `None` is an error, never 0.
 pub fn build(
     cands: &Candidates<'_>,
@@ -341,6 +358,11 @@ struct Builder<'c, 'a> {
     built_raws: Vec<Raw>,
     /// Whether the model has a target filter (some version may be chosen but not built).
     filtered: bool,
+    /// Whether features inside registry packages follow the build (gb, ob), not the
+    /// lockfile resolve: optional dependencies build only when the build turns them on.
+    features_built: bool,
+    /// Per edge number: whether it builds for the filter.
+    edge_builds: Vec<bool>,
     /// Whether the model tracks deploy use (some version has a `d`).
     uses: bool,
     /// Route variables per (source group or root edge, dependency key).
@@ -371,6 +393,28 @@ pub fn build_filtered(
     opts: &BuildOptions,
     built: Option<EdgeFilter<'_>>,
 ) -> Result<Model, ModelError> {
+    build_features_filtered(cands, roots, cost, opts, built, None)
+}
+
+/// [`build_filtered`] where, with `root_features`, the build's features are followed inside
+/// registry packages too (`-p`/`--features`): feature and optional-dependency variables of
+/// the build (gb, ob, [`VarKind::BuiltFeature`]) mirror those of the lockfile resolve (g, o),
+/// forced only from building edges of built versions, with the features `root_features`
+/// gives on root edges and resolver v2's weak rule (`n?/f` never turns n on); an optional
+/// dependency builds only when its ob is on. Everything the build turns on, the lockfile
+/// resolve turns on too, so the lock side is unchanged.
+pub fn build_features_filtered(
+    cands: &Candidates<'_>,
+    roots: &Roots,
+    cost: &dyn Fn(&str, &Version) -> Option<Prices>,
+    opts: &BuildOptions,
+    built: Option<EdgeFilter<'_>>,
+    root_features: Option<RootFeatures<'_>>,
+) -> Result<Model, ModelError> {
+    let features_built = root_features.is_some();
+    // following the build's features is a build filter even when every edge builds
+    let every_edge = |_: EdgeFrom<'_>, _: &IndexDep| true;
+    let built = built.or(features_built.then_some(&every_edge as EdgeFilter<'_>));
     let edge_built = |from: EdgeFrom<'_>, d: &IndexDep| built.is_none_or(|f| f(from, d));
     let mut b = Builder {
         m: Model::default(),
@@ -381,6 +425,8 @@ pub fn build_filtered(
         deploy_raws: Vec::new(),
         built_raws: Vec::new(),
         filtered: false,
+        features_built,
+        edge_builds: Vec::new(),
         uses: false,
         route_memo: HashMap::new(),
         edges_of: HashMap::new(),
@@ -463,6 +509,13 @@ pub fn build_filtered(
             for &p in &ps {
                 b.m.features.insert((p, f.clone()), v);
             }
+            if features_built {
+                let v = b.m.new_var(VarKind::BuiltFeature(ps[0], f.clone()));
+                for &p in &ps {
+                    b.m.built_features.insert((p, f.clone()), v);
+                }
+                b.m.guards.insert(v, ps.clone());
+            }
             b.m.guards.insert(v, ps);
         }
         for (n, ps) in opts {
@@ -470,12 +523,20 @@ pub fn build_filtered(
             for &p in &ps {
                 b.m.optdeps.insert((p, n.clone()), v);
             }
+            if features_built {
+                let v = b.m.new_var(VarKind::BuiltOptDep(ps[0], n.clone()));
+                for &p in &ps {
+                    b.m.built_optdeps.insert((p, n.clone()), v);
+                }
+                b.m.guards.insert(v, ps.clone());
+            }
             b.m.guards.insert(v, ps);
         }
     }
     // 3. edges: roots (always active) and every live dep of every candidate
-    // per edge: the dependency, the body that makes it active, and its source version
-    type EdgeDep<'d> = (&'d IndexDep, Vec<Vec<VarId>>, Option<PkgId>);
+    // per edge: the dependency, the body that makes it active, its source version, and (when
+    // the build's features are followed) what makes it active in the build and the features
+    // the build asks of its target
     let mut edge_deps: Vec<EdgeDep> = Vec::new();
     for (i, r) in roots.packages.iter().enumerate() {
         for d in &r.deps {
@@ -487,20 +548,30 @@ pub fn build_filtered(
             }
             let e = b.m.edges.len();
             let built = edge_built(EdgeFrom::Root(i), d);
-            b.add_edge(d, None, Lit::True, vec![], (None, e, String::new()), built);
-            edge_deps.push((d, vec![], None));
+            let ed = EdgeDep {
+                dep: d,
+                body: vec![],
+                src: None,
+                build_body: vec![],
+                build_features: root_features.map(|f| f(i, d)).unwrap_or_default(),
+            };
+            b.add_edge(&ed, Lit::True, (None, e, String::new()), built);
+            edge_deps.push(ed);
         }
     }
     for p in 0..b.cand_of.len() {
         let c = b.cand_of[p];
         for d in c.live_deps() {
-            let (active, body) = if d.optional {
+            let (active, body, build_body) = if d.optional {
                 match b.m.optdeps.get(&(p, d.name.clone())) {
-                    Some(&o) => (Lit::Var(o), vec![vec![o]]),
+                    Some(&o) => {
+                        let ob = b.m.built_optdeps.get(&(p, d.name.clone())).copied();
+                        (Lit::Var(o), vec![vec![o]], vec![vec![ob.unwrap_or(o)]])
+                    }
                     None => continue,
                 }
             } else {
-                (Lit::Var(b.m.pkgs[p].x), vec![])
+                (Lit::Var(b.m.pkgs[p].x), vec![], vec![])
             };
             if d.registry.is_some() {
                 // an active edge to another registry cannot be modelled: forbid it
@@ -509,14 +580,25 @@ pub fn build_filtered(
             }
             let key = (Some(b.m.group_of[p]), 0, dep_key(d));
             let built = edge_built(EdgeFrom::Pkg(c.name(), c.version()), d);
-            let e = b.add_edge(d, Some(p), active, body.clone(), key, built);
+            let ed = EdgeDep {
+                dep: d,
+                body,
+                src: Some(p),
+                build_body,
+                build_features: d.features.clone(),
+            };
+            let e = b.add_edge(&ed, active, key, built);
             b.edges_of.entry((p, d.name.clone())).or_default().push(e);
-            edge_deps.push((d, body, Some(p)));
+            edge_deps.push(ed);
         }
     }
     // 4. what each edge requests on its target: listed features, `default`
-    for (e, (d, body, src)) in edge_deps.iter().enumerate() {
-        for (body, pkgs) in b.m.edges[e].routed(body) {
+    for (e, ed) in edge_deps.iter().enumerate() {
+        let (d, src) = (ed.dep, &ed.src);
+        if b.features_built && b.edge_builds[e] {
+            b.request_in_build(e, ed);
+        }
+        for (body, pkgs) in b.m.edges[e].routed(&ed.body) {
             for f in &d.features {
                 match FeatureValue::parse(f) {
                     FeatureValue::Feature(f) => b.request(&pkgs, &f, body.clone(), *src),
@@ -550,13 +632,19 @@ pub fn build_filtered(
             }
         }
     }
-    // 5. feature values inside each version
+    // 5. feature values inside each version (and, followed in the build, inside each built
+    // version)
     for p in 0..b.cand_of.len() {
         let c = b.cand_of[p];
         for (h, vals) in c.table.features.iter().filter(|(_, v)| !v.is_empty()) {
             let g = b.m.features[&(p, h.clone())];
             for val in vals {
                 b.apply_value(p, val, vec![vec![g]]);
+            }
+            if let Some(&gb) = b.m.built_features.get(&(p, h.clone())) {
+                for val in vals {
+                    b.apply_value_in_build(p, val, vec![vec![gb]]);
+                }
             }
         }
     }
@@ -601,6 +689,17 @@ pub fn build_filtered(
             .unwrap_or(std::cmp::Ordering::Equal)
     });
     Ok(m)
+}
+
+/// One numbered edge while the model is built: the dependency, the body that makes it
+/// active, its source version, and (when the build's features are followed) what makes it
+/// active in the build and the features the build asks of its target.
+struct EdgeDep<'d> {
+    dep: &'d IndexDep,
+    body: Vec<Vec<VarId>>,
+    src: Option<PkgId>,
+    build_body: Vec<Vec<VarId>>,
+    build_features: Vec<String>,
 }
 
 /// Which variable of the source version a raw rule assumes.
@@ -673,7 +772,9 @@ impl Builder<'_, '_> {
         }
         for c in &self.cand_of {
             for d in c.live_deps() {
-                if !built(EdgeFrom::Pkg(c.name(), c.version()), d) {
+                // an optional dependency may be on in the lock and off in the build
+                let maybe_off = self.features_built && d.optional;
+                if maybe_off || !built(EdgeFrom::Pkg(c.name(), c.version()), d) {
                     stack.extend(self.matching(d));
                 }
             }
@@ -690,16 +791,16 @@ impl Builder<'_, '_> {
         (0..seen.len()).filter(|p| seen[*p]).collect()
     }
 
-    /// Adds edge `d` (active when `active`, i.e. `body` with `x[src]`); returns its number.
+    /// Adds edge `ed.dep` (active when `active`, i.e. `ed.body` with `x[src]`; in the build,
+    /// `ed.build_body` with `b[src]`); returns its number.
     fn add_edge(
         &mut self,
-        d: &IndexDep,
-        src: Option<PkgId>,
+        ed: &EdgeDep<'_>,
         active: Lit,
-        body: Vec<Vec<VarId>>,
         route_key: (Option<usize>, usize, String),
         built: bool,
     ) -> usize {
+        let (d, src, body, build_body) = (ed.dep, ed.src, &ed.body, &ed.build_body);
         let mut buckets: BTreeMap<Bucket, Vec<PkgId>> = BTreeMap::new();
         for &p in self
             .by_crate
@@ -761,9 +862,10 @@ impl Builder<'_, '_> {
             active,
             targets,
         };
-        // built flows along the edges that build, into the versions that have a b
+        // built flows along the edges that build (active in the build), into the versions
+        // that have a b
         if self.filtered && built {
-            for (body, pkgs) in edge.routed(&body) {
+            for (body, pkgs) in edge.routed(build_body) {
                 if pkgs.iter().any(|q| self.m.pkgs[*q].b.is_some()) {
                     let heads = pkgs.iter().map(|q| self.m.pkgs[*q].built_var()).collect();
                     self.built_raws.push(Raw::new(heads, body, src));
@@ -772,13 +874,14 @@ impl Builder<'_, '_> {
         }
         // deploy use flows along every registry edge and a root's non-dev edges that build
         if self.uses && built && (src.is_some() || d.kind != DepKind::Dev) {
-            for (body, pkgs) in edge.routed(&body) {
+            for (body, pkgs) in edge.routed(build_body) {
                 // a version without d is deploy-used whenever built: b (or x) stands for d
                 let heads = pkgs.iter().map(|q| self.m.pkgs[*q].deploy_var()).collect();
                 self.deploy_raws.push(Raw::new(heads, body, src));
             }
         }
         self.m.edges.push(edge);
+        self.edge_builds.push(built);
         e
     }
 
@@ -830,6 +933,121 @@ impl Builder<'_, '_> {
                     // body implies the edge is active (it turned the dependency on)
                     for (b2, pkgs) in self.m.edges[e].routed(&body) {
                         self.request(&pkgs, feature, b2, src);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What building edge `e` asks of its target in the build: its features (a root edge's
+    /// as [`RootFeatures`] gives them) and `default`, while the edge is active in the build
+    /// and its source is built (the raws assume b[src]).
+    fn request_in_build(&mut self, e: usize, ed: &EdgeDep<'_>) {
+        for (body, pkgs) in self.m.edges[e].routed(&ed.build_body) {
+            for f in &ed.build_features {
+                match FeatureValue::parse(f) {
+                    FeatureValue::Feature(f) => {
+                        self.request_in_build_of(&pkgs, &f, body.clone(), ed.src)
+                    }
+                    other => {
+                        // `n/f` in a dependency's feature list acts inside the target version
+                        for &q in &pkgs {
+                            let mut b2 = body.clone();
+                            if let Some(p) = ed.src {
+                                b2.push(vec![self.m.pkgs[p].built_var()]);
+                            }
+                            self.apply_value_in_build(q, &other, b2);
+                        }
+                    }
+                }
+            }
+            if ed.dep.default_features {
+                let default = "default".to_string();
+                let with: Vec<PkgId> = pkgs
+                    .iter()
+                    .copied()
+                    .filter(|q| self.m.built_features.contains_key(&(*q, default.clone())))
+                    .collect();
+                if let Some(&q0) = with.first() {
+                    let gb = self.m.built_features[&(q0, default)];
+                    let mut body = body.clone();
+                    if with.len() < pkgs.len() {
+                        // only the versions that define a non-leaf `default` get it
+                        body.push(with.iter().map(|q| self.m.pkgs[*q].x).collect());
+                    }
+                    self.built_raws.push(Raw::new(vec![gb], body, ed.src));
+                }
+            }
+        }
+    }
+
+    /// Feature `f` asked in the build of whichever of `pkgs` (one bucket) is chosen, when
+    /// `body` holds (with b[src]). A version where f is a leaf or absent is its own head:
+    /// whatever the build asks, the lockfile resolve asks too, and its rule already decides
+    /// about such versions. Nothing to write when no version has f as a non-leaf feature.
+    fn request_in_build_of(
+        &mut self,
+        pkgs: &[PkgId],
+        f: &str,
+        body: Vec<Vec<VarId>>,
+        src: Option<PkgId>,
+    ) {
+        let heads: Vec<VarId> = pkgs
+            .iter()
+            .map(|q| {
+                self.m
+                    .built_features
+                    .get(&(*q, f.to_string()))
+                    .copied()
+                    .unwrap_or(self.m.pkgs[*q].x)
+            })
+            .collect();
+        let non_leaf = pkgs
+            .iter()
+            .any(|q| self.m.built_features.contains_key(&(*q, f.to_string())));
+        if non_leaf {
+            self.built_raws.push(Raw::new(heads, body, src));
+        }
+    }
+
+    /// Effects in the build of one feature value inside package `p` when `body` (with b[p])
+    /// holds: like [`Self::apply_value`], except that a weak `n?/f` never turns n on and asks
+    /// f only while n is on in the build (resolver v2).
+    fn apply_value_in_build(&mut self, p: PkgId, val: &FeatureValue, body: Vec<Vec<VarId>>) {
+        let src = Some(p);
+        match val {
+            FeatureValue::Feature(f) => {
+                if let Some(&gb) = self.m.built_features.get(&(p, f.clone())) {
+                    self.built_raws.push(Raw::new(vec![gb], body, src));
+                }
+            }
+            FeatureValue::Dep(n) => {
+                if let Some(&ob) = self.m.built_optdeps.get(&(p, n.clone())) {
+                    self.built_raws.push(Raw::new(vec![ob], body, src));
+                }
+            }
+            FeatureValue::DepFeature { dep, feature, weak } => {
+                let mut asked = body.clone();
+                if let Some(&ob) = self.m.built_optdeps.get(&(p, dep.clone())) {
+                    if !*weak {
+                        self.built_raws.push(Raw::new(vec![ob], body.clone(), src));
+                        if let Some(&gb) = self.m.built_features.get(&(p, dep.clone())) {
+                            self.built_raws.push(Raw::new(vec![gb], body.clone(), src));
+                        }
+                    }
+                    asked.push(vec![ob]);
+                }
+                let es: Vec<usize> = self
+                    .edges_of
+                    .get(&(p, dep.clone()))
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|e| self.edge_builds[*e])
+                    .collect();
+                for e in es {
+                    for (b2, pkgs) in self.m.edges[e].routed(&asked) {
+                        self.request_in_build_of(&pkgs, feature, b2, src);
                     }
                 }
             }

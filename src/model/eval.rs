@@ -50,6 +50,8 @@ pub fn complete(m: &Model, chosen: &[bool]) -> Vec<bool> {
                         | VarKind::OptDep(..)
                         | VarKind::Deploy(..)
                         | VarKind::Built(..)
+                        | VarKind::BuiltFeature(..)
+                        | VarKind::BuiltOptDep(..)
                 ) && m.guards[&h].iter().any(|p| chosen[*p]);
                 if ok {
                     val[h] = true;

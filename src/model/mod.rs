@@ -27,6 +27,14 @@
 //!   only (a version without d is deploy-used whenever built). Costs are ≥ 0 and minimised,
 //!   so b is 1 only where forced; the lock itself is unchanged in kind (every valid lock is
 //!   still valid).
+//! - `gb[b,f]`, `ob[b,n]` per (crate, bucket), under a feature filter (`-p`/`--features`,
+//!   [`build_features_filtered`]): feature f / optional dependency n is on *in the build*,
+//!   beside g and o (on in the lockfile resolve, every member feature on). They follow the
+//!   same rules from building edges of built versions, with the features the build asks on
+//!   root edges, except that a weak `n?/f` never turns n on and asks f only while n is on
+//!   (resolver v2); an optional edge carries b (and d) only when its ob is on. What the build
+//!   turns on, the lockfile resolve turns on too, so these only lower prices. Host and target
+//!   features are unified (never less than what builds).
 //!
 //! Bucket-level variables are exact because a lock holds at most one version per bucket; a
 //! guard `g[b,f] ≤ Σ x[p]` over the versions that have f ties them to the chosen version.
@@ -66,8 +74,8 @@ use std::collections::BTreeSet;
 pub use bucket::Bucket;
 pub use candidates::{generate, CandidateOptions, Candidates};
 pub use encode::{
-    build, build_filtered, build_with, BuildOptions, EdgeFilter, EdgeFrom, Lit, Model, Pkg, Prices,
-    Row, VarId, VarKind,
+    build, build_features_filtered, build_filtered, build_with, BuildOptions, EdgeFilter, EdgeFrom,
+    Lit, Model, Pkg, Prices, RootFeatures, Row, VarId, VarKind,
 };
 pub use features::{FeatureTable, FeatureValue};
 pub use instance::Instance;

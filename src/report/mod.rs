@@ -63,15 +63,18 @@ pub struct NotBuilt {
 
 impl NotBuilt {
     /// A package nothing builds, with the reason in words: the edges cut by the filter (and the
-    /// platforms they need), else the unbuilt packages that alone depend on it, else that no
-    /// member reaches it.
+    /// platforms they need), else the unbuilt packages that alone depend on it, else the
+    /// built packages whose optional dependency on it the selected features leave off, else
+    /// that no member reaches it.
     pub fn new(
         krate: String,
         version: String,
         cut_edges: Vec<CutEdge>,
         unbuilt_dependents: impl IntoIterator<Item = String>,
+        optional_off_in: impl IntoIterator<Item = String>,
     ) -> NotBuilt {
         let unbuilt: Vec<String> = unbuilt_dependents.into_iter().collect();
+        let optional_off: Vec<String> = optional_off_in.into_iter().collect();
         let reason = if !cut_edges.is_empty() {
             let parts: Vec<String> = cut_edges
                 .iter()
@@ -87,6 +90,11 @@ impl NotBuilt {
             format!("only needed by {}", parts.join("; "))
         } else if !unbuilt.is_empty() {
             format!("only needed by packages not built: {}", unbuilt.join(", "))
+        } else if !optional_off.is_empty() {
+            format!(
+                "an optional dependency the selected features do not turn on, of {}",
+                optional_off.join(", ")
+            )
         } else {
             "not reached from the workspace members".to_string()
         };

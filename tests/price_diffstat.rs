@@ -261,3 +261,53 @@ fn generated_version_chains_match_independent_git_run() {
         "{steps_where_renames_matter}"
     );
 }
+
+/// Real deltas: every git-counted delta in a minaudit cache (`MINAUDIT_CACHE_DIR`, default
+/// `~/.cache/cargo-minaudit`, filled by any corpus run) whose two `.crate` files are cached too
+/// is at least the optimiser's lower bound. Prints how much of git's figure the bound reaches.
+/// Opt-in: needs a filled cache.
+#[test]
+#[ignore = "needs a minaudit cache filled by a corpus run"]
+fn cached_git_deltas_are_never_below_the_bound() {
+    let dir = std::env::var_os("MINAUDIT_CACHE_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cache/cargo-minaudit"))
+        })
+        .expect("a cache dir");
+    let Ok(text) = std::fs::read_to_string(dir.join("line-counts.json")) else {
+        eprintln!("skipping: no line-counts.json in {}", dir.display());
+        return;
+    };
+    let cache: serde_json::Value = serde_json::from_str(&text).expect("cache json");
+    let lines = |name: &str, version: &str| {
+        let prefix = format!("{name}-{version}");
+        let bytes = std::fs::read(dir.join("crates").join(format!("{prefix}.crate"))).ok()?;
+        count_crate_lines(&bytes, &prefix, ArchiveLimits::default()).ok()
+    };
+    let (mut checked, mut git_total, mut bound_total) = (0u64, 0u64, 0u64);
+    for e in cache["entries"].as_array().expect("entries") {
+        let (Some(name), Some(from), Some(to)) =
+            (e["crate"].as_str(), e["from"].as_str(), e["to"].as_str())
+        else {
+            continue;
+        };
+        let (Some(old), Some(new)) = (lines(name, from), lines(name, to)) else {
+            continue;
+        };
+        let git = e["insertions"].as_u64().unwrap() + e["deletions"].as_u64().unwrap();
+        let bound = minaudit::price::bounds::delta_lower_bound(&old, &new);
+        assert!(
+            bound <= git,
+            "{name} {from} -> {to}: bound {bound} > git {git}"
+        );
+        checked += 1;
+        git_total += git;
+        bound_total += bound;
+    }
+    eprintln!(
+        "{checked} cached deltas: git {git_total} lines, bound {bound_total} ({:.1} %)",
+        100.0 * bound_total as f64 / git_total.max(1) as f64
+    );
+    assert!(checked > 0, "no delta with both crate files cached");
+}

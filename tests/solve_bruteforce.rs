@@ -597,43 +597,7 @@ fn walk(
         if !fresh && st.feats.len() == before {
             continue;
         }
-        // feature closure inside iv
-        let t = table(iv);
-        let mut feats = st.feats.clone();
-        let mut on_deps: BTreeSet<String> = BTreeSet::new();
-        let mut dep_feats: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        loop {
-            let mut grew = false;
-            for f in feats.clone() {
-                for val in t.get(&f).into_iter().flatten() {
-                    if let Some(n) = val.strip_prefix("dep:") {
-                        on_deps.insert(n.to_string());
-                    } else if let Some((n, sub)) = val.split_once('/') {
-                        let (n, weak) = match n.strip_suffix('?') {
-                            Some(n) => (n, true),
-                            None => (n, false),
-                        };
-                        on_deps.insert(n.to_string()); // weak too: lockfile resolve (#10801)
-                        let opt = iv
-                            .deps
-                            .iter()
-                            .any(|d| d.name == n && d.optional && d.kind != DepKind::Dev);
-                        if !weak && opt && t.contains_key(n) && feats.insert(n.to_string()) {
-                            grew = true;
-                        }
-                        dep_feats
-                            .entry(n.to_string())
-                            .or_default()
-                            .insert(sub.to_string());
-                    } else if feats.insert(val.clone()) {
-                        grew = true;
-                    }
-                }
-            }
-            if !grew {
-                break;
-            }
-        }
+        let (feats, on_deps, dep_feats) = feature_closure(iv, st.feats.clone(), true);
         state.get_mut(&key).unwrap().feats = feats;
         let src = format!("{} {}", iv.name, iv.version);
         for (i, d) in iv.deps.iter().enumerate() {
@@ -676,6 +640,71 @@ fn walk(
 }
 
 type Pid = (String, Version);
+
+/// Features on inside `iv` from `start`, the optional dependencies they turn on, and the
+/// features they ask of each dependency (by the name `iv` uses). `lockfile`: the lockfile
+/// resolve, where a weak `n?/f` turns n on too (rust-lang/cargo#10801); else resolver v2's
+/// build, where a weak `n?/f` asks f only of an n that is not optional or that something
+/// else turned on.
+#[allow(clippy::type_complexity)]
+fn feature_closure(
+    iv: &IndexVersion,
+    start: BTreeSet<String>,
+    lockfile: bool,
+) -> (
+    BTreeSet<String>,
+    BTreeSet<String>,
+    BTreeMap<String, BTreeSet<String>>,
+) {
+    let t = table(iv);
+    let optional = |n: &str| {
+        iv.deps
+            .iter()
+            .any(|d| d.name == n && d.optional && d.kind != DepKind::Dev)
+    };
+    let mut feats = start;
+    let mut on: BTreeSet<String> = BTreeSet::new();
+    let mut asked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut weak_asks: Vec<(String, String)> = Vec::new();
+    loop {
+        let mut grew = false;
+        for f in feats.clone() {
+            for val in t.get(&f).into_iter().flatten() {
+                if let Some(n) = val.strip_prefix("dep:") {
+                    on.insert(n.to_string());
+                } else if let Some((n, sub)) = val.split_once('/') {
+                    let (n, weak) = match n.strip_suffix('?') {
+                        Some(n) => (n, true),
+                        None => (n, false),
+                    };
+                    if weak && !lockfile {
+                        weak_asks.push((n.to_string(), sub.to_string()));
+                        continue;
+                    }
+                    on.insert(n.to_string());
+                    if !weak && optional(n) && t.contains_key(n) && feats.insert(n.to_string()) {
+                        grew = true;
+                    }
+                    asked
+                        .entry(n.to_string())
+                        .or_default()
+                        .insert(sub.to_string());
+                } else if feats.insert(val.clone()) {
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    for (n, sub) in weak_asks {
+        if !optional(&n) || on.contains(&n) {
+            asked.entry(n).or_default().insert(sub);
+        }
+    }
+    (feats, on, asked)
+}
 
 /// Feature filter: what the build reaches in a valid lock (`walk` accepted it), by resolver
 /// v2's rules, written apart from the model. Root edges build with the features `root_build`
@@ -724,51 +753,7 @@ fn build_walk(
         if !fresh && on_now.len() == before {
             continue;
         }
-        let t = table(iv);
-        let optional = |n: &str| {
-            iv.deps
-                .iter()
-                .any(|d| d.name == n && d.optional && d.kind != DepKind::Dev)
-        };
-        let mut fs = on_now.clone();
-        let mut on: BTreeSet<String> = BTreeSet::new();
-        let mut asked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut weak: Vec<(String, String)> = Vec::new();
-        loop {
-            let mut grew = false;
-            for f in fs.clone() {
-                for val in t.get(&f).into_iter().flatten() {
-                    if let Some(n) = val.strip_prefix("dep:") {
-                        on.insert(n.to_string());
-                    } else if let Some((n, sub)) = val.split_once('/') {
-                        if let Some(n) = n.strip_suffix('?') {
-                            weak.push((n.to_string(), sub.to_string()));
-                            continue;
-                        }
-                        if optional(n) {
-                            on.insert(n.to_string());
-                            if t.contains_key(n) && fs.insert(n.to_string()) {
-                                grew = true;
-                            }
-                        }
-                        asked
-                            .entry(n.to_string())
-                            .or_default()
-                            .insert(sub.to_string());
-                    } else if fs.insert(val.clone()) {
-                        grew = true;
-                    }
-                }
-            }
-            if !grew {
-                break;
-            }
-        }
-        for (n, sub) in weak {
-            if !optional(&n) || on.contains(&n) {
-                asked.entry(n).or_default().insert(sub);
-            }
-        }
+        let (fs, on, asked) = feature_closure(iv, on_now.clone(), false);
         *feats.get_mut(&key).unwrap() = fs;
         let src = format!("{} {}", iv.name, iv.version);
         for (i, d) in iv.deps.iter().enumerate() {

@@ -381,6 +381,29 @@ fn main_command_with_target_writes_a_lock_cargo_accepts() {
     assert_eq!(optimal_lines(&after), 2_166);
 }
 
+/// `name version`.
+type Pkg = (String, String);
+
+/// `report ARGS` on the demo (offline, JSON) and `cargo tree TREE`: the third-party packages
+/// the report leaves out of the current lock must be exactly those of `every` (the lock)
+/// that cargo tree does not print. Returns the report, cargo tree's packages and that set.
+fn selection_against_cargo_tree(
+    sb: &Sandbox,
+    every: &BTreeSet<Pkg>,
+    args: &[&str],
+    tree: &[&str],
+) -> (Value, BTreeSet<Pkg>, BTreeSet<Pkg>) {
+    let v = json(sb, true, args);
+    let built = cargo_tree_with(&sb.ws, tree, true);
+    let expected: BTreeSet<_> = every
+        .difference(&built)
+        .filter(|(n, _)| !n.starts_with("demo-"))
+        .cloned()
+        .collect();
+    assert_eq!(not_built(&v), expected, "{args:?}");
+    (v, built, expected)
+}
+
 /// `-p` (feature filter, part 2): the packages left out are exactly those `cargo tree -p`
 /// (every target) does not print, for the current lock and for the optimum (which, on the
 /// demo, keeps them: free packages need no change).
@@ -398,14 +421,7 @@ fn package_selection_prices_what_cargo_tree_prints_for_it() {
             vec!["-p", "demo-app", "--no-default-features", "--target", "all"],
         ),
     ] {
-        let v = json(&sb, true, &args);
-        let built = cargo_tree_with(&sb.ws, &tree, true);
-        let expected: BTreeSet<_> = every
-            .difference(&built)
-            .filter(|(n, _)| !n.starts_with("demo-"))
-            .cloned()
-            .collect();
-        assert_eq!(not_built(&v), expected, "{args:?}");
+        let (v, _, expected) = selection_against_cargo_tree(&sb, &every, &args, &tree);
         let optimal = optimal_not_built(&v);
         // nothing the optimum leaves out is something cargo builds for the selection (in
         // the current lock; on the demo the optimum keeps the free packages' versions)
@@ -501,14 +517,7 @@ fn registry_optional_dependencies_follow_the_selected_features() {
             vec!["-p", "demo-core", "--features", "derive", "--target", "all"],
         ),
     ] {
-        let v = json(&sb, true, &args);
-        let built = cargo_tree_with(&sb.ws, &tree, true);
-        let expected: BTreeSet<_> = every
-            .difference(&built)
-            .filter(|(n, _)| !n.starts_with("demo-"))
-            .cloned()
-            .collect();
-        assert_eq!(not_built(&v), expected, "{args:?}");
+        let (v, built, _) = selection_against_cargo_tree(&sb, &every, &args, &tree);
         assert!(optimal_lines(&v) <= v["current"]["backlog_lines"].as_u64().unwrap());
         backlog.push((v, built));
     }

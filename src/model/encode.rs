@@ -504,12 +504,17 @@ pub fn build_features_filtered(
                 opts.entry(n.clone()).or_default().push(p);
             }
         }
+        let matters = if features_built {
+            features_that_matter_in_build(&members, &b.cand_of)
+        } else {
+            Default::default()
+        };
         for (f, ps) in feats {
             let v = b.m.new_var(VarKind::Feature(ps[0], f.clone()));
             for &p in &ps {
                 b.m.features.insert((p, f.clone()), v);
             }
-            if features_built {
+            if matters.contains(&f) {
                 let v = b.m.new_var(VarKind::BuiltFeature(ps[0], f.clone()));
                 for &p in &ps {
                     b.m.built_features.insert((p, f.clone()), v);
@@ -700,6 +705,34 @@ struct EdgeDep<'d> {
     src: Option<PkgId>,
     build_body: Vec<Vec<VarId>>,
     build_features: Vec<String>,
+}
+
+/// The features of a bucket (its versions `members`) whose being on in the build can change
+/// what builds: a value turns on an optional dependency or asks something of a dependency
+/// (`dep:n`, `n/f`, `n?/f`), or turns on such a feature. The others (chains of leaf
+/// features) get no build variable: nothing priced depends on them.
+fn features_that_matter_in_build(
+    members: &[PkgId],
+    cand_of: &[&Candidate<'_>],
+) -> std::collections::BTreeSet<String> {
+    let mut matters = std::collections::BTreeSet::new();
+    loop {
+        let before = matters.len();
+        for &p in members {
+            for (f, vals) in &cand_of[p].table.features {
+                let acts = vals.iter().any(|v| match v {
+                    FeatureValue::Feature(g) => matters.contains(g),
+                    FeatureValue::Dep(_) | FeatureValue::DepFeature { .. } => true,
+                });
+                if acts {
+                    matters.insert(f.clone());
+                }
+            }
+        }
+        if matters.len() == before {
+            return matters;
+        }
+    }
 }
 
 /// Which variable of the source version a raw rule assumes.

@@ -525,3 +525,84 @@ fn scenarios_in_parallel_give_the_same_table_as_one_at_a_time() {
     };
     assert_eq!(run("1"), run("3"));
 }
+
+/// The what-if shortcuts (`optimise::Variant::shortcuts`: the baseline's index walk reused by
+/// scenarios with the baseline's roots, cooldown and targets; the re-priced crates bounded and
+/// the baseline's versions priced before the first solve; no presolve probing) change how long
+/// a scenario takes, never its figure: every row equals the plain search's
+/// (`MINAUDIT_WHATIF_NO_SHORTCUTS=1`). The file interleaves scenarios that must not reuse the
+/// walk (add, remove, require, cooldown, target) with store scenarios that do, one worker,
+/// so a walk cached from the wrong scenario would show in a later row.
+#[test]
+fn shortcuts_give_the_same_rows_as_the_plain_search() {
+    let demo = Demo::new();
+    let files = demo.tmp.path().join("scenarios");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    let interleaved = format!(
+        "{SCENARIOS}{}",
+        r#"
+[[scenario]]
+name = "certify-smallmap-1.0.1-again"
+certify = ["smallmap@1.0.1"]
+
+[[scenario]]
+name = "before-june"
+exclude-newer = "2024-06-01"
+
+[[scenario]]
+name = "trust-utf8-scan-again"
+trust = ["utf8-scan"]
+"#
+    );
+    std::fs::write(files.join("s.toml"), interleaved).expect("write");
+    std::fs::write(files.join("other-audits.toml"), OTHER_AUDITS).expect("write");
+    let path = files.join("s.toml");
+    let run = |plain: bool| {
+        let mut cmd = demo.minaudit(&[
+            "what-if",
+            "--frozen-imports",
+            "--offline",
+            "--scenarios",
+            path.to_str().unwrap(),
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+        ]);
+        if plain {
+            cmd.env("MINAUDIT_WHATIF_NO_SHORTCUTS", "1");
+        }
+        json_ok(&cmd.output().expect("run what-if"))
+    };
+    let (fast, plain) = (run(false), run(true));
+    assert_eq!(fast["baseline"], plain["baseline"]);
+    let rows = |v: &Value| -> Vec<Value> {
+        v["scenarios"]
+            .as_array()
+            .expect("scenarios")
+            .iter()
+            .map(|r| {
+                serde_json::json!([
+                    r["name"],
+                    r["status"],
+                    r["backlog_lines"],
+                    r["delta_lines"],
+                    r["error"]
+                ])
+            })
+            .collect()
+    };
+    let (fast_rows, plain_rows) = (rows(&fast), rows(&plain));
+    assert_eq!(fast_rows.len(), plain_rows.len());
+    for (f, p) in fast_rows.iter().zip(&plain_rows) {
+        assert_eq!(f, p);
+    }
+    // the repeated scenarios give the figures of their first run
+    let lines = |name: &str| row(&fast, name)["backlog_lines"].clone();
+    assert_eq!(
+        lines("certify-smallmap-1.0.1-again"),
+        lines("certify-smallmap-1.0.1")
+    );
+    assert_eq!(lines("trust-utf8-scan-again"), lines("trust-utf8-scan"));
+    assert_ne!(lines("before-june"), Value::Null);
+}

@@ -88,6 +88,13 @@ pub struct SharedCounts {
     /// candidate it bounds: a later search with the same store starts from it.
     book: BTreeMap<PKey, Price>,
     bounded: BTreeSet<String>,
+    /// The versions (with their use) of the first search's answer, the baseline optimum: a
+    /// scenario prices those of them its store makes inexact before its first solve.
+    picked: Option<Vec<PKey>>,
+    /// The slimmed index walk of the first search with the session's roots and no cooldown:
+    /// a later search with the same roots, no cooldown and no `--target` starts from it (the
+    /// walk, the cooldown and candidate generation are deterministic in those inputs).
+    slim: Option<std::sync::Arc<crate::index::IndexSnapshot>>,
 }
 
 /// What a `what-if` scenario changes in the search: the model roots and the audit store
@@ -103,6 +110,15 @@ pub struct Variant<'v> {
     /// Stop after the lines stage (the backlog is proven; audits and changes are those of one
     /// lines-optimal lock, not minimised).
     pub lines_only: bool,
+    /// What-if scenario shortcuts, none of which changes what is proven: before the first
+    /// solve, bound every candidate of the crates the scenario's store re-prices that an
+    /// earlier search had bounded (their files are counted already) and price exactly the
+    /// baseline optimum's versions that became inexact (one pricing round less, usually);
+    /// Also: start from the baseline's slimmed index walk when the roots, cooldown and targets
+    /// are the baseline's (the same walk, not redone).
+    pub shortcuts: bool,
+    /// Solve without HiGHS's presolve probing ([`SolveOptions::probing`]).
+    pub no_probing: bool,
 }
 
 impl Counts<'_> {
@@ -328,23 +344,20 @@ const MIN_RIVALS_PER_PICK: usize = 3;
 const MAX_RIVALS_PER_PICK: usize = 16;
 const RIVALS_PER_ROUND: usize = 48;
 
-/// Bounds every candidate of the crates `picked` touches (tar-stream counts), then prices the
-/// picked versions exactly (git for deltas).
-fn refine(
+/// Bounds every candidate of the crates `names` not bounded yet (tar-stream counts): the
+/// proven lower bound replaces the 0 they start with. Returns (keys bounded, files needed).
+fn bound_crates(
     ctx: &mut PriceContext<'_>,
     counts: &mut Counts<'_>,
     book: &mut BTreeMap<PKey, Price>,
     bounded: &mut BTreeSet<String>,
     cands: &model::Candidates<'_>,
-    picked: &[PKey],
+    names: BTreeSet<String>,
     shell: &Shell,
-) -> anyhow::Result<()> {
-    let started = Instant::now();
-    // Bound every candidate of the crates the solver touched, so it stops picking unknowns.
-    let touched: BTreeSet<String> = picked
-        .iter()
-        .map(|(n, _, _)| n.clone())
-        .filter(|n| !bounded.contains(n))
+) -> anyhow::Result<(usize, usize)> {
+    let touched: BTreeSet<String> = names
+        .into_iter()
+        .filter(|n| !bounded.contains(n) && cands.by_crate.contains_key(n))
         .collect();
     let mut need_files: BTreeSet<Key> = BTreeSet::new();
     let mut to_bound: Vec<PKey> = Vec::new();
@@ -366,12 +379,30 @@ fn refine(
         }
     }
     counts.ensure_full(&need_files, shell)?;
-    let bounds_secs = started.elapsed().as_secs_f64();
     for key in &to_bound {
         let price = price_from_counts(ctx, counts, key)?;
         book.insert(key.clone(), price);
     }
     bounded.extend(touched);
+    Ok((to_bound.len(), need_files.len()))
+}
+
+/// Bounds every candidate of the crates `picked` touches (tar-stream counts), then prices the
+/// picked versions exactly (git for deltas).
+fn refine(
+    ctx: &mut PriceContext<'_>,
+    counts: &mut Counts<'_>,
+    book: &mut BTreeMap<PKey, Price>,
+    bounded: &mut BTreeSet<String>,
+    cands: &model::Candidates<'_>,
+    picked: &[PKey],
+    shell: &Shell,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    // Bound every candidate of the crates the solver touched, so it stops picking unknowns.
+    let touched: BTreeSet<String> = picked.iter().map(|(n, _, _)| n.clone()).collect();
+    let (bounded_keys, files) = bound_crates(ctx, counts, book, bounded, cands, touched, shell)?;
+    let bounds_secs = started.elapsed().as_secs_f64();
     // Exact prices for what was picked (and is still inexact).
     let inexact: Vec<PKey> = picked
         .iter()
@@ -404,8 +435,8 @@ fn refine(
         format!(
             "{} rivals exact; {} crates bounded ({} files, {bounds_secs:.2}s), {} versions exact ({:.2}s)",
             rivals.len(),
-            to_bound.len(),
-            need_files.len(),
+            bounded_keys,
+            files,
             picked.len(),
             started.elapsed().as_secs_f64() - bounds_secs
         ),
@@ -495,13 +526,22 @@ pub fn find_optimum_with(
     current: &PricedLock,
     shell: &Shell,
     explain: Option<&str>,
-    variant: Variant<'_>,
+    mut variant: Variant<'_>,
 ) -> anyhow::Result<OptimumResult> {
     let started = Instant::now();
     let mut published = current.published.clone();
     let mut checksums = current.checksums.clone();
 
     // Phase 2: the model.
+    // the baseline's inputs to candidate generation: its slimmed walk serves again (what-if)
+    let same_walk = variant.roots.is_none()
+        && common.exclude_newer.is_none()
+        && common.min_age.is_none()
+        && variant.shortcuts;
+    let cached_slim = match variant.counts.as_deref() {
+        Some(sh) if same_walk && common.targets.is_empty() => sh.slim.clone(),
+        _ => None,
+    };
     let roots = variant
         .roots
         .unwrap_or_else(|| roots_from_workspace(&s.workspace, &s.resolved));
@@ -512,8 +552,14 @@ pub fn find_optimum_with(
         .filter(|d| d.registry.is_none())
         .map(|d| Root::matching(d.crate_name(), d.req.clone()))
         .collect();
-    let snapshot = load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
-    let (mut snapshot, cooled) = apply_cooldown_flags(common, snapshot, &s.graph, shell)?;
+    let (mut snapshot, cooled) = match &cached_slim {
+        Some(slim) => ((**slim).clone(), Vec::new()),
+        None => {
+            let snapshot =
+                load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
+            apply_cooldown_flags(common, snapshot, &s.graph, shell)?
+        }
+    };
     // `--target`: which model edges build for the listed targets (prices follow them)
     let edge_builds = if common.targets.is_empty() {
         None
@@ -580,11 +626,18 @@ pub fn find_optimum_with(
     };
     let order = objective_order(common)?;
     // keep only what the candidates need of the walk before the solver's memory comes in
-    let slim = {
+    // (a cached walk is slim already: slimming is idempotent, the candidates are the same)
+    if cached_slim.is_none() {
         let first = model::generate(&snapshot.crates, &roots, &locked, &cand_opts);
-        model::candidates::slim_index(&snapshot.crates, &roots, &first)
-    };
-    snapshot.crates = slim;
+        snapshot.crates = model::candidates::slim_index(&snapshot.crates, &roots, &first);
+        if same_walk {
+            if let Some(sh) = variant.counts.as_deref_mut() {
+                if sh.slim.is_none() {
+                    sh.slim = Some(std::sync::Arc::new(snapshot.clone()));
+                }
+            }
+        }
+    }
     let mut cands = model::generate(&snapshot.crates, &roots, &locked, &cand_opts);
     if !cands.missing.is_empty() {
         anyhow::bail!(
@@ -748,16 +801,68 @@ pub fn find_optimum_with(
         time_limit: common.time_limit,
         order,
         warm_start: !filtered || common.time_limit.is_some(),
+        probing: !variant.no_probing,
         ..SolveOptions::default()
     };
     let mut rounds = 0;
     // The current lock's unvetted versions will be picked first anyway: price them (and bound
     // their crates) before the first solve, which saves a whole solve round.
-    let locked_unvetted: Vec<PKey> = book
+    let mut locked_unvetted: Vec<PKey> = book
         .iter()
         .filter(|(k, p)| !p.is_exact() && locked.contains(&(k.0.clone(), k.1.clone())))
         .map(|(k, _)| k.clone())
         .collect();
+    if variant.shortcuts {
+        if let Some(sh) = counts.shared.as_deref() {
+            // the crates an earlier search bounded whose prices this store changes (all of
+            // them when nothing is reused): their bounds need only counted files
+            let rebound: BTreeSet<String> = sh
+                .bounded
+                .iter()
+                .filter(|n| {
+                    variant
+                        .reuse_prices_except
+                        .as_ref()
+                        .is_none_or(|stale| stale.contains(*n))
+                })
+                .cloned()
+                .collect();
+            // the baseline optimum's versions that are inexact here would be picked and
+            // priced one round later
+            let again: Vec<PKey> = sh
+                .picked
+                .iter()
+                .flatten()
+                .filter(|k| book.get(*k).is_some_and(|p| !p.is_exact()))
+                .cloned()
+                .collect();
+            let t = Instant::now();
+            let (keys, files) = bound_crates(
+                &mut ctx,
+                &mut counts,
+                &mut book,
+                &mut bounded,
+                &cands,
+                rebound,
+                shell,
+            )?;
+            shell.verbose(
+                "Prefetch",
+                format!(
+                    "{keys} versions bounded ({files} files) in {:.2}s; {} of the baseline's versions to price",
+                    t.elapsed().as_secs_f64(),
+                    again.len()
+                ),
+            );
+            locked_unvetted.extend(again);
+            locked_unvetted.sort();
+            locked_unvetted.dedup();
+        }
+    }
+    shell.verbose(
+        "Prepared",
+        format!("the search in {:.2}s", started.elapsed().as_secs_f64()),
+    );
     refine(
         &mut ctx,
         &mut counts,
@@ -957,8 +1062,11 @@ pub fn find_optimum_with(
     let not_built = filtered
         .then(|| optimum_not_built(&m, &solution.values, &roots, &snapshot.crates, &edge_filter));
     drop(cands);
-    if store_unchanged {
-        if let Some(sh) = counts.shared.as_deref_mut() {
+    if let Some(sh) = counts.shared.as_deref_mut() {
+        if sh.picked.is_none() {
+            sh.picked = Some(picked_uses(&m, &solution.values));
+        }
+        if store_unchanged {
             sh.book.extend(book);
             sh.bounded.extend(bounded);
         }

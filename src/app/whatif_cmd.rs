@@ -133,6 +133,9 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     base.exclude_newer = None;
     base.min_age = None;
 
+    // MINAUDIT_WHATIF_NO_SHORTCUTS=1 (tests, experiments): scenarios searched exactly as
+    // `report` searches, without the shortcuts of `optimise::Variant::shortcuts`
+    let shortcuts = std::env::var_os("MINAUDIT_WHATIF_NO_SHORTCUTS").is_none();
     let started = Instant::now();
     let s = Session::load(&base, shell)?;
     // every scenario walks the same registry: remember what the first walk loaded
@@ -161,6 +164,8 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
         Variant {
             counts: Some(&mut shared),
             reuse_prices_except: Some(Default::default()),
+            // records what the scenarios reuse (solved as `report` solves)
+            shortcuts,
             ..Variant::default()
         },
     )
@@ -176,6 +181,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let baseline_secs = started.elapsed().as_secs_f64();
 
     let total = scenarios.len();
+
     // Scenarios are independent: `--jobs` workers take them in turn, each with its own copy
     // of the shared counts and price book (HiGHS runs single-threaded per solve).
     let jobs = args.jobs.clamp(1, total.max(1));
@@ -200,6 +206,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
                 &mut shared,
                 &base_dir,
                 !args.full_solve,
+                shortcuts,
                 shell,
             ) {
                 Ok(found) => RowOutcome::Solved {
@@ -282,6 +289,7 @@ fn run_scenario(
     shared: &mut SharedCounts,
     base_dir: &Path,
     lines_only: bool,
+    shortcuts: bool,
     shell: &Shell,
 ) -> anyhow::Result<OptimumResult> {
     let mut common = base.clone();
@@ -344,6 +352,8 @@ fn run_scenario(
             counts: Some(shared),
             reuse_prices_except,
             lines_only,
+            shortcuts,
+            no_probing: shortcuts,
         },
     )
 }

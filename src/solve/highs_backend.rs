@@ -27,6 +27,9 @@ pub enum RawOutcome {
     NoSolution,
 }
 
+/// `kPresolveRuleProbing`'s position in HiGHS 1.16's presolve rule enum (`HConst.h`).
+const PRESOLVE_RULE_PROBING: u32 = 15;
+
 fn expression(terms: &[(usize, f64)], vars: &[Variable]) -> Expression {
     let mut e = Expression::with_capacity(terms.len());
     for (v, c) in terms {
@@ -51,6 +54,7 @@ pub fn solve(
     start: Option<&[bool]>,
     time_limit: Option<f64>,
     verbose: bool,
+    probing: bool,
 ) -> Result<RawOutcome, SolveError> {
     let mut pv = ProblemVariables::new();
     let vars: Vec<Variable> = (0..num_vars)
@@ -88,6 +92,14 @@ pub fn solve(
     opt(&mut model, "mip_abs_gap", 0.0)?;
     // one thread: the machines are shared, and HiGHS's MIP search is mostly serial anyway
     opt(&mut model, "threads", 1)?;
+    if !probing {
+        // HiGHS's presolve rule bit for probing (kPresolveRuleProbing in HConst.h, 1.16)
+        opt(
+            &mut model,
+            "presolve_rule_off",
+            1i32 << PRESOLVE_RULE_PROBING,
+        )?;
+    }
     // experiments only: MINAUDIT_HIGHS_OPTIONS="name=value,name=value" (bool/int/float/string)
     if let Ok(extra) = std::env::var("MINAUDIT_HIGHS_OPTIONS") {
         for kv in extra.split(',').filter(|kv| !kv.is_empty()) {

@@ -100,9 +100,10 @@ fn a_mip_start_that_presolve_misprices_does_not_make_a_wrong_optimum() {
     }
 }
 
-/// `what-if` solves its scenarios without HiGHS's presolve probing (`SolveOptions::probing`):
-/// an exact reduction, so switching it off must prove the same optimum, the glean instance
-/// included (the one where a MIP start was mispriced in the presolved space).
+/// Every solve runs without HiGHS's presolve probing (`SolveOptions::probing`, off by
+/// default): an exact reduction, so switching it off must prove the same optimum as with it,
+/// the glean instance included (the one where a MIP start was mispriced in the presolved
+/// space).
 #[test]
 fn presolve_probing_off_proves_the_same_optimum() {
     for name in ["incrementalmerkletree", "glean-target-linux"] {

@@ -528,7 +528,7 @@ fn scenarios_in_parallel_give_the_same_table_as_one_at_a_time() {
 
 /// The what-if shortcuts (`optimise::Variant::shortcuts`: the baseline's index walk reused by
 /// scenarios with the baseline's roots, cooldown and targets; the re-priced crates bounded and
-/// the baseline's versions priced before the first solve; no presolve probing) change how long
+/// the baseline's versions priced before the first solve) change how long
 /// a scenario takes, never its figure: every row equals the plain search's
 /// (`MINAUDIT_WHATIF_NO_SHORTCUTS=1`). The file interleaves scenarios that must not reuse the
 /// walk (add, remove, require, cooldown, target) with store scenarios that do, one worker,

@@ -117,8 +117,6 @@ pub struct Variant<'v> {
     /// Also: start from the baseline's slimmed index walk when the roots, cooldown and targets
     /// are the baseline's (the same walk, not redone).
     pub shortcuts: bool,
-    /// Solve without HiGHS's presolve probing ([`SolveOptions::probing`]).
-    pub no_probing: bool,
 }
 
 impl Counts<'_> {
@@ -801,7 +799,6 @@ pub fn find_optimum_with(
         time_limit: common.time_limit,
         order,
         warm_start: !filtered || common.time_limit.is_some(),
-        probing: !variant.no_probing,
         ..SolveOptions::default()
     };
     let mut rounds = 0;

@@ -353,7 +353,6 @@ fn run_scenario(
             reuse_prices_except,
             lines_only,
             shortcuts,
-            no_probing: shortcuts,
         },
     )
 }

@@ -46,11 +46,13 @@ pub struct SolveOptions {
     /// not minimised. For the rounds of lazy pricing, where only that stage's optimum decides
     /// what to price next.
     pub until_priced: bool,
-    /// HiGHS's presolve probing (on by default). Probing is an exact reduction: turning it off
-    /// changes how long a solve takes, never what it proves. On the what-if scenarios of
-    /// incrementalmerkletree it is most of the presolve time (1.3 s of a 1.7 s solve, the root
-    /// node closing the gap either way), while on the cargo-vet instance it pays for itself:
-    /// `what-if` turns it off for its scenario solves only.
+    /// HiGHS's presolve probing (off by default). Probing is an exact reduction: turning it on
+    /// changes how long a solve takes, never what it proves. On these models it costs more than
+    /// it saves: replaying the six corpus instances (both stages, release build, idle 2-core
+    /// machine, 2026-12-02) took 61.3 s with it and 47.7 s without (incrementalmerkletree 3.0 ->
+    /// 1.2 s, libloadorder 12.5 -> 7.0 s, loot-condition-interpreter 19.8 -> 16.1 s, glean
+    /// 15.1 -> 12.6 s, cargo-vet 5.8 -> 5.2 s; librustzcash 5.2 -> 5.8 s the one loss), and on
+    /// a what-if scenario of incrementalmerkletree it was 1.3 s of a 1.7 s solve.
     pub probing: bool,
 }
 
@@ -63,7 +65,7 @@ impl Default for SolveOptions {
             verbose: false,
             order: criteria::Order::default(),
             until_priced: false,
-            probing: true,
+            probing: false,
         }
     }
 }

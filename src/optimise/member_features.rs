@@ -70,13 +70,13 @@ impl FeatureSelection {
 /// feature of each optional dependency that no `dep:` value names, and the names (renames
 /// applied) of its optional dependencies.
 #[derive(Debug, Clone, Default)]
-pub struct Manifest {
+struct Manifest {
     table: BTreeMap<String, Vec<FeatureValue>>,
     optional: BTreeSet<String>,
 }
 
 impl Manifest {
-    pub fn new(features: &BTreeMap<String, Vec<String>>, deps: &[DeclaredDependency]) -> Manifest {
+    fn new(features: &BTreeMap<String, Vec<String>>, deps: &[DeclaredDependency]) -> Manifest {
         let mut table: BTreeMap<String, Vec<FeatureValue>> = features
             .iter()
             .map(|(f, vals)| {

@@ -114,7 +114,7 @@ pub struct Variant<'v> {
     /// solve, bound every candidate of the crates the scenario's store re-prices that an
     /// earlier search had bounded (their files are counted already) and price exactly the
     /// baseline optimum's versions that became inexact (one pricing round less, usually);
-    /// Also: start from the baseline's slimmed index walk when the roots, cooldown and targets
+    /// and start from the baseline's slimmed index walk when the roots, cooldown and targets
     /// are the baseline's (the same walk, not redone).
     pub shortcuts: bool,
 }

@@ -181,7 +181,6 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let baseline_secs = started.elapsed().as_secs_f64();
 
     let total = scenarios.len();
-
     // Scenarios are independent: `--jobs` workers take them in turn, each with its own copy
     // of the shared counts and price book (HiGHS runs single-threaded per solve).
     let jobs = args.jobs.clamp(1, total.max(1));

@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::index::DepKind;
 use crate::model::FeatureValue;
+use crate::optimise::roots::lib_name;
 use crate::workspace::{DeclaredDependency, DependencySource, GraphNode, Member, ResolvedGraph};
 
 /// The command-line selection.
@@ -320,14 +321,18 @@ fn member_ids<'g>(resolved: &'g ResolvedGraph, members: &[Member]) -> BTreeMap<&
         .collect()
 }
 
-/// Whether the resolve edge `e` stands for declaration `d` (cargo metadata names edges by
-/// the library name, rename applied, `-` turned into `_`, and lists each (kind, target)).
+/// Whether declaration `d` accounts for the (kind, target) `k` of a resolve edge named `edge`
+/// (cargo metadata names edges by the library name, [`lib_name`]).
+fn declares(d: &DeclaredDependency, edge: &str, k: &crate::workspace::EdgeKind) -> bool {
+    lib_name(d) == edge && d.kind == k.kind && d.target == k.target
+}
+
+/// Whether the resolve edge `e` stands for declaration `d`.
 fn edge_is(e: &crate::workspace::GraphEdge, d: &DeclaredDependency) -> bool {
-    e.name == dep_name(d).replace('-', "_")
-        && (e.dep_kinds.is_empty()
-            || e.dep_kinds
-                .iter()
-                .any(|k| k.kind == d.kind && k.target == d.target))
+    if e.dep_kinds.is_empty() {
+        return lib_name(d) == e.name;
+    }
+    e.dep_kinds.iter().any(|k| declares(d, &e.name, k))
 }
 
 /// What every package the built members reach turns on, by package id (resolver v2, host
@@ -489,18 +494,13 @@ pub fn filter_resolved(
         let ds = decls.get(node.id.as_str()).copied().unwrap_or(&[]);
         for e in &mut node.deps {
             let name = e.name.clone();
+            // a (kind, target) no declaration accounts for is kept
             e.dep_kinds.retain(|k| {
-                let mut matching = ds.iter().filter(|d| {
-                    dep_name(d).replace('-', "_") == name
-                        && d.kind == k.kind
-                        && d.target == k.target
-                });
-                let mut any = false;
-                let built = matching.any(|d| {
-                    any = true;
-                    b.builds(dep_name(d), d.kind, d.optional)
-                });
-                built || !any
+                let decls: Vec<_> = ds.iter().filter(|d| declares(d, &name, k)).collect();
+                decls.is_empty()
+                    || decls
+                        .iter()
+                        .any(|d| b.builds(dep_name(d), d.kind, d.optional))
             });
         }
         node.deps.retain(|e| !e.dep_kinds.is_empty());

@@ -86,6 +86,6 @@ pub fn roots_from_workspace(workspace: &Workspace, graph: &ResolvedGraph) -> Roo
 
 /// cargo metadata names resolve edges by the dependency's library name (rename applied,
 /// `-` turned into `_`).
-fn lib_name(d: &DeclaredDependency) -> String {
+pub(crate) fn lib_name(d: &DeclaredDependency) -> String {
     d.rename.as_deref().unwrap_or(&d.name).replace('-', "_")
 }

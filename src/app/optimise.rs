@@ -37,6 +37,7 @@ use crate::price::bounds::delta_lower_bound;
 use crate::price::cache::LineCountCache;
 use crate::price::crate_source::CrateId;
 use crate::price::diffstat::GitDiffer;
+use crate::price::file_counts;
 use crate::price::linecount::{count_crate_lines, CrateLines};
 use crate::price::ArchiveLimits;
 use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
@@ -129,7 +130,9 @@ impl Counts<'_> {
             })
     }
 
-    /// Downloads (parallel, checksum-verified) and counts every crate file not counted yet.
+    /// Counts every crate file not counted yet: from the per-file count cache when it has the
+    /// file (no download, no gunzip), else downloaded (parallel, checksum-verified), counted
+    /// and recorded there.
     fn ensure_full(&mut self, keys: &BTreeSet<Key>, shell: &Shell) -> anyhow::Result<()> {
         let todo: Vec<Key> = keys
             .iter()
@@ -149,11 +152,29 @@ impl Counts<'_> {
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let source = self.session.source.as_ref();
-        pricing::fetch_all(source, &ids, shell)?;
-        let counted = ids
+        let cache_dir = &self.session.cache_dir;
+        let cached: Vec<Option<CrateLines>> = ids
             .par_iter()
+            .map(|id| file_counts::load(cache_dir, &id.name, &id.version, &id.cksum))
+            .collect();
+        let (hits, misses): (Vec<_>, Vec<_>) = ids
+            .iter()
             .zip(&todo)
+            .zip(cached)
+            .partition(|(_, lines)| lines.is_some());
+        self.full.extend(
+            hits.into_iter()
+                .filter_map(|((_, key), lines)| Some((key.clone(), lines?))),
+        );
+        let misses: Vec<(&CrateId, &Key)> = misses.into_iter().map(|(pair, _)| pair).collect();
+        if misses.is_empty() {
+            return Ok(());
+        }
+        let source = self.session.source.as_ref();
+        let fetch: Vec<CrateId> = misses.iter().map(|(id, _)| (*id).clone()).collect();
+        pricing::fetch_all(source, &fetch, shell)?;
+        let counted = misses
+            .par_iter()
             .map(|(id, key)| {
                 let bytes = source.crate_bytes(&id.name, &id.version, &id.cksum)?;
                 let lines = count_crate_lines(
@@ -162,7 +183,9 @@ impl Counts<'_> {
                     ArchiveLimits::default(),
                 )
                 .with_context(|| format!("cannot count lines of {} {}", id.name, id.version))?;
-                Ok((key.clone(), lines))
+                // a cache that cannot be written only costs the next run this count
+                let _ = file_counts::save(cache_dir, &id.name, &id.version, &id.cksum, &lines);
+                Ok(((*key).clone(), lines))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         self.full.extend(counted);

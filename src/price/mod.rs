@@ -15,7 +15,8 @@
 //! - [`diffstat`] (IO edge): the delta count from git itself, run with a clean environment;
 //! - [`audit_lines`] (IO edge): one entry point composing the above with the caches;
 //! - [`cache`] (IO edge + pure parsing): our persistent count cache and cargo-vet's
-//!   `diff-cache.toml`.
+//!   `diff-cache.toml`;
+//! - [`file_counts`] (IO edge + pure parsing): per-file counts of whole crates, by checksum.
 //!
 //! Failures are errors, never "0 lines": cargo-vet's habit of pricing a failed download at zero
 //! is exactly what this module must not repeat.
@@ -27,6 +28,7 @@ pub mod cache;
 pub mod code_count;
 pub mod crate_source;
 pub mod diffstat;
+pub mod file_counts;
 pub use crate::http; // shared with the index (moved to the crate root)
 pub mod linecount;
 pub mod unpack;

@@ -34,7 +34,7 @@ use crate::optimise::roots::roots_from_workspace;
 use crate::price::archive::crate_prefix;
 use crate::price::audit_lines::{AuditLineCounter, VersionRef};
 use crate::price::bounds::delta_lower_bound;
-use crate::price::cache::LineCountCache;
+use crate::price::cache::{DiffKey, LineCountCache};
 use crate::price::crate_source::CrateId;
 use crate::price::diffstat::GitDiffer;
 use crate::price::file_counts;
@@ -66,6 +66,9 @@ struct Counts<'a> {
     checksums: &'a pricing::Checksums,
     full: BTreeMap<Key, CrateLines>,
     exact: BTreeMap<AuditKey, u64>,
+    /// The on-disk delta counts (keyed by both checksums), read once per search: a delta an
+    /// earlier run counted is exact without a diff, so its versions need no pricing round.
+    disk: LineCountCache,
     /// Where the counts go back when the search ends (on every path), for the next search.
     shared: Option<&'a mut SharedCounts>,
 }
@@ -196,7 +199,7 @@ impl Counts<'_> {
     fn ensure_exact(&mut self, audits: &BTreeSet<AuditKey>, shell: &Shell) -> anyhow::Result<()> {
         let todo: Vec<AuditKey> = audits
             .iter()
-            .filter(|a| !self.exact.contains_key(*a))
+            .filter(|a| !self.exact.contains_key(*a) && self.on_disk(a).is_none())
             .cloned()
             .collect();
         if todo.is_empty() {
@@ -255,9 +258,22 @@ impl Counts<'_> {
         Ok(())
     }
 
-    /// The best figure known for an audit: exact when counted, else a proven lower bound.
+    /// A delta counted by an earlier run, for exactly these two files.
+    fn on_disk(&self, (n, from, to): &AuditKey) -> Option<u64> {
+        let from = from.as_ref()?;
+        let cksum = |v: &Version| self.checksums.get(&(n.clone(), v.clone()));
+        let (fv, tv) = (from.to_string(), to.to_string());
+        let key = DiffKey::new(n, Some((&fv, cksum(from)?)), (&tv, cksum(to)?));
+        self.disk.get(&key).map(|stat| stat.count())
+    }
+
+    /// The best figure known for an audit: exact when counted (here or by an earlier run),
+    /// else a proven lower bound.
     fn figure(&self, key: &AuditKey) -> Option<(u64, bool)> {
         if let Some(&n) = self.exact.get(key) {
+            return Some((n, true));
+        }
+        if let Some(n) = self.on_disk(key) {
             return Some((n, true));
         }
         let (n, from, to) = key;
@@ -774,6 +790,7 @@ pub fn find_optimum_with(
         checksums: &checksums,
         full,
         exact,
+        disk: LineCountCache::load(&s.cache_dir).unwrap_or_default(),
         shared,
     };
     let mut bounded: BTreeSet<String> = seeded_bounded;

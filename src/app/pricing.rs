@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use crate::index::Index;
 use crate::price::archive::{crate_prefix, walk};
 use crate::price::audit_lines::{AuditLineCounter, VersionRef};
-use crate::price::cache::LineCountCache;
+use crate::price::cache::{DiffKey, LineCountCache};
 use crate::price::code_count::{code_count, CodeCount, CodeRole, FileClass};
 use crate::price::crate_source::{prefetch, CrateId, CrateSource};
 use crate::price::diffstat::{CrateArchive, GitDiffer, NumstatRow};
@@ -404,8 +404,21 @@ impl Pricer<'_> {
     }
 
     fn count_all(&self, wanted: &BTreeSet<AuditKey>) -> anyhow::Result<BTreeMap<AuditKey, u64>> {
+        let cache = LineCountCache::load(self.cache_dir).unwrap_or_default();
+        // only the files of audits no earlier run counted are fetched (and read)
         let mut crates: BTreeSet<(String, semver::Version)> = BTreeSet::new();
+        let mut counted_before = 0;
         for (krate, from, to) in wanted {
+            let (fv, tv) = (from.as_ref().map(|f| f.to_string()), to.to_string());
+            let from_side = match (&fv, from) {
+                (Some(v), Some(f)) => Some((v.as_str(), self.checksum(krate, f)?)),
+                _ => None,
+            };
+            let key = DiffKey::new(krate, from_side, (&tv, self.checksum(krate, to)?));
+            if cache.get(&key).is_some() {
+                counted_before += 1;
+                continue;
+            }
             crates.insert((krate.clone(), to.clone()));
             if let Some(from) = from {
                 crates.insert((krate.clone(), from.clone()));
@@ -424,10 +437,13 @@ impl Pricer<'_> {
         fetch_all(self.source, &ids, self.shell)?;
         self.shell.status(
             "Fetched",
-            format!("{} crate files (checksums verified)", ids.len()),
+            format!(
+                "{} crate files (checksums verified; {counted_before} of {} audits counted before)",
+                ids.len(),
+                wanted.len()
+            ),
         );
 
-        let cache = LineCountCache::load(self.cache_dir).unwrap_or_default();
         let git = GitDiffer::new(&self.cache_dir.join("diff-work"))?;
         let counter = AuditLineCounter::new(self.source, Some(git), cache, None);
         let bar = self.shell.progress("Counting", wanted.len() as u64);

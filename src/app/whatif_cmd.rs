@@ -154,85 +154,102 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let base_roots = roots_from_workspace(&s.workspace, &s.resolved);
     let mut shared = SharedCounts::default();
 
+    // The baseline's backlog first: its lines stage, whose price book and counts every
+    // scenario starts from. Its audits and changes (the full lexicographic solve, the longest
+    // single search) then run as one more task beside the scenarios, on the otherwise idle core.
     shell.status("Baseline", "the optimal lock with no change".to_string());
-    let found = optimise::find_optimum_with(
-        &s,
-        &base,
-        &current,
-        shell,
-        None,
-        Variant {
-            counts: Some(&mut shared),
-            reuse_prices_except: Some(Default::default()),
-            // records what the scenarios reuse (solved as `report` solves)
-            shortcuts,
-            ..Variant::default()
-        },
-    )
-    .context("cannot find the baseline optimum (no scenario was run)")?;
-    let baseline = ScenarioRow::baseline(
-        found.solver.status.clone(),
-        found.optimal.total_lines(),
-        backlog_of(&found.optimal, None).audits,
-        found.changes.clone(),
-    );
-    // the solved model and its index closure are not needed any more
-    drop(found);
+    let baseline_search = |shared: &mut SharedCounts, lines_only: bool| {
+        optimise::find_optimum_with(
+            &s,
+            &base,
+            &current,
+            shell,
+            None,
+            Variant {
+                counts: Some(shared),
+                reuse_prices_except: Some(Default::default()),
+                lines_only,
+                // records what the scenarios reuse (solved as `report` solves)
+                shortcuts,
+                ..Variant::default()
+            },
+        )
+        .context("cannot find the baseline optimum (no scenario was run)")
+    };
+    let baseline_lines = baseline_search(&mut shared, true)?.optimal.total_lines();
     let baseline_secs = started.elapsed().as_secs_f64();
 
     let total = scenarios.len();
-    // Scenarios are independent: `--jobs` workers take them in turn, each with its own copy
-    // of the shared counts and price book (HiGHS runs single-threaded per solve).
-    let jobs = args.jobs.clamp(1, total.max(1));
+    // Tasks: the baseline's full solve, then the scenarios, the likely longest first so the
+    // workers finish together (`expected_work`); rows keep the file's order.
+    let mut order: Vec<usize> = (0..total).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(expected_work(&scenarios[i])));
+    let tasks: Vec<Option<usize>> = std::iter::once(None)
+        .chain(order.into_iter().map(Some))
+        .collect();
+    // Tasks are independent: `--jobs` workers take them in turn, each with its own copy of
+    // the shared counts and price book (HiGHS runs single-threaded per solve).
+    let jobs = args.jobs.clamp(1, tasks.len());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: std::sync::Mutex<Vec<Option<ScenarioRow>>> =
-        std::sync::Mutex::new(vec![None; total]);
+    let outcomes: std::sync::Mutex<Vec<Option<RowOutcome>>> =
+        std::sync::Mutex::new((0..total).map(|_| None).collect());
+    let baseline_full: std::sync::Mutex<Option<anyhow::Result<ScenarioRow>>> =
+        std::sync::Mutex::new(None);
     let worker = |mut shared: SharedCounts| loop {
-        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let Some(sc) = scenarios.get(i) else {
+        let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let Some(task) = tasks.get(k) else {
             break;
         };
+        let Some(i) = *task else {
+            let row = baseline_search(&mut shared, false).map(|found| {
+                ScenarioRow::baseline(
+                    found.solver.status.clone(),
+                    found.optimal.total_lines(),
+                    backlog_of(&found.optimal, None).audits,
+                    found.changes,
+                )
+            });
+            *baseline_full.lock().expect("baseline lock") = Some(row);
+            continue;
+        };
+        let sc = &scenarios[i];
         let t = Instant::now();
         shell.status("Scenario", format!("[{}/{total}] {}", i + 1, sc.name));
-        let outcome = {
-            match run_scenario(
-                &s,
-                &base,
-                &current,
-                sc,
-                &members,
-                &base_roots,
-                &mut shared,
-                &base_dir,
-                !args.full_solve,
-                shortcuts,
-                shell,
-            ) {
-                Ok(found) => RowOutcome::Solved {
-                    status: found.solver.status.clone(),
-                    backlog_lines: found.optimal.total_lines(),
-                    audits: backlog_of(&found.optimal, None).audits,
-                    changes: found.changes,
-                },
-                Err(e) => RowOutcome::Error(format!("{e:#}")),
-            }
+        let outcome = match run_scenario(
+            &s,
+            &base,
+            &current,
+            sc,
+            &members,
+            &base_roots,
+            &mut shared,
+            &base_dir,
+            !args.full_solve,
+            shortcuts,
+            shell,
+        ) {
+            Ok(found) => RowOutcome::Solved {
+                status: found.solver.status.clone(),
+                backlog_lines: found.optimal.total_lines(),
+                audits: backlog_of(&found.optimal, None).audits,
+                changes: found.changes,
+            },
+            Err(e) => RowOutcome::Error(format!("{e:#}")),
         };
-        let row = ScenarioRow::compare(&sc.name, &baseline, outcome);
-        match (&row.backlog_lines, &row.error) {
-            (Some(b), _) => shell.status(
+        match &outcome {
+            RowOutcome::Solved { backlog_lines, .. } => shell.status(
                 "Priced",
                 format!(
                     "{}: {} lines ({} vs baseline) in {:.1}s",
                     sc.name,
-                    crate::report::group_digits(*b),
-                    whatif::signed(row.delta_lines.unwrap_or(0)),
+                    crate::report::group_digits(*backlog_lines),
+                    whatif::signed(*backlog_lines as i64 - baseline_lines as i64),
                     t.elapsed().as_secs_f64()
                 ),
             ),
-            (None, Some(e)) => shell.warn(format!("scenario `{}`: {} ({e})", sc.name, row.status)),
-            (None, None) => {}
+            RowOutcome::Error(e) => shell.warn(format!("scenario `{}`: error ({e})", sc.name)),
         }
-        results.lock().expect("results lock")[i] = Some(row);
+        outcomes.lock().expect("results lock")[i] = Some(outcome);
     };
     if jobs == 1 {
         worker(shared);
@@ -245,16 +262,27 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
             worker(shared);
         });
     }
-    let rows: Vec<ScenarioRow> = results
+    let baseline = baseline_full
+        .into_inner()
+        .expect("baseline lock")
+        .expect("the baseline task ran")?;
+    // the same model and proven optimum as the lines stage: a difference is a bug
+    anyhow::ensure!(
+        baseline.backlog_lines == Some(baseline_lines),
+        "internal: the baseline's full solve found {:?} lines, its lines stage {baseline_lines}; please report it",
+        baseline.backlog_lines
+    );
+    let rows: Vec<ScenarioRow> = outcomes
         .into_inner()
         .expect("results lock")
         .into_iter()
-        .map(|r| r.expect("every scenario ran"))
+        .zip(&scenarios)
+        .map(|(o, sc)| ScenarioRow::compare(&sc.name, &baseline, o.expect("every scenario ran")))
         .collect();
     shell.status(
         "Finished",
         format!(
-            "baseline in {baseline_secs:.1}s, {total} scenarios in {:.1}s (total {:.1}s)",
+            "baseline backlog in {baseline_secs:.1}s, its audits and {total} scenarios in {:.1}s (total {:.1}s)",
             started.elapsed().as_secs_f64() - baseline_secs,
             started.elapsed().as_secs_f64()
         ),
@@ -274,6 +302,23 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     };
     print!("{text}");
     Ok(Outcome::Ok)
+}
+
+/// A rough rank of how long a scenario's search takes (measured on incrementalmerkletree:
+/// imports re-price many crates and need a few pricing rounds; new roots or a cooldown redo
+/// the index walk; `--target` models more rows; certify/trust re-price a crate or two).
+fn expected_work(sc: &Scenario) -> u8 {
+    if !sc.imports.is_empty() {
+        3
+    } else if sc.changes_roots()
+        || sc.exclude_newer.is_some()
+        || sc.min_age.is_some()
+        || !sc.targets.is_empty()
+    {
+        2
+    } else {
+        1
+    }
 }
 
 /// One scenario's optimum: roots and store edited as it says, the rest shared.

@@ -2,13 +2,13 @@
 //! scenario, and all but the first walk are answered from memory.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::{Index, IndexCrate, IndexError};
 
 pub struct MemoIndex {
     inner: Box<dyn Index + Sync>,
-    memo: Mutex<BTreeMap<String, Option<IndexCrate>>>,
+    memo: Mutex<BTreeMap<String, Option<Arc<IndexCrate>>>>,
 }
 
 impl MemoIndex {
@@ -25,6 +25,17 @@ impl Index for MemoIndex {
         &self,
         names: &[String],
     ) -> Result<BTreeMap<String, Option<IndexCrate>>, IndexError> {
+        Ok(self
+            .load_shared(names)?
+            .into_iter()
+            .map(|(n, c)| (n, c.map(|c| (*c).clone())))
+            .collect())
+    }
+
+    fn load_shared(
+        &self,
+        names: &[String],
+    ) -> Result<BTreeMap<String, Option<Arc<IndexCrate>>>, IndexError> {
         let todo: Vec<String> = {
             let memo = self.memo.lock().expect("memo lock");
             names
@@ -39,7 +50,7 @@ impl Index for MemoIndex {
             self.inner.load_crates(&todo)?
         };
         let mut memo = self.memo.lock().expect("memo lock");
-        memo.extend(loaded);
+        memo.extend(loaded.into_iter().map(|(n, c)| (n, c.map(Arc::new))));
         Ok(names
             .iter()
             .filter_map(|n| memo.get(n).map(|c| (n.clone(), c.clone())))

@@ -113,6 +113,20 @@ pub trait Index {
 
     /// One line for reports, e.g. `crates.io sparse index (https://index.crates.io/)`.
     fn describe(&self) -> String;
+
+    /// [`Index::load_crates`] for readers that only look: an index that keeps its crates in
+    /// memory ([`memo::MemoIndex`]) hands out shared references instead of deep copies.
+    #[allow(clippy::type_complexity)]
+    fn load_shared(
+        &self,
+        names: &[String],
+    ) -> Result<BTreeMap<String, Option<std::sync::Arc<IndexCrate>>>, IndexError> {
+        Ok(self
+            .load_crates(names)?
+            .into_iter()
+            .map(|(n, c)| (n, c.map(std::sync::Arc::new)))
+            .collect())
+    }
 }
 
 /// Errors of every index source. Each names the file or URL and carries a hint.

@@ -117,7 +117,8 @@ pub fn load_snapshot_with(
         source: index.describe(),
         ..IndexSnapshot::default()
     };
-    let mut loaded: BTreeMap<String, IndexCrate> = BTreeMap::new();
+    // shared, not copied: only the reachable versions are copied into the snapshot at the end
+    let mut loaded: BTreeMap<String, std::sync::Arc<IndexCrate>> = BTreeMap::new();
     let mut reachable: BTreeMap<String, Vec<bool>> = BTreeMap::new();
     // Demands on names not loaded yet, replayed once their batch arrives.
     let mut waiting: BTreeMap<String, Vec<Demand>> = BTreeMap::new();
@@ -179,7 +180,7 @@ pub fn load_snapshot_with(
         let layer: Vec<String> = to_load.into_iter().collect();
         progress(depth, layer.len());
         depth += 1;
-        let mut got = index.load_crates(&layer)?;
+        let mut got = index.load_shared(&layer)?;
         for name in layer {
             let demands = waiting.remove(&name).unwrap_or_default();
             match got.remove(&name).flatten() {
@@ -195,13 +196,18 @@ pub fn load_snapshot_with(
             }
         }
     }
-    for (name, mut krate) in loaded {
+    for (name, krate) in loaded {
         let marks = reachable.remove(&name).unwrap_or_default();
-        let mut i = 0;
-        krate.versions.retain(|_| {
-            i += 1;
-            marks.get(i - 1).copied().unwrap_or(false)
-        });
+        let krate = IndexCrate {
+            name: krate.name.clone(),
+            versions: krate
+                .versions
+                .iter()
+                .zip(&marks)
+                .filter(|(_, &reached)| reached)
+                .map(|(v, _)| v.clone())
+                .collect(),
+        };
         snap.crates.insert(name, krate);
     }
     Ok(snap)

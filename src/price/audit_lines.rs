@@ -76,13 +76,11 @@ impl<'a> AuditLineCounter<'a> {
         from: Option<VersionRef<'_>>,
         to: VersionRef<'_>,
     ) -> Result<AuditLines, PriceError> {
-        let key = DiffKey {
-            crate_name: name.to_owned(),
-            from: from.map(|f| f.version.to_owned()),
-            from_cksum: from.map(|f| f.cksum.trim().to_ascii_lowercase()),
-            to: to.version.to_owned(),
-            to_cksum: to.cksum.trim().to_ascii_lowercase(),
-        };
+        let key = DiffKey::new(
+            name,
+            from.map(|f| (f.version, f.cksum)),
+            (to.version, to.cksum),
+        );
         if let Some(stat) = self.cache.lock().ok().and_then(|c| c.get(&key)) {
             return Ok(AuditLines {
                 stat,

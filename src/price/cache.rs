@@ -41,6 +41,21 @@ pub struct DiffKey {
     pub to_cksum: String,
 }
 
+impl DiffKey {
+    /// The key of an audit of `name` from `from` (None: a full audit) to `to`, each side a
+    /// (version, index checksum) pair; checksums are compared in lowercase hex.
+    pub fn new(name: &str, from: Option<(&str, &str)>, to: (&str, &str)) -> DiffKey {
+        let cksum = |c: &str| c.trim().to_ascii_lowercase();
+        DiffKey {
+            crate_name: name.to_owned(),
+            from: from.map(|(v, _)| v.to_owned()),
+            from_cksum: from.map(|(_, c)| cksum(c)),
+            to: to.0.to_owned(),
+            to_cksum: cksum(to.1),
+        }
+    }
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct CacheFile {
     schema_version: u32,

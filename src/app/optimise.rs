@@ -29,12 +29,14 @@ use crate::optimise::changes::changes;
 use crate::optimise::conflict;
 use crate::optimise::member_features::{member_builds, FeatureSelection, RootBuilds};
 use crate::optimise::prices::{Price, PriceContext, Use};
-use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
+use crate::optimise::reduce::{
+    dominated, drop_interchangeable, interchangeable_groups, requirements_by_crate,
+};
 use crate::optimise::roots::roots_from_workspace;
 use crate::price::archive::crate_prefix;
 use crate::price::audit_lines::{AuditLineCounter, VersionRef};
 use crate::price::bounds::delta_lower_bound;
-use crate::price::cache::{DiffKey, LineCountCache};
+use crate::price::cache::LineCountCache;
 use crate::price::crate_source::CrateId;
 use crate::price::diffstat::GitDiffer;
 use crate::price::file_counts;
@@ -66,9 +68,6 @@ struct Counts<'a> {
     checksums: &'a pricing::Checksums,
     full: BTreeMap<Key, CrateLines>,
     exact: BTreeMap<AuditKey, u64>,
-    /// The on-disk delta counts (keyed by both checksums), read once per search: a delta an
-    /// earlier run counted is exact without a diff, so its versions need no pricing round.
-    disk: LineCountCache,
     /// Where the counts go back when the search ends (on every path), for the next search.
     shared: Option<&'a mut SharedCounts>,
 }
@@ -199,7 +198,7 @@ impl Counts<'_> {
     fn ensure_exact(&mut self, audits: &BTreeSet<AuditKey>, shell: &Shell) -> anyhow::Result<()> {
         let todo: Vec<AuditKey> = audits
             .iter()
-            .filter(|a| !self.exact.contains_key(*a) && self.on_disk(a).is_none())
+            .filter(|a| !self.exact.contains_key(*a))
             .cloned()
             .collect();
         if todo.is_empty() {
@@ -258,22 +257,12 @@ impl Counts<'_> {
         Ok(())
     }
 
-    /// A delta counted by an earlier run, for exactly these two files.
-    fn on_disk(&self, (n, from, to): &AuditKey) -> Option<u64> {
-        let from = from.as_ref()?;
-        let cksum = |v: &Version| self.checksums.get(&(n.clone(), v.clone()));
-        let (fv, tv) = (from.to_string(), to.to_string());
-        let key = DiffKey::new(n, Some((&fv, cksum(from)?)), (&tv, cksum(to)?));
-        self.disk.get(&key).map(|stat| stat.count())
-    }
-
-    /// The best figure known for an audit: exact when counted (here or by an earlier run),
-    /// else a proven lower bound.
+    /// The best figure known for an audit: exact when counted, else a proven lower bound.
+    /// (Deltas an earlier run counted are not taken as exact before this search asks for
+    /// them: the search, and so the lock among equally good ones, must not depend on what the
+    /// cache dir happens to hold. `ensure_exact` reads them from there instead of diffing.)
     fn figure(&self, key: &AuditKey) -> Option<(u64, bool)> {
         if let Some(&n) = self.exact.get(key) {
-            return Some((n, true));
-        }
-        if let Some(n) = self.on_disk(key) {
             return Some((n, true));
         }
         let (n, from, to) = key;
@@ -790,7 +779,6 @@ pub fn find_optimum_with(
         checksums: &checksums,
         full,
         exact,
-        disk: LineCountCache::load(&s.cache_dir).unwrap_or_default(),
         shared,
     };
     let mut bounded: BTreeSet<String> = seeded_bounded;
@@ -915,6 +903,10 @@ pub fn find_optimum_with(
     // versions and lower bounds elsewhere make the answer optimal for the exact prices too.
     // None when no lock satisfies the model (with its extra rows).
     // `full`: end with every criterion; else stop after the first that reads prices.
+    // `explain` forces versions in, dominated or not; MINAUDIT_NO_DOMINANCE=1 (experiments,
+    // tests) solves every round with every version
+    let prune = explain.is_none() && std::env::var_os("MINAUDIT_NO_DOMINANCE").is_none();
+    let groups = interchangeable_groups(&cands, &reqs);
     let mut lazy_solve = |m: &mut model::Model,
                           rounds: &mut usize,
                           full: bool|
@@ -932,7 +924,29 @@ pub fn find_optimum_with(
                 until_priced,
                 ..opts.clone()
             };
-            let outcome = solve::solve(m, locked_outside, &round_opts)?;
+            // versions a cheaper interchangeable one makes useless in this solve: fixed to 0
+            // for it (rows taken out again, so the model stays whole for later rounds)
+            let left_out = if prune {
+                let exact = |i: usize| {
+                    let p = &m.pkgs[i];
+                    USES.iter()
+                        .all(|u| book[&(p.name.clone(), p.version.clone(), *u)].is_exact())
+                };
+                let prices_only =
+                    until_priced && solve::until_priced_reads_only_prices(&opts.order, m);
+                dominated(&groups, &m.pkgs, &exact, prices_only)
+            } else {
+                Vec::new()
+            };
+            let whole = m.rows.len();
+            m.rows.extend(left_out.iter().map(|&i| model::Row {
+                terms: vec![(m.pkgs[i].x, 1.0)],
+                lo: 0.0,
+                hi: 0.0,
+            }));
+            let outcome = solve::solve(m, locked_outside, &round_opts);
+            m.rows.truncate(whole);
+            let outcome = outcome?;
             shell.verbose(
                 "Solved",
                 format!("round {rounds} in {:.2}s", t.elapsed().as_secs_f64()),

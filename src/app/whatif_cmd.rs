@@ -187,21 +187,24 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let tasks: Vec<Option<usize>> = std::iter::once(None)
         .chain(order.into_iter().map(Some))
         .collect();
-    // Tasks are independent: `--jobs` workers take them in turn, each with its own copy of
-    // the shared counts and price book (HiGHS runs single-threaded per solve).
+    // Tasks are independent: `--jobs` workers take them in turn, each task with its own copy
+    // of the baseline's counts and price book (HiGHS runs single-threaded per solve).
     let jobs = args.jobs.clamp(1, tasks.len());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let outcomes: std::sync::Mutex<Vec<Option<RowOutcome>>> =
         std::sync::Mutex::new((0..total).map(|_| None).collect());
     let baseline_full: std::sync::Mutex<Option<anyhow::Result<ScenarioRow>>> =
         std::sync::Mutex::new(None);
-    let worker = |mut shared: SharedCounts| loop {
+    // Every task starts from the baseline's counts and price book, never from what an earlier
+    // task of the same worker added: which lock a scenario reports among equally good ones
+    // must not depend on `--jobs` or on the order tasks ran in.
+    let worker = || loop {
         let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let Some(task) = tasks.get(k) else {
             break;
         };
         let Some(i) = *task else {
-            let row = baseline_search(&mut shared, false).map(|found| {
+            let row = baseline_search(&mut shared.clone(), false).map(|found| {
                 ScenarioRow::baseline(
                     found.solver.status.clone(),
                     found.optimal.total_lines(),
@@ -222,7 +225,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
             sc,
             &members,
             &base_roots,
-            &mut shared,
+            &mut shared.clone(),
             &base_dir,
             !args.full_solve,
             shortcuts,
@@ -252,14 +255,13 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
         outcomes.lock().expect("results lock")[i] = Some(outcome);
     };
     if jobs == 1 {
-        worker(shared);
+        worker();
     } else {
         std::thread::scope(|scope| {
             for _ in 1..jobs {
-                let copy = shared.clone();
-                scope.spawn(|| worker(copy));
+                scope.spawn(worker);
             }
-            worker(shared);
+            worker();
         });
     }
     let baseline = baseline_full

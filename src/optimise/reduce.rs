@@ -13,6 +13,11 @@
 //! they lag less, and an unvetted version can cost 0 lines (a delta with no text change), so
 //! only an older member is sure to be no better on every criterion.
 //! Groups with no vetted member are kept whole (their prices are only known lazily).
+//!
+//! Once prices are known, [`dominated`] goes further per solve: in a group, a version no
+//! cheaper than an exactly priced member (and, unless the solve reads only prices, older than
+//! it) is left out of that solve. HiGHS's presolve does not find this (the members differ
+//! in cost only), and on incrementalmerkletree it removes a third of the versions.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -110,4 +115,147 @@ pub fn drop_interchangeable(
     }
     cands.by_crate.retain(|_, l| !l.is_empty());
     dropped
+}
+
+/// The groups of interchangeable versions (two members or more), each ascending by version.
+pub fn interchangeable_groups(
+    cands: &Candidates<'_>,
+    reqs: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<Vec<(String, Version)>> {
+    let mut out = Vec::new();
+    for (name, list) in &cands.by_crate {
+        let parsed: Vec<VersionReq> = reqs
+            .get(name)
+            .map(|set| {
+                set.iter()
+                    .filter_map(|r| VersionReq::parse(r).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut groups: BTreeMap<String, Vec<(String, Version)>> = BTreeMap::new();
+        for c in list {
+            groups
+                .entry(signature(c, &parsed))
+                .or_default()
+                .push((name.clone(), c.version().clone()));
+        }
+        out.extend(groups.into_values().filter(|g| g.len() > 1));
+    }
+    out
+}
+
+/// The versions (indices into `pkgs`) a solve may leave out: `b` when another member `a` of
+/// its interchangeable group is exactly priced (`exact(a)`), no dearer in either use (`b`'s
+/// figures may be lower bounds: its true price is only higher), and — unless the solve reads
+/// nothing but prices (`prices_only`) — newer, so it lags no more; `b` must not be locked
+/// (a change otherwise, and the warm start). Ties fall to the newer member, an exact member
+/// beats an inexact one. This is a strict partial order, so every left-out version has a
+/// dominator that stays, in the same bucket: swapping it in keeps a lock valid (same edges,
+/// features and requirements met) and no worse on any criterion the solve reads, so the
+/// solve's optimum is unchanged.
+pub fn dominated(
+    groups: &[Vec<(String, Version)>],
+    pkgs: &[crate::model::Pkg],
+    exact: &dyn Fn(usize) -> bool,
+    prices_only: bool,
+) -> Vec<usize> {
+    let index: BTreeMap<(&str, &Version), usize> = pkgs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((p.name.as_str(), &p.version), i))
+        .collect();
+    let mut out = Vec::new();
+    for group in groups {
+        let members: Vec<usize> = group
+            .iter()
+            .filter_map(|(n, v)| index.get(&(n.as_str(), v)).copied())
+            .collect();
+        let exacts: Vec<usize> = members.iter().copied().filter(|&a| exact(a)).collect();
+        for &b in &members {
+            let pb = &pkgs[b];
+            if pb.locked {
+                continue;
+            }
+            let b_exact = exact(b);
+            let beaten = exacts.iter().any(|&a| {
+                let pa = &pkgs[a];
+                let newer = pa.version > pb.version;
+                a != b
+                    && pa.cost <= pb.cost
+                    && pa.cost_dev <= pb.cost_dev
+                    && (prices_only || newer)
+                    && (pa.cost < pb.cost || pa.cost_dev < pb.cost_dev || !b_exact || newer)
+            });
+            if beaten {
+                out.push(b);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Bucket, Pkg};
+
+    fn pkg(version: &str, cost: u64, cost_dev: u64, locked: bool) -> Pkg {
+        let version = Version::parse(version).unwrap();
+        Pkg {
+            name: "foo".into(),
+            bucket: Bucket::of(&version),
+            version,
+            cost,
+            cost_dev,
+            locked,
+            x: 0,
+            d: None,
+            lag: 0,
+            b: None,
+        }
+    }
+
+    fn group(pkgs: &[Pkg]) -> Vec<Vec<(String, Version)>> {
+        vec![pkgs
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect()]
+    }
+
+    #[test]
+    fn only_a_dearer_older_or_inexact_member_is_left_out() {
+        // 1.0.0 dearer and older than 1.0.2; 1.0.1 cheaper than 1.0.2 but older
+        let pkgs = [
+            pkg("1.0.0", 50, 50, false),
+            pkg("1.0.1", 10, 10, false),
+            pkg("1.0.2", 30, 30, false),
+        ];
+        let all = |_: usize| true;
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &all, false), vec![0]);
+        // reading prices only, the older 1.0.1 beats both others
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &all, true), vec![0, 2]);
+    }
+
+    #[test]
+    fn locked_versions_stay_and_only_exact_members_dominate() {
+        let pkgs = [pkg("1.0.0", 50, 50, true), pkg("1.0.1", 30, 30, false)];
+        assert!(dominated(&group(&pkgs), &pkgs, &|_| true, true).is_empty());
+        // 1.0.1's price is a lower bound only: it cannot stand in for anyone
+        let pkgs = [pkg("1.0.0", 50, 50, false), pkg("1.0.1", 30, 30, false)];
+        assert!(dominated(&group(&pkgs), &pkgs, &|i| i == 0, true).is_empty());
+        // an inexact member whose bound is already no lower is left out
+        assert!(dominated(&group(&pkgs), &pkgs, &|i| i == 0, false).is_empty());
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &|i| i == 1, true), vec![0]);
+    }
+
+    #[test]
+    fn ties_fall_to_the_newer_member_and_one_always_stays() {
+        let pkgs = [pkg("1.0.0", 7, 7, false), pkg("1.0.1", 7, 7, false)];
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &|_| true, true), vec![0]);
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &|_| true, false), vec![0]);
+        // cheaper for dev use only is cheaper: the older one wins when only prices count
+        let pkgs = [pkg("1.0.0", 7, 1, false), pkg("1.0.1", 7, 5, false)];
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &|_| true, true), vec![1]);
+        assert!(dominated(&group(&pkgs), &pkgs, &|_| true, false).is_empty());
+    }
 }

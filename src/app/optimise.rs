@@ -14,6 +14,7 @@
 //! 4. the plan: change table, audits before and after, solver status and time.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -66,7 +67,7 @@ type AuditKey = (String, Option<Version>, Version);
 struct Counts<'a> {
     session: &'a Session,
     checksums: &'a pricing::Checksums,
-    full: BTreeMap<Key, CrateLines>,
+    full: BTreeMap<Key, Arc<CrateLines>>,
     exact: BTreeMap<AuditKey, u64>,
     /// Where the counts go back when the search ends (on every path), for the next search.
     shared: Option<&'a mut SharedCounts>,
@@ -85,7 +86,7 @@ impl Drop for Counts<'_> {
 /// on the audit store or the roots, so every scenario reuses what earlier ones counted.
 #[derive(Default, Clone)]
 pub struct SharedCounts {
-    full: BTreeMap<Key, CrateLines>,
+    full: BTreeMap<Key, Arc<CrateLines>>,
     exact: BTreeMap<AuditKey, u64>,
     /// The price book of the searches with the session's store, and the crates whose every
     /// candidate it bounds: a later search with the same store starts from it.
@@ -166,7 +167,7 @@ impl Counts<'_> {
             .partition(|(_, lines)| lines.is_some());
         self.full.extend(
             hits.into_iter()
-                .filter_map(|((_, key), lines)| Some((key.clone(), lines?))),
+                .filter_map(|((_, key), lines)| Some((key.clone(), Arc::new(lines?)))),
         );
         let misses: Vec<(&CrateId, &Key)> = misses.into_iter().map(|(pair, _)| pair).collect();
         if misses.is_empty() {
@@ -187,7 +188,7 @@ impl Counts<'_> {
                 .with_context(|| format!("cannot count lines of {} {}", id.name, id.version))?;
                 // a cache that cannot be written only costs the next run this count
                 let _ = file_counts::save(cache_dir, &id.name, &id.version, &id.cksum, &lines);
-                Ok(((*key).clone(), lines))
+                Ok(((*key).clone(), Arc::new(lines)))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         self.full.extend(counted);

@@ -990,12 +990,17 @@ fn run_solver_dominance(w: &World, until_priced: bool) -> (Outcome, usize) {
     )
 }
 
-#[test]
-fn solver_matches_brute_force_on_random_registries() {
-    let seeds = std::env::var("MINAUDIT_BF_SEEDS")
+/// How many random worlds a test runs: `MINAUDIT_BF_SEEDS`, else `default`.
+fn seeds_or(default: u64) -> u64 {
+    std::env::var("MINAUDIT_BF_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(600u64);
+        .unwrap_or(default)
+}
+
+#[test]
+fn solver_matches_brute_force_on_random_registries() {
+    let seeds = seeds_or(600u64);
     let (mut sat, mut unsat, mut cut_runs, mut locks, mut multi) = (0, 0, 0, 0usize, 0u64);
     // a world with several valid locks is solved under more orders: trade-offs between the
     // criteria only show there
@@ -1130,10 +1135,7 @@ fn share_dep_lists(w: &mut World, seed: u64) {
 /// members go (seed 32).
 #[test]
 fn leaving_out_dominated_versions_keeps_the_optimum() {
-    let seeds = std::env::var("MINAUDIT_BF_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(800u64);
+    let seeds = seeds_or(800u64);
     let (mut solved, mut left_out, mut runs_with) = (0u64, 0usize, 0u64);
     for seed in 0..seeds {
         let mut w = random_world(seed);

@@ -17,7 +17,8 @@
 //! Once prices are known, [`dominated`] goes further per solve: in a group, a version no
 //! cheaper than an exactly priced member (and, unless the solve reads only prices, older than
 //! it) is left out of that solve. HiGHS's presolve does not find this (the members differ
-//! in cost only), and on incrementalmerkletree it removes a third of the versions.
+//! in cost only); the optimiser applies it to the full lexicographic solve, where it removes
+//! about a third of incrementalmerkletree's versions.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -68,6 +69,27 @@ fn signature(c: &crate::model::candidates::Candidate<'_>, reqs: &[VersionReq]) -
     )
 }
 
+/// The versions of one crate (`list`, ascending) grouped by interchangeability, as indices.
+fn groups_of(
+    name: &str,
+    list: &[crate::model::candidates::Candidate<'_>],
+    reqs: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<Vec<usize>> {
+    let parsed: Vec<VersionReq> = reqs
+        .get(name)
+        .map(|set| {
+            set.iter()
+                .filter_map(|r| VersionReq::parse(r).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, c) in list.iter().enumerate() {
+        groups.entry(signature(c, &parsed)).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
 /// Removes versions made redundant by an interchangeable vetted version; returns how many.
 /// With `keep_newer` (lag is a criterion), versions newer than the vetted one stay.
 pub fn drop_interchangeable(
@@ -78,20 +100,8 @@ pub fn drop_interchangeable(
 ) -> usize {
     let mut dropped = 0;
     for (name, list) in cands.by_crate.iter_mut() {
-        let parsed: Vec<VersionReq> = reqs
-            .get(name)
-            .map(|set| {
-                set.iter()
-                    .filter_map(|r| VersionReq::parse(r).ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, c) in list.iter().enumerate() {
-            groups.entry(signature(c, &parsed)).or_default().push(i);
-        }
         let mut keep = vec![true; list.len()];
-        for members in groups.values() {
+        for members in &groups_of(name, list, reqs) {
             // Newest vetted member, if any (list is ascending by version).
             let Some(&rep) = members
                 .iter()
@@ -124,22 +134,16 @@ pub fn interchangeable_groups(
 ) -> Vec<Vec<(String, Version)>> {
     let mut out = Vec::new();
     for (name, list) in &cands.by_crate {
-        let parsed: Vec<VersionReq> = reqs
-            .get(name)
-            .map(|set| {
-                set.iter()
-                    .filter_map(|r| VersionReq::parse(r).ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut groups: BTreeMap<String, Vec<(String, Version)>> = BTreeMap::new();
-        for c in list {
-            groups
-                .entry(signature(c, &parsed))
-                .or_default()
-                .push((name.clone(), c.version().clone()));
-        }
-        out.extend(groups.into_values().filter(|g| g.len() > 1));
+        out.extend(
+            groups_of(name, list, reqs)
+                .into_iter()
+                .filter(|g| g.len() > 1)
+                .map(|g| {
+                    g.into_iter()
+                        .map(|i| (name.clone(), list[i].version().clone()))
+                        .collect()
+                }),
+        );
     }
     out
 }

@@ -961,16 +961,13 @@ fn run_solver(w: &World) -> Outcome {
 }
 
 /// Solves with the versions `reduce::dominated` leaves out fixed to 0 (every price here is
-/// exact); `until_priced` stops after the first stage reading prices, and then the fixings
-/// may ignore lag and changes when that stage reads nothing else. Returns the outcome and how
-/// many versions were left out.
-fn run_solver_dominance(w: &World, until_priced: bool) -> (Outcome, usize) {
+/// exact); returns the outcome and how many versions were left out.
+fn run_solver_dominance(w: &World) -> (Outcome, usize) {
     let (mut m, outside) = solver_model(w);
     let full = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
     let groups =
         reduce::interchangeable_groups(&full, &reduce::requirements_by_crate(&full, &w.roots));
-    let prices_only = until_priced && solve::until_priced_reads_only_prices(&w.order, &m);
-    let out = reduce::dominated(&groups, &m.pkgs, &|_| true, prices_only);
+    let out = reduce::dominated(&groups, &m.pkgs, &|_| true);
     for &i in &out {
         let x = m.pkgs[i].x;
         m.rows.push(model::Row {
@@ -981,13 +978,10 @@ fn run_solver_dominance(w: &World, until_priced: bool) -> (Outcome, usize) {
     }
     let opts = SolveOptions {
         order: w.order.clone(),
-        until_priced,
         ..SolveOptions::default()
     };
-    (
-        solve::solve(&m, outside, &opts).expect("solver runs"),
-        out.len(),
-    )
+    let outcome = solve::solve(&m, outside, &opts).expect("solver runs");
+    (outcome, out.len())
 }
 
 /// How many random worlds a test runs: `MINAUDIT_BF_SEEDS`, else `default`.
@@ -1127,12 +1121,11 @@ fn share_dep_lists(w: &mut World, seed: u64) {
     }
 }
 
-/// `reduce::dominated` (versions a cheaper interchangeable one makes useless, left out of a
-/// solve) against brute force: the same optimum on every criterion, and on the first criterion
-/// when the solve stops after the first stage reading prices (then lag and changes may be
-/// ignored). Mutations caught (800 seeds; 180 solves leave out 199 versions): locked versions
-/// left out (seed 76), lag ignored in a full solve (seed 9), ties broken both ways so both
-/// members go (seed 32).
+/// `reduce::dominated` (versions a newer, no dearer interchangeable one makes useless, left
+/// out of the full solve) against brute force: the same optimum on every criterion, in each
+/// world's random order (800 seeds; 84 solves leave out 93 versions). Mutations caught:
+/// locked versions left out (seed 76), an older version allowed to dominate, so lag is
+/// ignored (seed 9), the dev-use price ignored (seed 435).
 #[test]
 fn leaving_out_dominated_versions_keeps_the_optimum() {
     let seeds = seeds_or(800u64);
@@ -1144,33 +1137,22 @@ fn leaving_out_dominated_versions_keeps_the_optimum() {
             continue;
         };
         solved += 1;
-        for until_priced in [false, true] {
-            let (o, n) = run_solver_dominance(&w, until_priced);
-            left_out += n;
-            runs_with += u64::from(n > 0);
-            let Outcome::Solved(d) = o else {
-                panic!("seed {seed}: unsat with dominated versions left out")
-            };
-            let first = w.order.criteria()[0];
-            match until_priced {
-                false => assert_eq!(
-                    key(&w, &d.objective),
-                    key(&w, &best),
-                    "seed {seed}, order {}: dominated versions left out",
-                    w.order
-                ),
-                true => assert_eq!(
-                    d.objective.get(first),
-                    best.get(first),
-                    "seed {seed}, order {}: dominated versions left out, until priced",
-                    w.order
-                ),
-            }
-        }
+        let (o, n) = run_solver_dominance(&w);
+        left_out += n;
+        runs_with += u64::from(n > 0);
+        let Outcome::Solved(d) = o else {
+            panic!("seed {seed}: unsat with dominated versions left out")
+        };
+        assert_eq!(
+            key(&w, &d.objective),
+            key(&w, &best),
+            "seed {seed}, order {}: dominated versions left out",
+            w.order
+        );
     }
     println!("{seeds} seeds: {solved} solvable, {runs_with} solves left out {left_out} versions");
     assert!(
-        solved > seeds / 2 && runs_with > seeds / 5,
+        solved > seeds / 5 * 2 && runs_with > seeds / 10,
         "solved {solved} runs with dominated versions {runs_with}"
     );
 }

@@ -937,7 +937,7 @@ pub fn find_optimum_with(
                     USES.iter()
                         .all(|u| book[&(p.name.clone(), p.version.clone(), *u)].is_exact())
                 };
-                dominated(&groups, &m.pkgs, &exact, false)
+                dominated(&groups, &m.pkgs, &exact)
             } else {
                 Vec::new()
             };

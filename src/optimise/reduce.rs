@@ -14,11 +14,10 @@
 //! only an older member is sure to be no better on every criterion.
 //! Groups with no vetted member are kept whole (their prices are only known lazily).
 //!
-//! Once prices are known, [`dominated`] goes further per solve: in a group, a version no
-//! cheaper than an exactly priced member (and, unless the solve reads only prices, older than
-//! it) is left out of that solve. HiGHS's presolve does not find this (the members differ
-//! in cost only); the optimiser applies it to the full lexicographic solve, where it removes
-//! about a third of incrementalmerkletree's versions.
+//! Once prices are known, [`dominated`] goes further in the full lexicographic solve: in a
+//! group, a version no cheaper than a newer, exactly priced member is left out of it. HiGHS's
+//! presolve does not find this (the members differ in cost only); it removes about a third of
+//! incrementalmerkletree's versions.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -148,20 +147,17 @@ pub fn interchangeable_groups(
     out
 }
 
-/// The versions (indices into `pkgs`) a solve may leave out: `b` when another member `a` of
-/// its interchangeable group is exactly priced (`exact(a)`), no dearer in either use (`b`'s
-/// figures may be lower bounds: its true price is only higher), and — unless the solve reads
-/// nothing but prices (`prices_only`) — newer, so it lags no more; `b` must not be locked
-/// (a change otherwise, and the warm start). Ties fall to the newer member, an exact member
-/// beats an inexact one. This is a strict partial order, so every left-out version has a
-/// dominator that stays, in the same bucket: swapping it in keeps a lock valid (same edges,
-/// features and requirements met) and no worse on any criterion the solve reads, so the
-/// solve's optimum is unchanged.
+/// The versions (indices into `pkgs`) the full solve may leave out: `b` when a newer member
+/// `a` of its interchangeable group (it lags no more) is exactly priced (`exact(a)`) and no
+/// dearer in either use (`b`'s figures may be lower bounds: its true price is only higher);
+/// `b` must not be locked (a change otherwise, and the warm start). "Newer and no dearer" is
+/// a strict partial order, so every left-out version has a dominator that stays, in the same
+/// bucket: swapping it in keeps a lock valid (same edges, features and requirements met) and
+/// no worse on any criterion, so the optimum is unchanged.
 pub fn dominated(
     groups: &[Vec<(String, Version)>],
     pkgs: &[crate::model::Pkg],
     exact: &dyn Fn(usize) -> bool,
-    prices_only: bool,
 ) -> Vec<usize> {
     let index: BTreeMap<(&str, &Version), usize> = pkgs
         .iter()
@@ -177,19 +173,11 @@ pub fn dominated(
         let exacts: Vec<usize> = members.iter().copied().filter(|&a| exact(a)).collect();
         for &b in &members {
             let pb = &pkgs[b];
-            if pb.locked {
-                continue;
-            }
-            let b_exact = exact(b);
-            let beaten = exacts.iter().any(|&a| {
-                let pa = &pkgs[a];
-                let newer = pa.version > pb.version;
-                a != b
-                    && pa.cost <= pb.cost
-                    && pa.cost_dev <= pb.cost_dev
-                    && (prices_only || newer)
-                    && (pa.cost < pb.cost || pa.cost_dev < pb.cost_dev || !b_exact || newer)
-            });
+            let beaten = !pb.locked
+                && exacts.iter().any(|&a| {
+                    let pa = &pkgs[a];
+                    pa.version > pb.version && pa.cost <= pb.cost && pa.cost_dev <= pb.cost_dev
+                });
             if beaten {
                 out.push(b);
             }
@@ -227,39 +215,30 @@ mod tests {
     }
 
     #[test]
-    fn only_a_dearer_older_or_inexact_member_is_left_out() {
-        // 1.0.0 dearer and older than 1.0.2; 1.0.1 cheaper than 1.0.2 but older
+    fn only_an_older_member_no_cheaper_than_a_newer_exact_one_is_left_out() {
+        // 1.0.0 dearer and older than 1.0.2; 1.0.1 cheaper than 1.0.2 but older: it stays
         let pkgs = [
             pkg("1.0.0", 50, 50, false),
             pkg("1.0.1", 10, 10, false),
             pkg("1.0.2", 30, 30, false),
         ];
-        let all = |_: usize| true;
-        assert_eq!(dominated(&group(&pkgs), &pkgs, &all, false), vec![0]);
-        // reading prices only, the older 1.0.1 beats both others
-        assert_eq!(dominated(&group(&pkgs), &pkgs, &all, true), vec![0, 2]);
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &|_| true), vec![0]);
+        // a tie goes to the newer one
+        let pkgs = [pkg("1.0.0", 7, 7, false), pkg("1.0.1", 7, 7, false)];
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &|_| true), vec![0]);
+        // cheaper for dev use only is cheaper: neither beats the other
+        let pkgs = [pkg("1.0.0", 7, 1, false), pkg("1.0.1", 7, 5, false)];
+        assert!(dominated(&group(&pkgs), &pkgs, &|_| true).is_empty());
     }
 
     #[test]
     fn locked_versions_stay_and_only_exact_members_dominate() {
         let pkgs = [pkg("1.0.0", 50, 50, true), pkg("1.0.1", 30, 30, false)];
-        assert!(dominated(&group(&pkgs), &pkgs, &|_| true, true).is_empty());
-        // 1.0.1's price is a lower bound only: it cannot stand in for anyone
+        assert!(dominated(&group(&pkgs), &pkgs, &|_| true).is_empty());
         let pkgs = [pkg("1.0.0", 50, 50, false), pkg("1.0.1", 30, 30, false)];
-        assert!(dominated(&group(&pkgs), &pkgs, &|i| i == 0, true).is_empty());
-        // an inexact member whose bound is already no lower is left out
-        assert!(dominated(&group(&pkgs), &pkgs, &|i| i == 0, false).is_empty());
-        assert_eq!(dominated(&group(&pkgs), &pkgs, &|i| i == 1, true), vec![0]);
-    }
-
-    #[test]
-    fn ties_fall_to_the_newer_member_and_one_always_stays() {
-        let pkgs = [pkg("1.0.0", 7, 7, false), pkg("1.0.1", 7, 7, false)];
-        assert_eq!(dominated(&group(&pkgs), &pkgs, &|_| true, true), vec![0]);
-        assert_eq!(dominated(&group(&pkgs), &pkgs, &|_| true, false), vec![0]);
-        // cheaper for dev use only is cheaper: the older one wins when only prices count
-        let pkgs = [pkg("1.0.0", 7, 1, false), pkg("1.0.1", 7, 5, false)];
-        assert_eq!(dominated(&group(&pkgs), &pkgs, &|_| true, true), vec![1]);
-        assert!(dominated(&group(&pkgs), &pkgs, &|_| true, false).is_empty());
+        // 1.0.1's price is a lower bound only: it cannot stand in for anyone
+        assert!(dominated(&group(&pkgs), &pkgs, &|i| i == 0).is_empty());
+        // 1.0.0's own figure may be a bound: its true price is only higher
+        assert_eq!(dominated(&group(&pkgs), &pkgs, &|i| i == 1), vec![0]);
     }
 }

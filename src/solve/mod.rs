@@ -241,21 +241,6 @@ fn run_stage(
     Err(SolveError::CutLimit(opts.max_cut_rounds))
 }
 
-/// Whether a solve with `until_priced` reads nothing but prices: its stages end with the first
-/// that reads prices, and none of them minimises `changed` or `lag` too. (Then versions that
-/// only lag more, or are changes, may be left out of it: [`crate::optimise::reduce::dominated`].)
-pub fn until_priced_reads_only_prices(order: &Order, m: &Model) -> bool {
-    let stages = criteria::stages(order, m);
-    let last = stages
-        .iter()
-        .position(criteria::Stage::reads_prices)
-        .unwrap_or(stages.len().saturating_sub(1));
-    stages
-        .iter()
-        .take(last + 1)
-        .all(|s| s.criteria.iter().all(|(c, _)| c.reads_prices()))
-}
-
 /// Finds the lexicographically cheapest valid lock under `opts.order`. `locked_outside` counts
 /// current-lock registry packages that are not candidates (each is a change whatever is chosen).
 pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outcome, SolveError> {

@@ -160,16 +160,15 @@ impl Counts<'_> {
             .par_iter()
             .map(|id| file_counts::load(cache_dir, &id.name, &id.version, &id.cksum))
             .collect();
-        let (hits, misses): (Vec<_>, Vec<_>) = ids
-            .iter()
-            .zip(&todo)
-            .zip(cached)
-            .partition(|(_, lines)| lines.is_some());
-        self.full.extend(
-            hits.into_iter()
-                .filter_map(|((_, key), lines)| Some((key.clone(), Arc::new(lines?)))),
-        );
-        let misses: Vec<(&CrateId, &Key)> = misses.into_iter().map(|(pair, _)| pair).collect();
+        let mut misses: Vec<(&CrateId, &Key)> = Vec::new();
+        for ((id, key), lines) in ids.iter().zip(&todo).zip(cached) {
+            match lines {
+                Some(lines) => {
+                    self.full.insert(key.clone(), Arc::new(lines));
+                }
+                None => misses.push((id, key)),
+            }
+        }
         if misses.is_empty() {
             return Ok(());
         }

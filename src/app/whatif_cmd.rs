@@ -174,9 +174,11 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
                 ..Variant::default()
             },
         )
-        .context("cannot find the baseline optimum (no scenario was run)")
     };
-    let baseline_lines = baseline_search(&mut shared, true)?.optimal.total_lines();
+    let baseline_lines = baseline_search(&mut shared, true)
+        .context("cannot find the baseline optimum (no scenario was run)")?
+        .optimal
+        .total_lines();
     let baseline_secs = started.elapsed().as_secs_f64();
 
     let total = scenarios.len();
@@ -204,14 +206,16 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
             break;
         };
         let Some(i) = *task else {
-            let row = baseline_search(&mut shared.clone(), false).map(|found| {
-                ScenarioRow::baseline(
-                    found.solver.status.clone(),
-                    found.optimal.total_lines(),
-                    backlog_of(&found.optimal, None).audits,
-                    found.changes,
-                )
-            });
+            let row = baseline_search(&mut shared.clone(), false)
+                .context("cannot find the baseline's audits and changes")
+                .map(|found| {
+                    ScenarioRow::baseline(
+                        found.solver.status.clone(),
+                        found.optimal.total_lines(),
+                        backlog_of(&found.optimal, None).audits,
+                        found.changes,
+                    )
+                });
             *baseline_full.lock().expect("baseline lock") = Some(row);
             continue;
         };

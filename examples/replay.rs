@@ -23,12 +23,15 @@ fn main() -> anyhow::Result<()> {
         Some(text) => solve::Order::parse(&text)?,
         None => solve::Order::default(),
     };
-    for stage in solve::criteria::stages(&order, m) {
+    // MINAUDIT_STAGED=1: a MIP stage per criterion (`SolveOptions::staged`)
+    let staged = std::env::var_os("MINAUDIT_STAGED").is_some();
+    for stage in solve::criteria::stages(&order, m, staged) {
         println!("stage {:?}", stage.criteria);
     }
     let opts = SolveOptions {
         verbose: std::env::var_os("MINAUDIT_SOLVER_LOG").is_some(),
         order,
+        staged,
         ..SolveOptions::default()
     };
     if std::env::var_os("MINAUDIT_REPLAY_CURRENT").is_some() {

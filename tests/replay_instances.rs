@@ -129,3 +129,32 @@ fn presolve_probing_off_proves_the_same_optimum() {
         assert_eq!(solve_with(false), solve_with(true), "{name}");
     }
 }
+
+/// One weighted stage for every criterion (the default when its upper bound fits a double
+/// exactly, `solve::criteria::stages`) proves the same lexicographic optimum as a stage per
+/// criterion (lines alone, then the rest under a row fixing lines): on these corpus instances
+/// every criterion fits one stage, and the staged solve has two.
+#[test]
+fn one_weighted_stage_proves_the_same_optimum_as_a_stage_per_criterion() {
+    for name in ["incrementalmerkletree", "cargo-vet"] {
+        let inst = load(name);
+        let order = solve::Order::default();
+        assert_eq!(solve::criteria::stages(&order, &inst.model, false).len(), 1);
+        assert_eq!(solve::criteria::stages(&order, &inst.model, true).len(), 2);
+        let solve_with = |staged: bool| {
+            let opts = SolveOptions {
+                staged,
+                ..SolveOptions::default()
+            };
+            match solve::solve(&inst.model, inst.locked_outside, &opts).expect("runs") {
+                Outcome::Solved(s) => {
+                    assert_eq!(s.status, Status::Optimal, "{name}, staged {staged}");
+                    assert!(s.complete);
+                    s.objective
+                }
+                Outcome::Unsat => panic!("{name}: infeasible"),
+            }
+        };
+        assert_eq!(solve_with(false), solve_with(true), "{name}");
+    }
+}

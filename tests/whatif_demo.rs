@@ -481,15 +481,35 @@ fn full_solve_gives_the_same_backlogs() {
     std::fs::write(files.join("s.toml"), SCENARIOS).expect("write");
     std::fs::write(files.join("other-audits.toml"), OTHER_AUDITS).expect("write");
     let path = files.join("s.toml");
-    let run = |extra: &[&str]| {
-        let mut args = vec!["--scenarios", path.to_str().unwrap(), "--format", "json"];
+    // staged: a MIP stage per criterion (`SolveOptions::staged`), where a lines-only search
+    // stops after the lines stage; by default every criterion fits one weighted stage, so
+    // every search minimises them all
+    let run = |extra: &[&str], staged: bool| {
+        let mut args = vec![
+            "what-if",
+            "--frozen-imports",
+            "--offline",
+            "--scenarios",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
         args.extend_from_slice(extra);
-        json_ok(&whatif(&demo, &args))
+        let mut cmd = demo.minaudit(&args);
+        if staged {
+            cmd.env("MINAUDIT_STAGED", "1");
+        }
+        json_ok(&cmd.output().expect("run what-if"))
     };
-    let fast = run(&[]);
-    let full = run(&["--full-solve"]);
+    let fast = run(&[], true);
+    let full = run(&["--full-solve"], true);
+    let merged = run(&[], false);
     assert_eq!(fast["scenarios_solved_for"], "lines");
     assert_eq!(full["scenarios_solved_for"], "lines, audits, changes");
+    assert_eq!(merged["scenarios_solved_for"], "lines, audits, changes");
+    // one weighted stage finds what the stages find, audits and changes included
+    assert_eq!(merged["scenarios"], full["scenarios"]);
+    assert_eq!(merged["baseline"], full["baseline"]);
     let rows = |v: &Value| -> Vec<(String, Value, Value)> {
         v["scenarios"]
             .as_array()

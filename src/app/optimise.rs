@@ -827,6 +827,8 @@ pub fn find_optimum_with(
         time_limit: common.time_limit,
         order,
         warm_start: !filtered || common.time_limit.is_some(),
+        // MINAUDIT_STAGED=1 (experiments, tests): a MIP stage per criterion, as before 2026-12-02
+        staged: std::env::var_os("MINAUDIT_STAGED").is_some(),
         ..SolveOptions::default()
     };
     let mut rounds = 0;
@@ -924,13 +926,14 @@ pub fn find_optimum_with(
                 until_priced,
                 ..opts.clone()
             };
-            // The full solve leaves out versions a cheaper, newer interchangeable one makes
-            // useless (fixed to 0 for it; rows taken out again, so the model stays whole).
-            // Not the lines rounds: leaving versions out there changes which tied answer
-            // HiGHS returns and so the pricing path (loot-condition-interpreter: 7 rounds,
-            // 63 s, against 6 rounds, 50 s; incrementalmerkletree gained 0.3 s), while the
-            // full solve gained on both (1.3 vs 2.2 s; 14.5 vs 15.3 s).
-            let left_out = if prune && !until_priced {
+            // A solve of every criterion leaves out versions a cheaper, newer interchangeable
+            // one makes useless (fixed to 0 for it; rows taken out again, so the model stays
+            // whole): the full solve, and every round when one weighted stage holds all the
+            // criteria. Not a lines-only round: leaving versions out there changed which tied
+            // answer HiGHS returned and so the pricing path (loot-condition-interpreter: 7
+            // rounds, 63 s, against 6 rounds, 50 s), while the full solve gained (1.3 vs 2.2 s
+            // on incrementalmerkletree; 14.5 vs 15.3 s on loot-condition-interpreter).
+            let left_out = if prune && solve::solves_every_criterion(m, &round_opts) {
                 let exact = |i: usize| {
                     let p = &m.pkgs[i];
                     USES.iter()
@@ -962,7 +965,9 @@ pub fn find_optimum_with(
                 .filter(|k| !book[k].is_exact())
                 .collect();
             if picked.is_empty() {
-                if until_priced && full {
+                // one weighted stage holds every criterion when it fits (`criteria::stages`):
+                // then the round's answer is already the full solve's
+                if until_priced && full && !sol.complete {
                     until_priced = false;
                     continue;
                 }

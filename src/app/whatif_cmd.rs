@@ -155,8 +155,9 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let mut shared = SharedCounts::default();
 
     // The baseline's backlog first: its lines stage, whose price book and counts every
-    // scenario starts from. Its audits and changes (the full lexicographic solve, the longest
-    // single search) then run as one more task beside the scenarios, on the otherwise idle core.
+    // scenario starts from. When that stage did not minimise every criterion (they did not fit
+    // one weighted stage), its audits and changes (the full lexicographic solve) run as one
+    // more task beside the scenarios.
     shell.status("Baseline", "the optimal lock with no change".to_string());
     let baseline_search = |shared: &mut SharedCounts, lines_only: bool| {
         optimise::find_optimum_with(
@@ -175,10 +176,22 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
             },
         )
     };
-    let baseline_lines = baseline_search(&mut shared, true)
-        .context("cannot find the baseline optimum (no scenario was run)")?
-        .optimal
-        .total_lines();
+    let first = baseline_search(&mut shared, true)
+        .context("cannot find the baseline optimum (no scenario was run)")?;
+    let baseline_lines = first.optimal.total_lines();
+    // One weighted stage usually holds every criterion (`solve::criteria::stages`): then the
+    // lines stage was the full solve, and the baseline's row is ready.
+    let baseline_row = |found: &optimise::OptimumResult| {
+        ScenarioRow::baseline(
+            found.solver.status.clone(),
+            found.optimal.total_lines(),
+            backlog_of(&found.optimal, None).audits,
+            found.changes.clone(),
+        )
+    };
+    let baseline_ready = first.solution.complete.then(|| baseline_row(&first));
+    let separate_full = baseline_ready.is_none();
+    drop(first);
     let baseline_secs = started.elapsed().as_secs_f64();
 
     let total = scenarios.len();
@@ -187,6 +200,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let mut order: Vec<usize> = (0..total).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(expected_work(&scenarios[i])));
     let tasks: Vec<Option<usize>> = std::iter::once(None)
+        .filter(|_| baseline_ready.is_none())
         .chain(order.into_iter().map(Some))
         .collect();
     // Tasks are independent: `--jobs` workers take them in turn, each task with its own copy
@@ -196,7 +210,9 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let outcomes: std::sync::Mutex<Vec<Option<RowOutcome>>> =
         std::sync::Mutex::new((0..total).map(|_| None).collect());
     let baseline_full: std::sync::Mutex<Option<anyhow::Result<ScenarioRow>>> =
-        std::sync::Mutex::new(None);
+        std::sync::Mutex::new(baseline_ready.map(Ok));
+    // whether every scenario's answer minimised every criterion, not lines alone
+    let all_complete = std::sync::atomic::AtomicBool::new(true);
     // Every task starts from the baseline's counts and price book, never from what an earlier
     // task of the same worker added: which lock a scenario reports among equally good ones
     // must not depend on `--jobs` or on the order tasks ran in.
@@ -208,14 +224,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
         let Some(i) = *task else {
             let row = baseline_search(&mut shared.clone(), false)
                 .context("cannot find the baseline's audits and changes")
-                .map(|found| {
-                    ScenarioRow::baseline(
-                        found.solver.status.clone(),
-                        found.optimal.total_lines(),
-                        backlog_of(&found.optimal, None).audits,
-                        found.changes,
-                    )
-                });
+                .map(|found| baseline_row(&found));
             *baseline_full.lock().expect("baseline lock") = Some(row);
             continue;
         };
@@ -235,12 +244,17 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
             shortcuts,
             shell,
         ) {
-            Ok(found) => RowOutcome::Solved {
-                status: found.solver.status.clone(),
-                backlog_lines: found.optimal.total_lines(),
-                audits: backlog_of(&found.optimal, None).audits,
-                changes: found.changes,
-            },
+            Ok(found) => {
+                if !found.solution.complete {
+                    all_complete.store(false, std::sync::atomic::Ordering::SeqCst);
+                }
+                RowOutcome::Solved {
+                    status: found.solver.status.clone(),
+                    backlog_lines: found.optimal.total_lines(),
+                    audits: backlog_of(&found.optimal, None).audits,
+                    changes: found.changes,
+                }
+            }
             Err(e) => RowOutcome::Error(format!("{e:#}")),
         };
         match &outcome {
@@ -288,7 +302,12 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     shell.status(
         "Finished",
         format!(
-            "baseline backlog in {baseline_secs:.1}s, its audits and {total} scenarios in {:.1}s (total {:.1}s)",
+            "baseline in {baseline_secs:.1}s, {total} scenarios{} in {:.1}s (total {:.1}s)",
+            if separate_full {
+                " and the baseline's full solve"
+            } else {
+                ""
+            },
             started.elapsed().as_secs_f64() - baseline_secs,
             started.elapsed().as_secs_f64()
         ),
@@ -297,7 +316,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let report = WhatIfReport::new(
         s.universe.clone(),
         current.outcome.total_lines(),
-        args.full_solve,
+        args.full_solve || all_complete.into_inner(),
         baseline,
         rows,
     );

@@ -159,8 +159,21 @@ impl Order {
     }
 }
 
-/// Weighted sums must stay exact in a double and comfortable for the MIP's tolerances.
-const MAX_STAGE_VALUE: u64 = 1 << 32;
+/// The largest value the one weighted stage of every criterion may reach: integers stay exact
+/// in a double up to 2^53. One weighted stage is much faster than a stage per criterion (the
+/// later stage's row fixing the earlier optimum, a dense row of prices, makes its presolve slow
+/// and its LP relaxation weak): glean's full solve 14.3 s as two stages, one stage 2.5 s, the
+/// same lock. The first criterion's weight exceeds everything after it by a margin far above
+/// HiGHS's tolerances (glean: 5.8·10^8 per line), so lines is proven as when solved alone;
+/// HiGHS prunes nodes of an integral objective at an absolute margin of one, which makes the
+/// tie-breaks exact too as long as its LP bounds are accurate to within one unit. Checked: the
+/// five corpus projects that fit (all but librustzcash) print byte-identical reports either way
+/// (`MINAUDIT_STAGED=1` solves the old way), the brute-force test solves both ways.
+const MAX_STAGE_VALUE: u64 = 1 << 53;
+
+/// Otherwise, and when `staged` asks (experiments and tests comparing both): lines in a stage
+/// of its own, the other criteria merged while below 2^32 (the solve before 2026-12-02).
+const STAGED_LIMIT: u64 = 1 << 32;
 
 /// One MIP stage: criteria minimised together as `Σ weight·criterion`, the weights making the
 /// sum lexicographic (each weight exceeds the largest value of everything after it).
@@ -190,31 +203,52 @@ impl Stage {
     }
 }
 
-/// Groups the order into stages: `lines` alone (its values reach 10^9), the others merged
-/// while the weighted sum stays below 2^32, else a new stage.
-pub fn stages(order: &Order, m: &Model) -> Vec<Stage> {
-    let mut groups: Vec<Vec<(Criterion, u64)>> = Vec::new();
-    // (criterion, upper bound) per group, in order
-    let mut product: u64 = 0;
-    for &c in order.criteria() {
-        let bound = c.upper_bound(m);
-        let alone = c == Criterion::Lines;
-        let fits = groups.last().is_some_and(|g| {
-            g.iter().all(|(k, _)| *k != Criterion::Lines)
-                && product
-                    .checked_add(1)
-                    .and_then(|p| p.checked_mul(bound.saturating_add(1)))
-                    .is_some_and(|v| v <= MAX_STAGE_VALUE)
-        });
-        if fits && !alone {
-            let g = groups.last_mut().expect("fits implies a group");
-            g.push((c, bound));
-            product = (product + 1) * (bound + 1) - 1;
+/// Groups the order into stages: every criterion in one weighted stage when the weighted sum's
+/// upper bound stays within `MAX_STAGE_VALUE`, else (or `staged`) as `STAGED_LIMIT` says.
+pub fn stages(order: &Order, m: &Model, staged: bool) -> Vec<Stage> {
+    let bounds: Vec<(Criterion, u64)> = order
+        .criteria()
+        .iter()
+        .map(|&c| (c, c.upper_bound(m)))
+        .collect();
+    // the largest value of every criterion weighted into one sum
+    let whole = bounds.iter().try_fold(0u64, |product, (_, bound)| {
+        (product + 1)
+            .checked_mul(bound.saturating_add(1))
+            .map(|v| v - 1)
+    });
+    let groups: Vec<Vec<(Criterion, u64)>> =
+        if !staged && whole.is_some_and(|v| v <= MAX_STAGE_VALUE) {
+            vec![bounds]
         } else {
-            groups.push(vec![(c, bound)]);
-            product = bound;
-        }
-    }
+            // Not one stage: lines alone, the small criteria merged while below 2^32. A stage that
+            // merges lines with others and is then fixed by a row made a worse tie-break on
+            // librustzcash (lag: lzma-sys 0.1.11 over 0.1.12 at the same lines, audits and
+            // changes): HiGHS's tolerance on a row of values near 10^12 exceeds one unit.
+            let mut groups: Vec<Vec<(Criterion, u64)>> = Vec::new();
+            let mut product: u64 = 0;
+            for (c, bound) in bounds {
+                let apart = c == Criterion::Lines
+                    || groups
+                        .last()
+                        .is_some_and(|g| g.iter().any(|(k, _)| *k == Criterion::Lines));
+                let merged = (product + 1)
+                    .checked_mul(bound.saturating_add(1))
+                    .map(|v| v - 1)
+                    .filter(|v| *v <= STAGED_LIMIT && !apart);
+                match (groups.last_mut(), merged) {
+                    (Some(g), Some(v)) => {
+                        g.push((c, bound));
+                        product = v;
+                    }
+                    _ => {
+                        groups.push(vec![(c, bound)]);
+                        product = bound;
+                    }
+                }
+            }
+            groups
+        };
     groups
         .into_iter()
         .map(|g| {

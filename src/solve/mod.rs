@@ -4,10 +4,12 @@
 //! `-lines,-audits,-changed,-lag`): `lines` (Σ price of chosen versions), `audits` (chosen
 //! versions with a price > 0), `changed` (chosen versions the current lock does not hold: a bump
 //! counts once; packages that fall out are a consequence, not a choice), `lag` (newer releases
-//! in the chosen versions' buckets). Solved as sequential MIP stages rather than one weighted
-//! sum, because line counts reach 10^9 and weights on top would leave double precision: each
-//! stage minimises one criterion, or a weighted sum of small ones while it stays below 2^32,
-//! then fixes its optimum as a row (`≤ value`) for the stages after it.
+//! in the chosen versions' buckets). Solved as one weighted sum (each weight above the largest
+//! value of everything after it) while that sum's upper bound stays exact in a double (2^53),
+//! which it does on every corpus project; otherwise as sequential MIP stages, each a weighted
+//! sum of the criteria that fit, whose optimum becomes a row (`≤ value`) for the stages after
+//! it. One stage is 2–6× faster than two: the row fixing the first stage's optimum is a dense
+//! row of prices that slows presolve and weakens the LP relaxation ([`criteria::stages`]).
 //! The model has no "nothing extra" rows: an answer may hold packages or features nothing
 //! forces. Every answer is reduced to the least lock its choices force ([`eval::least`]), which
 //! is valid and no worse on every criterion (all only grow with more packages), so the
@@ -54,6 +56,10 @@ pub struct SolveOptions {
     /// 15.1 -> 12.6 s, cargo-vet 5.8 -> 5.2 s; librustzcash 5.2 -> 5.8 s the one loss), and on
     /// a what-if scenario of incrementalmerkletree it was 1.3 s of a 1.7 s solve.
     pub probing: bool,
+    /// Lines in a MIP stage of its own, the other criteria after it (the solve before
+    /// 2026-12-02), instead of one weighted stage when the weighted sum fits
+    /// ([`criteria::stages`]). Experiments and tests comparing both; `MINAUDIT_STAGED=1`.
+    pub staged: bool,
 }
 
 impl Default for SolveOptions {
@@ -66,6 +72,7 @@ impl Default for SolveOptions {
             order: criteria::Order::default(),
             until_priced: false,
             probing: false,
+            staged: false,
         }
     }
 }
@@ -126,6 +133,9 @@ pub struct Solution {
     pub current: Option<Objective>,
     /// Cut rounds needed (loop or cycle cuts; 0 when the first answer was valid).
     pub cut_rounds: usize,
+    /// Whether every criterion was minimised (false when `until_priced` stopped before the
+    /// last stage).
+    pub complete: bool,
     /// The final assignment, one value per model variable (packages, features, optional
     /// dependencies, routes, and-nodes): what a lock writer reads edges and routes from.
     pub values: Vec<bool>,
@@ -241,6 +251,25 @@ fn run_stage(
     Err(SolveError::CutLimit(opts.max_cut_rounds))
 }
 
+/// The last stage `solve` runs: with `until_priced`, the first that reads prices (all when
+/// none does).
+fn last_stage(stages: &[criteria::Stage], until_priced: bool) -> usize {
+    match until_priced {
+        true => stages
+            .iter()
+            .position(criteria::Stage::reads_prices)
+            .unwrap_or(stages.len() - 1),
+        false => stages.len() - 1,
+    }
+}
+
+/// Whether `solve` with these options minimises every criterion (`Solution::complete`), as it
+/// does when one weighted stage holds them all.
+pub fn solves_every_criterion(m: &Model, opts: &SolveOptions) -> bool {
+    let stages = criteria::stages(&opts.order, m, opts.staged);
+    last_stage(&stages, opts.until_priced) == stages.len() - 1
+}
+
 /// Finds the lexicographically cheapest valid lock under `opts.order`. `locked_outside` counts
 /// current-lock registry packages that are not candidates (each is a change whatever is chosen).
 pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outcome, SolveError> {
@@ -263,15 +292,8 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         && eval::find_cycle(m, &current).is_none();
     let mut rounds = 0;
 
-    let stages = criteria::stages(&opts.order, m);
-    // with `until_priced`, the stages up to the first that reads prices (all when none does)
-    let last = match opts.until_priced {
-        true => stages
-            .iter()
-            .position(criteria::Stage::reads_prices)
-            .unwrap_or(stages.len() - 1),
-        false => stages.len() - 1,
-    };
+    let stages = criteria::stages(&opts.order, m, opts.staged);
+    let last = last_stage(&stages, opts.until_priced);
     let mut start: Option<Vec<bool>> = (opts.warm_start && current_ok).then(|| current.clone());
     let (mut proven_all, mut gap_max) = (true, 0.0f64);
     for (i, stage) in stages[..=last].iter().enumerate() {
@@ -306,9 +328,9 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         gap_max = gap_max.max(gap);
     }
     let values = start.expect("the first stage found an answer");
-    Ok(Outcome::Solved(solution(
-        m, values, proven_all, gap_max, current_ok, &current, rounds,
-    )))
+    let mut sol = solution(m, values, proven_all, gap_max, current_ok, &current, rounds);
+    sol.complete = last == stages.len() - 1;
+    Ok(Outcome::Solved(sol))
 }
 
 fn solution(
@@ -344,6 +366,7 @@ fn solution(
         current_lock_valid: current_ok,
         current: current_ok.then(|| objective_of(m, current)),
         cut_rounds,
+        complete: true,
         values,
     }
 }

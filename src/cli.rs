@@ -100,9 +100,9 @@ pub struct WhatIfArgs {
     #[arg(long = "certify", value_name = "CRATE@VERSION|CRATE@A->B")]
     pub certify: Vec<String>,
 
-    /// Also minimise audits and changes in every scenario, as the baseline (slower); by
-    /// default a scenario's backlog is proven optimal and its audits/changes are those of one
-    /// lock with that backlog
+    /// Minimise audits and changes in every scenario even when the criteria do not fit one
+    /// weighted solve (slower there); without it such a scenario's backlog is proven optimal
+    /// and its audits/changes are those of one lock with that backlog
     #[arg(long)]
     pub full_solve: bool,
 

@@ -926,14 +926,16 @@ pub fn find_optimum_with(
                 until_priced,
                 ..opts.clone()
             };
-            // A solve of every criterion leaves out versions a cheaper, newer interchangeable
-            // one makes useless (fixed to 0 for it; rows taken out again, so the model stays
-            // whole): the full solve, and every round when one weighted stage holds all the
-            // criteria. Not a lines-only round: leaving versions out there changed which tied
-            // answer HiGHS returned and so the pricing path (loot-condition-interpreter: 7
-            // rounds, 63 s, against 6 rounds, 50 s), while the full solve gained (1.3 vs 2.2 s
-            // on incrementalmerkletree; 14.5 vs 15.3 s on loot-condition-interpreter).
-            let left_out = if prune && solve::solves_every_criterion(m, &round_opts) {
+            // The separate full solve (criteria in stages of their own) leaves out versions a
+            // cheaper, newer interchangeable one makes useless (fixed to 0 for it; rows taken
+            // out again, so the model stays whole): its later stage, under the row fixing
+            // lines, gained (1.3 vs 2.2 s on incrementalmerkletree; 14.5 vs 15.3 s on
+            // loot-condition-interpreter). Not the rounds: in a lines-only round it changed
+            // which tied answer HiGHS returned and so the pricing path (loot: 7 rounds, 63 s,
+            // against 6, 50 s), and rounds of one weighted stage of every criterion were
+            // slower with it (loot-condition-interpreter 34.5 vs 28.4 s, glean 11.7 vs 11.0 s,
+            // libloadorder 14.0 vs 13.1 s, the same locks).
+            let left_out = if prune && !until_priced {
                 let exact = |i: usize| {
                     let p = &m.pkgs[i];
                     USES.iter()

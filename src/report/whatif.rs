@@ -21,9 +21,10 @@ pub struct WhatIfReport {
     pub schema_version: u32,
     pub cost_universe: CostUniverse,
     pub current_backlog_lines: u64,
-    /// `"lines"`: scenario backlogs are proven optimal, their audits and changes are those of
-    /// one such lock; `"lines, audits, changes"` (`--full-solve`): all three minimised, in
-    /// order, as for the baseline.
+    /// `"lines, audits, changes"`: every criterion minimised, in order, as for the baseline
+    /// (one weighted stage held them all, the usual case, or `--full-solve`); `"lines"`:
+    /// scenario backlogs are proven optimal, their audits and changes are those of one such
+    /// lock (the criteria needed stages of their own and `--full-solve` was not given).
     pub scenarios_solved_for: String,
     pub baseline: ScenarioRow,
     pub scenarios: Vec<ScenarioRow>,

@@ -263,13 +263,6 @@ fn last_stage(stages: &[criteria::Stage], until_priced: bool) -> usize {
     }
 }
 
-/// Whether `solve` with these options minimises every criterion (`Solution::complete`), as it
-/// does when one weighted stage holds them all.
-pub fn solves_every_criterion(m: &Model, opts: &SolveOptions) -> bool {
-    let stages = criteria::stages(&opts.order, m, opts.staged);
-    last_stage(&stages, opts.until_priced) == stages.len() - 1
-}
-
 /// Finds the lexicographically cheapest valid lock under `opts.order`. `locked_outside` counts
 /// current-lock registry packages that are not candidates (each is a change whatever is chosen).
 pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outcome, SolveError> {

@@ -1128,7 +1128,8 @@ fn share_dep_lists(w: &mut World, seed: u64) {
 /// out of the full solve) against brute force: the same optimum on every criterion, in each
 /// world's random order (800 seeds; 84 solves leave out 93 versions). Mutations caught:
 /// locked versions left out (seed 76), an older version allowed to dominate, so lag is
-/// ignored (seed 9), the dev-use price ignored (seed 435).
+/// ignored (seed 9), the dev-use price ignored (seed 435). The count guard is loose enough for
+/// `MINAUDIT_BF_SEEDS=3000` (268 of 3,000 solves leave versions out).
 #[test]
 fn leaving_out_dominated_versions_keeps_the_optimum() {
     let seeds = seeds_or(800u64);
@@ -1155,7 +1156,7 @@ fn leaving_out_dominated_versions_keeps_the_optimum() {
     }
     println!("{seeds} seeds: {solved} solvable, {runs_with} solves left out {left_out} versions");
     assert!(
-        solved > seeds / 5 * 2 && runs_with > seeds / 10,
+        solved > seeds / 5 * 2 && runs_with > seeds / 15,
         "solved {solved} runs with dominated versions {runs_with}"
     );
 }

@@ -369,6 +369,9 @@ fn price_exactly(
 const MIN_RIVALS_PER_PICK: usize = 3;
 const MAX_RIVALS_PER_PICK: usize = 16;
 const RIVALS_PER_ROUND: usize = 48;
+/// For a crate an earlier round picked too: all its cheaper-bounded versions, up to a cap
+/// that keeps a crate of thousands of releases from costing thousands of diffs in one round.
+const RIVALS_PER_REPICK: usize = 256;
 
 /// Bounds every candidate of the crates `names` not bounded yet (tar-stream counts): the
 /// proven lower bound replaces the 0 they start with. Returns (keys bounded, files needed).
@@ -414,7 +417,12 @@ fn bound_crates(
 }
 
 /// Bounds every candidate of the crates `picked` touches (tar-stream counts), then prices the
-/// picked versions exactly (git for deltas).
+/// picked versions exactly (git for deltas), with some of their cheaper-bounded rivals; all of
+/// them (up to `RIVALS_PER_REPICK`) for the crates in `picked_before` (a crate the solver comes
+/// back to round after round
+/// would otherwise cost a solve round per batch of rivals: cargo-vet took 14 rounds, 11 of
+/// them for one more version of the same crates).
+#[allow(clippy::too_many_arguments)]
 fn refine(
     ctx: &mut PriceContext<'_>,
     counts: &mut Counts<'_>,
@@ -422,6 +430,7 @@ fn refine(
     bounded: &mut BTreeSet<String>,
     cands: &model::Candidates<'_>,
     picked: &[PKey],
+    picked_before: &BTreeSet<String>,
     shell: &Shell,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -451,7 +460,12 @@ fn refine(
             .map(|k| (book[&k].model_cost(), k))
             .collect();
         cheaper.sort();
-        rivals.extend(cheaper.into_iter().take(per_pick).map(|(_, k)| k));
+        let take = if picked_before.contains(&key.0) {
+            RIVALS_PER_REPICK
+        } else {
+            per_pick
+        };
+        rivals.extend(cheaper.into_iter().take(take).map(|(_, k)| k));
     }
     rivals.sort();
     rivals.dedup();
@@ -897,6 +911,7 @@ pub fn find_optimum_with(
         &mut bounded,
         &cands,
         &locked_unvetted,
+        &BTreeSet::new(),
         shell,
     )?;
     // Rounds solve the criteria up to the first that reads prices (lines, by default) until the
@@ -909,6 +924,9 @@ pub fn find_optimum_with(
     // tests) solves every round with every version
     let prune = explain.is_none() && std::env::var_os("MINAUDIT_NO_DOMINANCE").is_none();
     let groups = interchangeable_groups(&cands, &reqs);
+    // crates a round has picked inexact versions of (`refine` prices all their cheaper rivals
+    // when the solver comes back to them)
+    let mut picked_before: BTreeSet<String> = BTreeSet::new();
     let mut lazy_solve = |m: &mut model::Model,
                           rounds: &mut usize,
                           full: bool|
@@ -989,8 +1007,10 @@ pub fn find_optimum_with(
                 &mut bounded,
                 &cands,
                 &picked,
+                &picked_before,
                 shell,
             )?;
+            picked_before.extend(picked.into_iter().map(|k| k.0));
         }
     };
     let Some(solution) = lazy_solve(&mut m, &mut rounds, !variant.lines_only)? else {

@@ -418,10 +418,9 @@ fn bound_crates(
 
 /// Bounds every candidate of the crates `picked` touches (tar-stream counts), then prices the
 /// picked versions exactly (git for deltas), with some of their cheaper-bounded rivals; all of
-/// them (up to `RIVALS_PER_REPICK`) for the crates in `picked_before` (a crate the solver comes
-/// back to round after round
-/// would otherwise cost a solve round per batch of rivals: cargo-vet took 14 rounds, 11 of
-/// them for one more version of the same crates).
+/// them (up to `RIVALS_PER_REPICK`) for the crates in `picked_before`: a crate the solver comes
+/// back to round after round would otherwise cost a solve round per batch of rivals
+/// (cargo-vet took 14 rounds, 11 of them for one more version of the same crates).
 #[allow(clippy::too_many_arguments)]
 fn refine(
     ctx: &mut PriceContext<'_>,
@@ -914,9 +913,10 @@ pub fn find_optimum_with(
         &BTreeSet::new(),
         shell,
     )?;
-    // Rounds solve the criteria up to the first that reads prices (lines, by default) until the
-    // picked versions are all exactly priced; then the full lexicographic solve, which may pick
-    // other versions tied on those criteria (priced in turn). Exact prices of the picked
+    // Rounds solve the stages up to the first that reads prices (every criterion when they fit
+    // one weighted stage, else lines alone) until the picked versions are all exactly priced;
+    // then, if stages remain, the full lexicographic solve, which may pick other versions tied
+    // on those criteria (priced in turn). Exact prices of the picked
     // versions and lower bounds elsewhere make the answer optimal for the exact prices too.
     // None when no lock satisfies the model (with its extra rows).
     // `full`: end with every criterion; else stop after the first that reads prices.

@@ -203,6 +203,16 @@ impl Stage {
     }
 }
 
+/// The largest value of a weighted sum whose largest value was `product` once a criterion of
+/// upper bound `bound` is appended with weight 1 (the earlier weights grow by `bound + 1`);
+/// None past u64.
+fn appended(product: u64, bound: u64) -> Option<u64> {
+    product
+        .checked_add(1)?
+        .checked_mul(bound.checked_add(1)?)
+        .map(|v| v - 1)
+}
+
 /// Groups the order into stages: every criterion in one weighted stage when the weighted sum's
 /// upper bound stays within `MAX_STAGE_VALUE`, else (or `staged`) as `STAGED_LIMIT` says.
 pub fn stages(order: &Order, m: &Model, staged: bool) -> Vec<Stage> {
@@ -212,11 +222,9 @@ pub fn stages(order: &Order, m: &Model, staged: bool) -> Vec<Stage> {
         .map(|&c| (c, c.upper_bound(m)))
         .collect();
     // the largest value of every criterion weighted into one sum
-    let whole = bounds.iter().try_fold(0u64, |product, (_, bound)| {
-        (product + 1)
-            .checked_mul(bound.saturating_add(1))
-            .map(|v| v - 1)
-    });
+    let whole = bounds
+        .iter()
+        .try_fold(0u64, |product, (_, bound)| appended(product, *bound));
     let groups: Vec<Vec<(Criterion, u64)>> =
         if !staged && whole.is_some_and(|v| v <= MAX_STAGE_VALUE) {
             vec![bounds]
@@ -232,10 +240,7 @@ pub fn stages(order: &Order, m: &Model, staged: bool) -> Vec<Stage> {
                     || groups
                         .last()
                         .is_some_and(|g| g.iter().any(|(k, _)| *k == Criterion::Lines));
-                let merged = (product + 1)
-                    .checked_mul(bound.saturating_add(1))
-                    .map(|v| v - 1)
-                    .filter(|v| *v <= STAGED_LIMIT && !apart);
+                let merged = appended(product, bound).filter(|v| *v <= STAGED_LIMIT && !apart);
                 match (groups.last_mut(), merged) {
                     (Some(g), Some(v)) => {
                         g.push((c, bound));

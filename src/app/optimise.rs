@@ -916,14 +916,16 @@ pub fn find_optimum_with(
     // Rounds solve the stages up to the first that reads prices (every criterion when they fit
     // one weighted stage, else lines alone) until the picked versions are all exactly priced;
     // then, if stages remain, the full lexicographic solve, which may pick other versions tied
-    // on those criteria (priced in turn). Exact prices of the picked
-    // versions and lower bounds elsewhere make the answer optimal for the exact prices too.
+    // on those criteria (priced in turn). Exact prices of the picked versions and lower bounds
+    // elsewhere make the answer optimal for the exact prices too.
     // None when no lock satisfies the model (with its extra rows).
     // `full`: end with every criterion; else stop after the first that reads prices.
     // `explain` forces versions in, dominated or not; MINAUDIT_NO_DOMINANCE=1 (experiments,
     // tests) solves every round with every version
     let prune = explain.is_none() && std::env::var_os("MINAUDIT_NO_DOMINANCE").is_none();
-    let groups = interchangeable_groups(&cands, &reqs);
+    // built on first use: only a separate full solve reads them, and when every criterion fits
+    // one weighted stage there is none
+    let groups = std::cell::OnceCell::new();
     // crates a round has picked inexact versions of (`refine` prices all their cheaper rivals
     // when the solver comes back to them)
     let mut picked_before: BTreeSet<String> = BTreeSet::new();
@@ -959,7 +961,8 @@ pub fn find_optimum_with(
                     USES.iter()
                         .all(|u| book[&(p.name.clone(), p.version.clone(), *u)].is_exact())
                 };
-                dominated(&groups, &m.pkgs, &exact)
+                let groups = groups.get_or_init(|| interchangeable_groups(&cands, &reqs));
+                dominated(groups, &m.pkgs, &exact)
             } else {
                 Vec::new()
             };

@@ -154,10 +154,10 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let base_roots = roots_from_workspace(&s.workspace, &s.resolved);
     let mut shared = SharedCounts::default();
 
-    // The baseline's backlog first: its lines stage, whose price book and counts every
-    // scenario starts from. When that stage did not minimise every criterion (they did not fit
-    // one weighted stage), its audits and changes (the full lexicographic solve) run as one
-    // more task beside the scenarios.
+    // The baseline's search first (solved as `report` solves, stopping after the first stage
+    // that reads prices), whose price book and counts every scenario starts from. When that
+    // stage did not minimise every criterion (they did not fit one weighted stage), its audits
+    // and changes (the full lexicographic solve) run as one more task beside the scenarios.
     shell.status("Baseline", "the optimal lock with no change".to_string());
     let baseline_search = |shared: &mut SharedCounts, lines_only: bool| {
         optimise::find_optimum_with(
@@ -200,7 +200,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let mut order: Vec<usize> = (0..total).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(expected_work(&scenarios[i])));
     let tasks: Vec<Option<usize>> = std::iter::once(None)
-        .filter(|_| baseline_ready.is_none())
+        .filter(|_| separate_full)
         .chain(order.into_iter().map(Some))
         .collect();
     // Tasks are independent: `--jobs` workers take them in turn, each task with its own copy

@@ -14,8 +14,9 @@
 //! only an older member is sure to be no better on every criterion.
 //! Groups with no vetted member are kept whole (their prices are only known lazily).
 //!
-//! Once prices are known, [`dominated`] goes further in the full lexicographic solve: in a
-//! group, a version no cheaper than a newer, exactly priced member is left out of it. HiGHS's
+//! Once prices are known, [`dominated`] goes further in the separate full lexicographic solve
+//! (which runs when the criteria do not fit one weighted MIP stage): in a group, a version no
+//! cheaper than a newer, exactly priced member is left out of it. HiGHS's
 //! presolve does not find this (the members differ in cost only); it removes about a third of
 //! incrementalmerkletree's versions.
 

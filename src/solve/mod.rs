@@ -251,18 +251,6 @@ fn run_stage(
     Err(SolveError::CutLimit(opts.max_cut_rounds))
 }
 
-/// The last stage `solve` runs: with `until_priced`, the first that reads prices (all when
-/// none does).
-fn last_stage(stages: &[criteria::Stage], until_priced: bool) -> usize {
-    match until_priced {
-        true => stages
-            .iter()
-            .position(criteria::Stage::reads_prices)
-            .unwrap_or(stages.len() - 1),
-        false => stages.len() - 1,
-    }
-}
-
 /// Finds the lexicographically cheapest valid lock under `opts.order`. `locked_outside` counts
 /// current-lock registry packages that are not candidates (each is a change whatever is chosen).
 pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outcome, SolveError> {
@@ -286,7 +274,14 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     let mut rounds = 0;
 
     let stages = criteria::stages(&opts.order, m, opts.staged);
-    let last = last_stage(&stages, opts.until_priced);
+    // with `until_priced`, the stages up to the first that reads prices (all when none does)
+    let last = match opts.until_priced {
+        true => stages
+            .iter()
+            .position(criteria::Stage::reads_prices)
+            .unwrap_or(stages.len() - 1),
+        false => stages.len() - 1,
+    };
     let mut start: Option<Vec<bool>> = (opts.warm_start && current_ok).then(|| current.clone());
     let (mut proven_all, mut gap_max) = (true, 0.0f64);
     for (i, stage) in stages[..=last].iter().enumerate() {

@@ -116,6 +116,26 @@ fn run(c: &Case, copts: &CandidateOptions) -> Outcome {
     solve::solve(&m, outside, &SolveOptions::default()).unwrap()
 }
 
+/// `run` with one version forced in (`x = 1`), as `explain` asks for the cheapest lock holding it.
+fn run_holding(c: &Case, name: &str, version: &str) -> Outcome {
+    let cands = model::generate(&c.index, &c.roots, &c.locked, &Default::default());
+    let mut m = model::build(&cands, &c.roots, &|n, ver| {
+        c.costs.get(&(n.to_string(), ver.clone())).copied()
+    })
+    .unwrap();
+    let p = m
+        .pkgs
+        .iter()
+        .position(|p| p.name == name && p.version == v(version))
+        .expect("a candidate");
+    m.rows.push(model::Row {
+        terms: vec![(m.pkgs[p].x, 1.0)],
+        lo: 1.0,
+        hi: 1.0,
+    });
+    solve::solve(&m, 0, &SolveOptions::default()).unwrap()
+}
+
 fn chosen(o: &Outcome) -> Vec<String> {
     match o {
         Outcome::Solved(s) => {
@@ -164,6 +184,33 @@ fn audits_second() {
         chosen(&run(&c, &Default::default())),
         ["a 1.0.0", "b 1.0.0"]
     );
+}
+
+// The cheapest lock holding c 0.2.0 (explain): only b 1.1.0 needs it, so 100 + 5 = 105. Holding
+// it beside b 1.0.0 and c 0.1.0 (1 + 1 + 5 = 7) is no lock: nothing needs c 0.2.0 there, and
+// Cargo would drop it (the answer the solver gave before support cuts, then a "violating row"
+// error).
+#[test]
+fn a_version_forced_in_needs_a_package_that_needs_it() {
+    let mut b1 = ver("b", "1.0.0", 1);
+    b1.deps = vec![dep("c", "^0.1")];
+    let mut b2 = ver("b", "1.1.0", 100);
+    b2.deps = vec![dep("c", "^0.2")];
+    let c = case(
+        vec![b1, b2, ver("c", "0.1.0", 1), ver("c", "0.2.0", 5)],
+        vec![dep("b", "^1")],
+        &[],
+    );
+    assert_eq!(
+        chosen(&run(&c, &Default::default())),
+        ["b 1.0.0", "c 0.1.0"]
+    );
+    let held = run_holding(&c, "c", "0.2.0");
+    assert_eq!(chosen(&held), ["b 1.1.0", "c 0.2.0"]);
+    let Outcome::Solved(s) = held else {
+        unreachable!()
+    };
+    assert_eq!(s.objective.lines, 105);
 }
 
 // One version per bucket: two requirements into the 1.x bucket must agree (=1.0.0 and ^1.1

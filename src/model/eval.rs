@@ -192,3 +192,72 @@ pub fn cycle_cut(lits: &[VarId]) -> Row {
         hi: lits.len() as f64 - 1.0,
     }
 }
+
+/// A cut for `w`, a variable the answer `s` holds but its least lock `l` (`least(m, s)`) drops
+/// although a row asks for it (`explain` forces a version in with `x = 1`, and the solver may
+/// hold that version without any package needing it). Every lock holding `w` satisfies
+/// `w ≤ Σ h` over the frontier heads `h` below, and `s` does not, so adding the row and solving
+/// again never loses a lock and never returns `s`.
+///
+/// Why it holds. Let `B` be everything `w` can be derived from (the bodies of the implications
+/// with a head in `B`, closed from `w`). Take any lock `A` holding `w`: `A` is its own least
+/// set, so its variables are derived in some order. The first variable of `B \ l` derived there
+/// comes from an implication whose body was derived before it, inside `B` and outside
+/// `B \ l`, so inside `l`: that implication fires in `l` too, and the head it gave `A` lies in
+/// `B \ l`. So every lock holding `w` holds a head, in `B \ l`, of an implication firing in `l`;
+/// `w` is in `B \ l`, so there is one to take. In `s` every such head is false: `least` takes
+/// the head `s` holds from each implication firing in `l`, which would put it in `l`. No head at
+/// all means no lock holds `w` (the row is then `w ≤ 0`).
+///
+/// None when `w` is not in `s \ l` (nothing to cut).
+pub fn support_cut(m: &Model, s: &[bool], l: &[bool], w: VarId) -> Option<Row> {
+    if !s[w] || l[w] {
+        return None;
+    }
+    let n = m.num_vars();
+    let mut by_head: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, imp) in m.implications.iter().enumerate() {
+        for &h in &imp.heads {
+            by_head[h].push(i);
+        }
+    }
+    // B: what w can be derived from; the implications with a head in B, each once
+    let mut in_b = vec![false; n];
+    let mut seen = vec![false; m.implications.len()];
+    let mut reached: Vec<usize> = Vec::new();
+    let mut stack = vec![w];
+    in_b[w] = true;
+    while let Some(u) = stack.pop() {
+        for &i in &by_head[u] {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            reached.push(i);
+            for &y in m.implications[i].body.iter().flatten() {
+                if !std::mem::replace(&mut in_b[y], true) {
+                    stack.push(y);
+                }
+            }
+        }
+    }
+    let mut frontier: Vec<VarId> = reached
+        .iter()
+        .map(|&i| &m.implications[i])
+        .filter(|imp| holds(&imp.body, l))
+        .flat_map(|imp| imp.heads.iter().copied())
+        .filter(|&h| in_b[h] && !l[h])
+        .collect();
+    frontier.sort_unstable();
+    frontier.dedup();
+    // by the argument above the answer holds none of them; a cut it satisfies would loop
+    if frontier.iter().any(|&h| s[h] || h == w) {
+        return None;
+    }
+    let mut terms = vec![(w, 1.0)];
+    terms.extend(frontier.into_iter().map(|h| (h, -1.0)));
+    Some(Row {
+        terms,
+        lo: f64::NEG_INFINITY,
+        hi: 0.0,
+    })
+}

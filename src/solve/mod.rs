@@ -14,7 +14,9 @@
 //! forces. Every answer is reduced to the least lock its choices force ([`eval::least`]), which
 //! is valid and no worse on every criterion (all only grow with more packages), so the
 //! reduced lock is optimal whenever the answer was. Package cycles (Cargo rejects "cyclic
-//! package dependency") are cut off with no-goods and the stage is solved again.
+//! package dependency") are cut off with no-goods and the stage is solved again; so is an
+//! answer whose least lock drops a variable a row asks for (`explain` forcing a version in),
+//! with a support cut ([`eval::support_cut`]).
 //! Warm start: the current lock, completed with the features Cargo would activate, when it is a
 //! valid assignment; each stage starts from the previous one's answer. Backend: HiGHS via
 //! good_lp, gaps 0.
@@ -235,14 +237,20 @@ fn run_stage(
             return Err(SolveError::Inconsistent(r));
         }
         // the lock Cargo builds from these choices: a subset, at least as good on every objective
-        let values = eval::least(m, &values);
-        if let Some(r) = eval::first_violated(rows, &values) {
-            return Err(SolveError::Inconsistent(r));
-        }
-        if let Some(cycle) = eval::find_cycle(m, &values) {
+        let least = eval::least(m, &values);
+        if let Some(r) = eval::first_violated(rows, &least) {
+            // a row asking for a variable nothing in the lock needs (`explain` forcing a
+            // version in): cut off answers that hold it without support, and solve again
+            let cut = rows[r]
+                .terms
+                .iter()
+                .filter(|(_, c)| *c > 0.0)
+                .find_map(|(v, _)| eval::support_cut(m, &values, &least, *v));
+            rows.push(cut.ok_or(SolveError::Inconsistent(r))?);
+        } else if let Some(cycle) = eval::find_cycle(m, &least) {
             rows.push(eval::cycle_cut(&cycle));
         } else {
-            return Ok(Some((values, proven, gap)));
+            return Ok(Some((least, proven, gap)));
         }
         *rounds += 1;
         // the start stays valid unless the cut removed it

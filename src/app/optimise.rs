@@ -363,12 +363,16 @@ fn price_exactly(
     Ok(())
 }
 
-/// How many cheaper-bounded versions of a picked crate are priced exactly in the same round:
-/// each is a `git diff` (~0.1 s) when it is a delta and most never matter, but a solve round
-/// costs seconds, so the fewer versions were picked, the more rivals each gets.
-const MIN_RIVALS_PER_PICK: usize = 3;
-const MAX_RIVALS_PER_PICK: usize = 16;
-const RIVALS_PER_ROUND: usize = 48;
+/// How many cheaper-bounded versions of a picked crate are priced exactly in the same round
+/// (cheapest bound first). Each is a `git diff` when it is a delta (~20–40 ms cold, cached
+/// after), a solve round costs seconds. Measured 2026-12-03 on the five corpus projects whose
+/// criteria fit one stage (warm `--dry-run`, per-file delta bounds), rivals per first pick
+/// 3–16 (48 per round shared out) → 32 → all (256): loot-condition-interpreter 20.1 → 15.2 →
+/// 14.5 s (3 → 2 → 2 rounds), glean 10.1 → 7.1 → 7.0 s (3 → 2 → 2), libloadorder 12.4 → 10.6
+/// → 10.3 s (5 → 4 → 4), incrementalmerkletree 3.1 → 2.6 → 2.5 s (4 → 3 → 3), cargo-vet 7.9 →
+/// 7.9 → 5.8 s (3 → 3 → 2). Cold, the extra diffs cost: cargo-vet 57.5 → 62.0 → 76.8 s,
+/// loot-condition-interpreter 73.2 → 62.4 s → 84.6 s; 32 is the middle way.
+const RIVALS_PER_PICK: usize = 32;
 /// For a crate an earlier round picked too: all its cheaper-bounded versions, up to a cap
 /// that keeps a crate of thousands of releases from costing thousands of diffs in one round.
 const RIVALS_PER_REPICK: usize = 256;
@@ -447,9 +451,6 @@ fn refine(
     // The versions of the same crates whose bound is below what the picked version turned
     // out to cost would be picked next, one solve round each: price them now.
     let mut rivals: Vec<PKey> = Vec::new();
-    // few picks (the tail of the search, one solve round per version otherwise): more each
-    let per_pick =
-        (RIVALS_PER_ROUND / picked.len().max(1)).clamp(MIN_RIVALS_PER_PICK, MAX_RIVALS_PER_PICK);
     for key in picked {
         let exact = book[key].model_cost();
         let mut cheaper: Vec<(u64, PKey)> = cands.by_crate[&key.0]
@@ -462,7 +463,7 @@ fn refine(
         let take = if picked_before.contains(&key.0) {
             RIVALS_PER_REPICK
         } else {
-            per_pick
+            RIVALS_PER_PICK
         };
         rivals.extend(cheaper.into_iter().take(take).map(|(_, k)| k));
     }

@@ -8,7 +8,8 @@
 # bytes minaudit downloads versus the bytes of the .crate files cargo-vet needs for the
 # audits it suggests (the from/to versions of every suggested audit: what `cargo vet suggest`
 # fetches on a cold cache; measured this way because the crates.io web API cargo-vet
-# downloads from is unreachable here).
+# downloads from is unreachable here). Both sides leave out the lock's own crates, which
+# `cargo metadata` (run by both tools) puts in Cargo's download cache.
 #
 # Never writes to PROJECT_DIR (works on a temp copy). Needs: cargo, cargo-vet 0.10.3 (see
 # vet-oracle-compare.sh), python3, GNU time (/usr/bin/time), network for the cold run.

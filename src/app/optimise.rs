@@ -976,9 +976,15 @@ pub fn find_optimum_with(
             let outcome = solve::solve(m, locked_outside, &round_opts);
             m.rows.truncate(whole);
             let outcome = outcome?;
+            let cuts = match &outcome {
+                solve::Outcome::Solved(sol) if sol.cut_rounds > 0 => {
+                    format!(" ({} cut rounds)", sol.cut_rounds)
+                }
+                _ => String::new(),
+            };
             shell.verbose(
                 "Solved",
-                format!("round {rounds} in {:.2}s", t.elapsed().as_secs_f64()),
+                format!("round {rounds} in {:.2}s{cuts}", t.elapsed().as_secs_f64()),
             );
             let sol = match outcome {
                 solve::Outcome::Solved(sol) => sol,

@@ -12,8 +12,9 @@
 //! sums those). Binary files count 0 in numstat, so any path that is binary on either side is
 //! left out. A full audit's cost is exactly the tar-stream total.
 //!
-//! The bound was the net `|T(new) - T(old)|` over all files until 2026-12-03; per file it is
-//! 2.5× tighter on the deltas the corpus runs diffed (40.0 % → see `tests/price_diffstat.rs`,
+//! The bound was the net `|T(new) - T(old)|` over all files until 2026-12-03. Over the 2,653
+//! deltas the corpus runs diffed it reached 40.0 % of git's total; per file it reaches 51.1 %,
+//! never above git on any of them (`tests/price_diffstat.rs`,
 //! `cached_git_deltas_are_never_below_the_bound`), so the search is drawn to fewer versions
 //! whose real price it then has to learn.
 

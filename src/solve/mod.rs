@@ -156,7 +156,7 @@ pub enum SolveError {
     Backend(String),
     #[error("no valid lock found within the time limit; raise --time-limit")]
     NoSolution,
-    #[error("self-supporting sets or package cycles still present after {0} cut rounds; raise the limit or report it")]
+    #[error("package cycles or unsupported forced versions still present after {0} cut rounds; this is a bug, please report it")]
     CutLimit(usize),
     #[error(
         "the solver returned an assignment violating row {0}; this is a bug, please report it"

@@ -9,7 +9,11 @@
 # audits it suggests (the from/to versions of every suggested audit: what `cargo vet suggest`
 # fetches on a cold cache; measured this way because the crates.io web API cargo-vet
 # downloads from is unreachable here). Both sides leave out the lock's own crates, which
-# `cargo metadata` (run by both tools) puts in Cargo's download cache.
+# `cargo metadata` (run by both tools) puts in Cargo's download cache. It also prints a floor
+# no tool reporting the optimum's backlog can go under: the .crate bytes of the optimum's own
+# suggested audits (both sides of each), the same way left out when the lock has them. Line
+# counts exist only inside the .crate files (no reachable registry metadata gives them), so
+# pricing the optimum alone downloads that much, before any proof that it is optimal.
 #
 # Never writes to PROJECT_DIR (works on a temp copy). Needs: cargo, cargo-vet 0.10.3 (see
 # vet-oracle-compare.sh), python3, GNU time (/usr/bin/time), network for the cold run.
@@ -47,11 +51,13 @@ M_ALL_BYTES=$(du -sb "$MCACHE" | cut -f1)
 # 2. cargo-vet's cache, filled with the .crate files minaudit verified (cargo-vet looks there
 # before downloading); the bytes cargo-vet needs are those of the suggested audits' versions.
 find "$MCACHE" -name '*.crate' -exec cp -n {} "$VCACHE/cache/" \; 2>/dev/null || true
-V_NEED_BYTES=$(python3 - "$W/cold.json" "$VCACHE/cache" <<'EOF'
+# the same sum over the optimum's suggested audits: the floor described above
+audit_bytes() { # which lock's audits (current, optimal)
+python3 - "$W/cold.json" "$VCACHE/cache" "$1" <<'EOF'
 import json, os, sys
 report = json.load(open(sys.argv[1]))
 need = set()
-for a in report["current"].get("audits", []):
+for a in report[sys.argv[3]].get("audits", []):
     need.add((a["crate"], a["version"]))
     if a.get("from"):
         need.add((a["crate"], a["from"]))
@@ -62,7 +68,9 @@ for name, version in need:
         total += os.path.getsize(p)
 print(total)
 EOF
-)
+}
+V_NEED_BYTES=$(audit_bytes current)
+OPT_FLOOR_BYTES=$(audit_bytes optimal)
 
 # 3. warm runs, alternating
 run() { # label, then command
@@ -83,7 +91,7 @@ for _ in $(seq "$RUNS"); do
     --cache-dir "$MCACHE" --manifest-path "$W/ws/Cargo.toml")
 done
 
-python3 - "$W/warm" "$W/cold.time" "$W/cold.json" "$M_CRATE_BYTES" "$M_ALL_BYTES" "$V_NEED_BYTES" "$(basename "$PROJECT")" "$W/cargo.failed" <<'EOF'
+python3 - "$W/warm" "$W/cold.time" "$W/cold.json" "$M_CRATE_BYTES" "$M_ALL_BYTES" "$V_NEED_BYTES" "$(basename "$PROJECT")" "$W/cargo.failed" "$OPT_FLOOR_BYTES" <<'EOF'
 import json, os, statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 failed = open(sys.argv[8]).read().strip() if os.path.exists(sys.argv[8]) else None
@@ -113,4 +121,7 @@ print(f"| cold `cargo minaudit --dry-run` | {float(cold_s):.1f} | | {int(cold_kb
 ratio = m_crates / v_need if v_need else float('nan')
 print(f"\ncold downloads: minaudit {m_crates / 2**20:.1f} MiB of .crate files ({m_all / 2**20:.1f} MiB cache incl. index); "
       f"cargo vet suggest needs {v_need / 2**20:.1f} MiB of .crate files; ratio {ratio:.2f}")
+floor = int(sys.argv[9])
+need = f"{floor / v_need:.1f}× what cargo vet suggest needs" if v_need else "cargo vet suggest needs none"
+print(f"floor: the optimum's own suggested audits need {floor / 2**20:.2f} MiB of .crate files ({need})")
 EOF

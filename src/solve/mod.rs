@@ -324,19 +324,31 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         gap_max = gap_max.max(gap);
     }
     let values = start.expect("the first stage found an answer");
-    let mut sol = solution(m, values, proven_all, gap_max, current_ok, &current, rounds);
-    sol.complete = last == stages.len() - 1;
-    Ok(Outcome::Solved(sol))
+    let proof = Proof {
+        proven: proven_all,
+        gap: gap_max,
+        cut_rounds: rounds,
+        complete: last == stages.len() - 1,
+    };
+    Ok(Outcome::Solved(solution(
+        m, values, proof, current_ok, &current,
+    )))
+}
+
+/// How far a solve got: what [`Solution`] reports besides the assignment.
+struct Proof {
+    proven: bool,
+    gap: f64,
+    cut_rounds: usize,
+    complete: bool,
 }
 
 fn solution(
     m: &Model,
     values: Vec<bool>,
-    proven: bool,
-    gap: f64,
+    proof: Proof,
     current_ok: bool,
     current: &[bool],
-    cut_rounds: usize,
 ) -> Solution {
     let mut chosen: BTreeMap<String, Vec<Version>> = BTreeMap::new();
     for p in &m.pkgs {
@@ -353,16 +365,16 @@ fn solution(
     Solution {
         chosen,
         objective: objective_of(m, &values),
-        status: if proven {
+        status: if proof.proven {
             Status::Optimal
         } else {
             Status::Feasible
         },
-        gap,
+        gap: proof.gap,
         current_lock_valid: current_ok,
         current: current_ok.then(|| objective_of(m, current)),
-        cut_rounds,
-        complete: true,
+        cut_rounds: proof.cut_rounds,
+        complete: proof.complete,
         values,
     }
 }

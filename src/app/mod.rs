@@ -6,6 +6,7 @@
 mod explain_cmd;
 mod imports;
 mod inputs;
+mod memory;
 mod optimise;
 mod pricing;
 mod report_cmd;

@@ -973,6 +973,8 @@ pub fn find_optimum_with(
                 lo: 0.0,
                 hi: 0.0,
             }));
+            // what pricing and the last solve freed goes back before HiGHS allocates its own
+            super::memory::return_free_memory();
             let outcome = solve::solve(m, locked_outside, &round_opts);
             m.rows.truncate(whole);
             let outcome = outcome?;

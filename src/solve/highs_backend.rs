@@ -95,9 +95,9 @@ pub fn solve(
     opt(&mut model, "mip_abs_gap", 0.0)?;
     // one thread: the machines are shared, and HiGHS's MIP search is mostly serial anyway
     opt(&mut model, "threads", 1)?;
-    // A smaller cut pool (HiGHS's default soft limit is 10,000 cuts): the pool and what hangs
-    // on it were most of the memory of the longest search we have, and smaller it also
-    // searched faster. Replayed over 5 random seeds each (release, idle 2-core machine,
+    // A smaller cut pool (HiGHS's default soft limit is 10,000 cuts): on the longest search we
+    // have, a full pool held ~100 MiB of the process's peak, and the smaller one also searched
+    // faster. Replayed over 5 random seeds each (release, idle 2-core machine,
     // 2026-12-03), default -> 1,000: `report -p` on loot-condition-interpreter (79k rows,
     // hundreds of B&B nodes) mean 31.7 -> 23.1 s, peak RSS max 548 -> 450 MiB; the same
     // project without `-p` 11.3 -> 11.4 s, 345 -> 327 MiB; the other corpus instances, solved

@@ -179,3 +179,45 @@ fn malformed_fixture_file() {
         .to_string()
         .contains("fixtures/index/malformed/index/3/b/bad:3:"));
 }
+
+/// Versions repeating a recent version's dependency list or feature table share its
+/// allocation; every version still reads exactly what its own line says.
+#[test]
+fn versions_repeating_a_recent_list_share_it() {
+    let line = |vers: &str, dep_req: &str, feature: &str| {
+        format!(
+            r#"{{"name":"s","vers":"{vers}","deps":[{{"name":"d","req":"{dep_req}","features":[],"optional":false,"default_features":true,"target":null,"kind":"normal"}}],"cksum":"00","features":{{"{feature}":[]}},"yanked":false}}"#
+        )
+    };
+    let mut text = vec![
+        line("1.0.0", "^1", "std"),
+        line("1.0.1", "^1", "std"),   // repeats 1.0.0: shared
+        line("1.1.0", "^2", "std"),   // new deps, same features
+        line("1.1.1", "^1", "alloc"), // deps of 1.0.0 again (within the window), new features
+    ];
+    // five distinct lists after 1.0.0's push it out of the window: a new allocation again
+    for (i, req) in ["^3", "^4", "^5", "^6"].iter().enumerate() {
+        text.push(line(&format!("1.2.{i}"), req, "std"));
+    }
+    text.push(line("1.3.0", "^1", "std"));
+    let k = parse_index_file("s", &text.join("\n"), "inline")
+        .unwrap()
+        .krate;
+    let reqs: Vec<String> = k
+        .versions
+        .iter()
+        .map(|x| x.deps[0].req.to_string())
+        .collect();
+    assert_eq!(reqs, ["^1", "^1", "^2", "^1", "^3", "^4", "^5", "^6", "^1"]);
+    let same_deps =
+        |a: usize, b: usize| std::sync::Arc::ptr_eq(&k.versions[a].deps, &k.versions[b].deps);
+    let same_features = |a: usize, b: usize| {
+        std::sync::Arc::ptr_eq(&k.versions[a].features, &k.versions[b].features)
+    };
+    assert!(same_deps(0, 1) && same_features(0, 1));
+    assert!(!same_deps(1, 2) && same_features(1, 2));
+    assert!(same_deps(0, 3) && !same_features(0, 3));
+    assert!(k.versions[3].features.contains_key("alloc"));
+    assert!(!same_deps(0, 8), "four other lists came in between");
+    assert_eq!(k.versions[8].deps, k.versions[0].deps);
+}

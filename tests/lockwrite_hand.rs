@@ -26,8 +26,8 @@ fn version(name: &str, v: &str, deps: Vec<IndexDep>, cksum: &str) -> IndexVersio
     IndexVersion {
         name: name.into(),
         version: Version::parse(v).expect("version"),
-        deps,
-        features: BTreeMap::new(),
+        deps: deps.into(),
+        features: Default::default(),
         links: None,
         yanked: false,
         rust_version: None,

@@ -119,7 +119,9 @@ fn add_targets(w: &mut World, seed: u64) {
     }
     for c in w.index.values_mut() {
         for v in &mut c.versions {
-            v.deps.iter_mut().for_each(&mut mark);
+            std::sync::Arc::make_mut(&mut v.deps)
+                .iter_mut()
+                .for_each(&mut mark);
         }
     }
 }
@@ -278,8 +280,8 @@ fn random_world(seed: u64) -> World {
             versions.push(IndexVersion {
                 name: names[i].clone(),
                 version,
-                deps,
-                features,
+                deps: deps.into(),
+                features: features.into(),
                 links,
                 yanked,
                 rust_version: None,
@@ -395,8 +397,8 @@ fn bucket(v: &Version) -> (u64, u64, u64) {
 
 /// Feature table with cargo's implicit features: optional dep `n` not named as `dep:n`.
 fn table(v: &IndexVersion) -> BTreeMap<String, Vec<String>> {
-    let mut t = v.features.clone();
-    for d in &v.deps {
+    let mut t = (*v.features).clone();
+    for d in v.deps.iter() {
         if d.optional && d.kind != DepKind::Dev {
             let named = v
                 .features

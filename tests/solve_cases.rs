@@ -74,12 +74,13 @@ fn case(vers: Vec<Ver>, root_deps: Vec<IndexDep>, locked: &[(&str, &str)]) -> Ca
             .push(IndexVersion {
                 name: x.name.into(),
                 version: v(x.version),
-                deps: x.deps,
-                features: x
-                    .features
-                    .into_iter()
-                    .map(|(k, vs)| (k.to_string(), vs.into_iter().map(String::from).collect()))
-                    .collect(),
+                deps: x.deps.into(),
+                features: std::sync::Arc::new(
+                    x.features
+                        .into_iter()
+                        .map(|(k, vs)| (k.to_string(), vs.into_iter().map(String::from).collect()))
+                        .collect(),
+                ),
                 links: x.links.map(String::from),
                 yanked: x.yanked,
                 rust_version: x.rust_version.map(String::from),

@@ -546,7 +546,7 @@ fn krate(name: &str, deps: Vec<minaudit::index::IndexDep>) -> minaudit::index::I
         versions: vec![minaudit::index::IndexVersion {
             name: name.to_string(),
             version: semver::Version::new(1, 0, 0),
-            deps,
+            deps: deps.into(),
             features: Default::default(),
             links: None,
             yanked: false,

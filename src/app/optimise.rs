@@ -1375,7 +1375,7 @@ fn optimum_not_built(
         index
             .get(&p.name)
             .and_then(|c| c.versions.iter().find(|v| v.version == p.version))
-            .map(|v| v.deps.clone())
+            .map(|v| v.deps.to_vec())
             .unwrap_or_default()
     };
     let hits = |d: &crate::index::IndexDep, q: &model::Pkg| {

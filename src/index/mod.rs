@@ -67,9 +67,9 @@ impl IndexDep {
 pub struct IndexVersion {
     pub name: String,
     pub version: semver::Version,
-    pub deps: Vec<IndexDep>,
+    pub deps: std::sync::Arc<Vec<IndexDep>>,
     /// `features` and `features2` merged (features2 holds the `dep:` / `?/` forms).
-    pub features: BTreeMap<String, Vec<String>>,
+    pub features: std::sync::Arc<BTreeMap<String, Vec<String>>>,
     pub links: Option<String>,
     pub yanked: bool,
     pub rust_version: Option<String>,

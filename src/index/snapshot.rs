@@ -158,7 +158,7 @@ pub fn load_snapshot_with(
                     continue;
                 }
                 marks[i] = true;
-                for dep in &v.deps {
+                for dep in v.deps.iter() {
                     if dep.kind == DepKind::Dev && !opts.dev_deps {
                         continue;
                     }

@@ -110,7 +110,7 @@ pub fn slim_index(
         .packages
         .iter()
         .flat_map(|r| &r.deps)
-        .chain(cands.iter().flat_map(|c| &c.index.deps));
+        .chain(cands.iter().flat_map(|c| c.index.deps.iter()));
     touched.extend(named.map(|d| d.crate_name()));
     for (name, version, why) in &cands.skipped {
         touched.insert(name);
@@ -131,8 +131,8 @@ pub fn slim_index(
                         false => IndexVersion {
                             name: v.name.clone(),
                             version: v.version.clone(),
-                            deps: Vec::new(),
-                            features: BTreeMap::new(),
+                            deps: Default::default(),
+                            features: Default::default(),
                             links: v.links.clone(),
                             yanked: v.yanked,
                             rust_version: v.rust_version.clone(),

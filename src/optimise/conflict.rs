@@ -252,7 +252,7 @@ impl DependencyProvider for Provider<'_> {
                 self.constraints(
                     version
                         .into_iter()
-                        .flat_map(|x| &x.deps)
+                        .flat_map(|x| x.deps.iter())
                         .filter(|d| d.kind != DepKind::Dev && !d.optional && d.registry.is_none()),
                 )
             }

@@ -71,7 +71,7 @@ impl EdgeBuilds {
             index
                 .values()
                 .flat_map(|c| &c.versions)
-                .flat_map(|v| &v.deps),
+                .flat_map(|v| v.deps.iter()),
         );
         for d in all_deps {
             if let Some(t) = &d.target {

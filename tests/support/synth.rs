@@ -166,8 +166,8 @@ pub fn synth(n: usize, seed: u64) -> Synth {
             versions.push(IndexVersion {
                 name: name(i),
                 version: v.clone(),
-                deps,
-                features,
+                deps: deps.into(),
+                features: features.into(),
                 links: links.clone(),
                 yanked: false,
                 rust_version: None,

@@ -184,8 +184,9 @@ const SHARE_WINDOW: usize = 4;
 /// One crate's distinct dependency lists and feature tables, so versions that repeat one hold
 /// the same allocation. Across the index files cached here (4,806 crates, 75,427 versions)
 /// a third of all dependency entries and two thirds of all feature entries repeat an earlier
-/// version's list of the same crate exactly; the walk holds every version of every crate it
-/// loads, so this is most of what it holds.
+/// version's list of the same crate exactly. The walk holds every version of every crate it
+/// loads, and that was incrementalmerkletree's peak (valgrind's massif): with sharing, its
+/// warm `--dry-run` peaks at 161 MiB instead of 272.
 #[derive(Default)]
 struct Shared {
     deps: Vec<Arc<Vec<IndexDep>>>,

@@ -8,10 +8,10 @@
 # bytes minaudit downloads versus the bytes of the .crate files cargo-vet needs for the
 # audits it suggests (the from/to versions of every suggested audit: what `cargo vet suggest`
 # fetches on a cold cache; measured this way because the crates.io web API cargo-vet
-# downloads from is unreachable here). Both sides leave out the lock's own crates, which
-# `cargo metadata` (run by both tools) puts in Cargo's download cache. It also prints a floor
-# no tool reporting the optimum's backlog can go under: the .crate bytes of the optimum's own
-# suggested audits (both sides of each), the same way left out when the lock has them. Line
+# downloads from is unreachable here). Both sides leave out the versions Cargo.lock holds,
+# which `cargo metadata` (run by both tools) puts in Cargo's download cache. It also prints a
+# floor no tool reporting the optimum's backlog can go under: the .crate bytes of the
+# optimum's own suggested audits (both sides of each), the lock's versions left out too. Line
 # counts exist only inside the .crate files (no reachable registry metadata gives them), so
 # pricing the optimum alone downloads that much, before any proof that it is optimal.
 #
@@ -51,21 +51,33 @@ M_ALL_BYTES=$(du -sb "$MCACHE" | cut -f1)
 # 2. cargo-vet's cache, filled with the .crate files minaudit verified (cargo-vet looks there
 # before downloading); the bytes cargo-vet needs are those of the suggested audits' versions.
 find "$MCACHE" -name '*.crate' -exec cp -n {} "$VCACHE/cache/" \; 2>/dev/null || true
-# the same sum over the optimum's suggested audits: the floor described above
+# the same sum over the optimum's suggested audits: the floor described above. A version
+# counts unless the workspace's Cargo.lock holds it (those `cargo metadata` puts in Cargo's
+# cache for both tools); its size is read wherever the file is, minaudit's cold cache or
+# Cargo's, so crates other projects left in Cargo's cache on this machine still count.
+CARGO_CACHE="${CARGO_HOME:-$HOME/.cargo}/registry/cache"
 audit_bytes() { # which lock's audits (current, optimal)
-python3 - "$W/cold.json" "$VCACHE/cache" "$1" <<'EOF'
-import json, os, sys
+python3 - "$W/cold.json" "$1" "$W/ws/Cargo.lock" "$MCACHE" "$CARGO_CACHE" <<'EOF'
+import glob, json, os, re, sys
 report = json.load(open(sys.argv[1]))
+lock_text = open(sys.argv[3]).read()
+locked = set(re.findall(r'name = "([^"]+)"\nversion = "([^"]+)"', lock_text))
 need = set()
-for a in report[sys.argv[3]].get("audits", []):
+for a in report[sys.argv[2]].get("audits", []):
     need.add((a["crate"], a["version"]))
     if a.get("from"):
         need.add((a["crate"], a["from"]))
-total = 0
-for name, version in need:
-    p = os.path.join(sys.argv[2], f"{name}-{version}.crate")
-    if os.path.exists(p):
-        total += os.path.getsize(p)
+total, unknown = 0, []
+for name, version in sorted(need - locked):
+    file = f"{name}-{version}.crate"
+    found = glob.glob(os.path.join(sys.argv[4], "**", file), recursive=True) + glob.glob(
+        os.path.join(sys.argv[5], "*", file))
+    if found:
+        total += os.path.getsize(found[0])
+    else:
+        unknown.append(f"{name} {version}")
+if unknown:
+    print(f"perf-compare: no .crate file for {', '.join(unknown)}: not counted", file=sys.stderr)
 print(total)
 EOF
 }

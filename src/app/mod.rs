@@ -27,6 +27,8 @@ pub enum Outcome {
 
 /// Parses `std::env::args`, runs, prints errors; returns the process exit code.
 pub fn main_with_exit_code() -> i32 {
+    // before any thread starts (glibc reads the arena limit when a thread first allocates)
+    memory::limit_malloc_arenas();
     let CargoCli::Minaudit(args) = CargoCli::parse();
     let shell = Shell::new(verbosity(&args));
     match run(&args, &shell) {

@@ -1371,11 +1371,12 @@ fn optimum_not_built(
         .enumerate()
         .filter(|(_, p)| values[p.x])
         .collect();
-    let deps_of = |p: &model::Pkg| -> Vec<crate::index::IndexDep> {
+    // the version's shared list (an `Arc`), not a copy: this runs per pair of packages
+    let deps_of = |p: &model::Pkg| -> std::sync::Arc<Vec<crate::index::IndexDep>> {
         index
             .get(&p.name)
             .and_then(|c| c.versions.iter().find(|v| v.version == p.version))
-            .map(|v| v.deps.to_vec())
+            .map(|v| v.deps.clone())
             .unwrap_or_default()
     };
     let hits = |d: &crate::index::IndexDep, q: &model::Pkg| {

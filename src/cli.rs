@@ -37,6 +37,10 @@ pub enum Command {
     Explain {
         /// Crate name, optionally `NAME@VERSION`
         krate: String,
+
+        /// Versions solved at the same time (each solve uses one thread)
+        #[arg(short, long, value_name = "N", default_value_t = 2)]
+        jobs: usize,
     },
 }
 

@@ -10,7 +10,7 @@ use crate::shell::Shell;
 use crate::solve::Status;
 
 use super::inputs::Session;
-use super::optimise::{find_optimum, price_lock};
+use super::optimise::{find_optimum, price_lock, ExplainRequest};
 use super::Outcome;
 
 #[derive(Debug, Serialize)]
@@ -35,11 +35,12 @@ struct Explanation {
     versions: Vec<ExplainRow>,
 }
 
-pub fn run(common: &CommonArgs, spec: &str, shell: &Shell) -> anyhow::Result<Outcome> {
+pub fn run(common: &CommonArgs, spec: &str, jobs: usize, shell: &Shell) -> anyhow::Result<Outcome> {
     let name = spec.split('@').next().unwrap_or(spec);
     let s = Session::load(common, shell)?;
     let current = price_lock(&s, &s.graph, shell)?;
-    let found = find_optimum(&s, common, &current, shell, Some(name))?;
+    let request = ExplainRequest { krate: name, jobs };
+    let found = find_optimum(&s, common, &current, shell, Some(request))?;
     let best = found.solution.objective.lines;
     let versions: Vec<ExplainRow> = found
         .alternatives

@@ -3,6 +3,7 @@
 //!
 //! Exit codes (DESIGN.md §5): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
+mod alternatives;
 mod explain_cmd;
 mod imports;
 mod inputs;
@@ -56,6 +57,8 @@ pub fn run(args: &MinauditArgs, shell: &Shell) -> anyhow::Result<Outcome> {
         Some(Command::Report(report)) => report_cmd::run(&args.common, report, shell),
         None => optimise::run(&args.common, args.dry_run, shell),
         Some(Command::WhatIf(what_if)) => whatif_cmd::run(&args.common, what_if, shell),
-        Some(Command::Explain { krate }) => explain_cmd::run(&args.common, krate, shell),
+        Some(Command::Explain { krate, jobs }) => {
+            explain_cmd::run(&args.common, krate, *jobs, shell)
+        }
     }
 }

@@ -533,6 +533,13 @@ pub struct OptimumResult {
     pub not_built: Option<Vec<NotBuilt>>,
 }
 
+/// `explain CRATE`: the crate whose versions to force in, one solve each, on `jobs` threads.
+#[derive(Debug, Clone, Copy)]
+pub struct ExplainRequest<'r> {
+    pub krate: &'r str,
+    pub jobs: usize,
+}
+
 /// One version of an explained crate: the cheapest valid lock that contains it.
 #[derive(Debug, Clone)]
 pub struct Alternative {
@@ -554,7 +561,7 @@ pub fn find_optimum(
     common: &CommonArgs,
     current: &PricedLock,
     shell: &Shell,
-    explain: Option<&str>,
+    explain: Option<ExplainRequest<'_>>,
 ) -> anyhow::Result<OptimumResult> {
     find_optimum_with(s, common, current, shell, explain, Variant::default())
 }
@@ -565,7 +572,7 @@ pub fn find_optimum_with(
     common: &CommonArgs,
     current: &PricedLock,
     shell: &Shell,
-    explain: Option<&str>,
+    explain: Option<ExplainRequest<'_>>,
     mut variant: Variant<'_>,
 ) -> anyhow::Result<OptimumResult> {
     let started = Instant::now();
@@ -914,118 +921,27 @@ pub fn find_optimum_with(
         &BTreeSet::new(),
         shell,
     )?;
-    // Rounds solve the stages up to the first that reads prices (every criterion when they fit
-    // one weighted stage, else lines alone) until the picked versions are all exactly priced;
-    // then, if stages remain, the full lexicographic solve, which may pick other versions tied
-    // on those criteria (priced in turn). Exact prices of the picked versions and lower bounds
-    // elsewhere make the answer optimal for the exact prices too.
-    // None when no lock satisfies the model (with its extra rows).
-    // `full`: end with every criterion; else stop after the first that reads prices.
     // `explain` forces versions in, dominated or not; MINAUDIT_NO_DOMINANCE=1 (experiments,
     // tests) solves every round with every version
     let prune = explain.is_none() && std::env::var_os("MINAUDIT_NO_DOMINANCE").is_none();
-    // built on first use: only a separate full solve reads them, and when every criterion fits
-    // one weighted stage there is none
-    let groups = std::cell::OnceCell::new();
-    // crates a round has picked inexact versions of (`refine` prices all their cheaper rivals
-    // when the solver comes back to them)
-    let mut picked_before: BTreeSet<String> = BTreeSet::new();
-    let mut lazy_solve = |m: &mut model::Model,
-                          rounds: &mut usize,
-                          full: bool|
-     -> anyhow::Result<Option<solve::Solution>> {
-        let mut until_priced = true;
-        loop {
-            *rounds += 1;
-            for p in m.pkgs.iter_mut() {
-                p.cost = book[&(p.name.clone(), p.version.clone(), Use::Deploy)].model_cost();
-                let dev = book[&(p.name.clone(), p.version.clone(), Use::Dev)].model_cost();
-                p.cost_dev = dev.min(p.cost);
-            }
-            let t = Instant::now();
-            let round_opts = SolveOptions {
-                until_priced,
-                ..opts.clone()
-            };
-            // The separate full solve (criteria in stages of their own) leaves out versions a
-            // cheaper, newer interchangeable one makes useless (fixed to 0 for it; rows taken
-            // out again, so the model stays whole): its later stage, under the row fixing
-            // lines, gained (1.3 vs 2.2 s on incrementalmerkletree; 14.5 vs 15.3 s on
-            // loot-condition-interpreter). Not the rounds: in a lines-only round it changed
-            // which tied answer HiGHS returned and so the pricing path (loot: 7 rounds, 63 s,
-            // against 6, 50 s), and rounds of one weighted stage of every criterion were
-            // slower with it (loot-condition-interpreter 34.5 vs 28.4 s, glean 11.7 vs 11.0 s,
-            // libloadorder 14.0 vs 13.1 s, the same locks).
-            let left_out = if prune && !until_priced {
-                let exact = |i: usize| {
-                    let p = &m.pkgs[i];
-                    USES.iter()
-                        .all(|u| book[&(p.name.clone(), p.version.clone(), *u)].is_exact())
-                };
-                let groups = groups.get_or_init(|| interchangeable_groups(&cands, &reqs));
-                dominated(groups, &m.pkgs, &exact)
-            } else {
-                Vec::new()
-            };
-            let whole = m.rows.len();
-            m.rows.extend(left_out.iter().map(|&i| model::Row {
-                terms: vec![(m.pkgs[i].x, 1.0)],
-                lo: 0.0,
-                hi: 0.0,
-            }));
-            // what pricing and the last solve freed goes back before HiGHS allocates its own
-            super::memory::return_free_memory();
-            let outcome = solve::solve(m, locked_outside, &round_opts);
-            m.rows.truncate(whole);
-            let outcome = outcome?;
-            let cuts = match &outcome {
-                solve::Outcome::Solved(sol) if sol.cut_rounds > 0 => {
-                    format!(" ({} cut rounds)", sol.cut_rounds)
-                }
-                _ => String::new(),
-            };
-            shell.verbose(
-                "Solved",
-                format!("round {rounds} in {:.2}s{cuts}", t.elapsed().as_secs_f64()),
-            );
-            let sol = match outcome {
-                solve::Outcome::Solved(sol) => sol,
-                solve::Outcome::Unsat => return Ok(None),
-            };
-            let picked: Vec<PKey> = picked_uses(m, &sol.values)
-                .into_iter()
-                .filter(|k| !book[k].is_exact())
-                .collect();
-            if picked.is_empty() {
-                // one weighted stage holds every criterion when it fits (`criteria::stages`):
-                // then the round's answer is already the full solve's
-                if until_priced && full && !sol.complete {
-                    until_priced = false;
-                    continue;
-                }
-                return Ok(Some(sol));
-            }
-            shell.verbose(
-                "Pricing",
-                format!(
-                    "round {rounds}: {} picked versions need exact prices",
-                    picked.len()
-                ),
-            );
-            refine(
-                &mut ctx,
-                &mut counts,
-                &mut book,
-                &mut bounded,
-                &cands,
-                &picked,
-                &picked_before,
-                shell,
-            )?;
-            picked_before.extend(picked.into_iter().map(|k| k.0));
-        }
+    let env = SearchEnv {
+        cands: &cands,
+        reqs: &reqs,
+        groups: std::sync::OnceLock::new(),
+        opts: &opts,
+        prune,
+        locked_outside,
+        shell,
     };
-    let Some(solution) = lazy_solve(&mut m, &mut rounds, !variant.lines_only)? else {
+    let mut st = Search {
+        ctx,
+        counts,
+        book,
+        bounded,
+        picked_before: BTreeSet::new(),
+    };
+    let Some(solution) = lazy_solve(&env, &mut st, &mut m, &mut rounds, !variant.lines_only)?
+    else {
         let mut excluded = conflict::Exclusions::new();
         for b in &blocked {
             excluded.insert(
@@ -1049,7 +965,8 @@ pub fn find_optimum_with(
 
     // `explain`: the optimum with each other candidate version of the crate forced in.
     let mut alternatives: Vec<Alternative> = Vec::new();
-    if let Some(krate) = explain {
+    if let Some(req) = &explain {
+        let krate = req.krate;
         let versions: Vec<(usize, Version)> = m
             .pkgs
             .iter()
@@ -1061,41 +978,15 @@ pub fn find_optimum_with(
             !versions.is_empty(),
             "`{krate}` is not a registry crate this workspace can depend on\nhint: name a crate from Cargo.lock (path and git packages are fixed)"
         );
-        for (i, version) in versions {
-            let chosen = solution.values[m.pkgs[i].x];
-            let found = if chosen {
-                Some(solution.clone())
-            } else {
-                let x = m.pkgs[i].x;
-                m.rows.push(model::Row {
-                    terms: vec![(x, 1.0)],
-                    lo: 1.0,
-                    hi: 1.0,
-                });
-                let found = lazy_solve(&mut m, &mut rounds, false);
-                m.rows.pop();
-                found?
-            };
-            // the last round priced the forced version exactly (it was picked)
-            let own = found.as_ref().map(|sol| {
-                let pkg = &m.pkgs[i];
-                if !pkg.built(&sol.values) {
-                    (0, Use::Deploy) // not built for the listed targets
-                } else if pkg.d.is_none_or(|d| sol.values[d]) {
-                    (pkg.cost, Use::Deploy)
-                } else {
-                    (pkg.cost_dev, Use::Dev)
-                }
-            });
-            alternatives.push(Alternative {
-                version,
-                chosen,
-                backlog: found.as_ref().map(|s| s.objective.lines),
-                status: found.as_ref().map(|s| s.status),
-                own_lines: own.map(|o| o.0),
-                deploy: own.map(|o| o.1 == Use::Deploy),
-            });
-        }
+        alternatives = super::alternatives::cheapest_with_each(
+            &env,
+            &mut st,
+            &m,
+            &solution,
+            versions,
+            req.jobs,
+            &mut rounds,
+        )?;
     }
 
     if let Some(path) = &common.dump_instance {
@@ -1117,7 +1008,7 @@ pub fn find_optimum_with(
     let mut audits: Vec<VetAudit> = Vec::new();
     let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
     for key in picked_uses(&m, &solution.values) {
-        if let Price::Exact { audits: list, .. } = &book[&key] {
+        if let Price::Exact { audits: list, .. } = &st.book[&key] {
             for a in list {
                 if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
                     audits.push(a.clone());
@@ -1147,13 +1038,15 @@ pub fn find_optimum_with(
             started.elapsed().as_secs_f64(),
             rounds,
             cands.len(),
-            counts.full.len(),
-            counts.exact.len()
+            st.counts.full.len(),
+            st.counts.exact.len()
         ),
     );
     let not_built = filtered
         .then(|| optimum_not_built(&m, &solution.values, &roots, &snapshot.crates, &edge_filter));
+    drop(env);
     drop(cands);
+    let (mut counts, book, bounded) = st.into_counts_and_prices();
     if let Some(sh) = counts.shared.as_deref_mut() {
         if sh.picked.is_none() {
             sh.picked = Some(picked_uses(&m, &solution.values));
@@ -1176,6 +1069,170 @@ pub fn find_optimum_with(
         index: snapshot.crates,
         alternatives,
     })
+}
+
+/// What every solve of one search reads and never changes.
+pub(super) struct SearchEnv<'e> {
+    cands: &'e model::Candidates<'e>,
+    reqs: &'e BTreeMap<String, BTreeSet<String>>,
+    /// Interchangeable groups, built on first use: only a separate full solve reads them, and
+    /// when every criterion fits one weighted stage there is none.
+    groups: std::sync::OnceLock<Vec<Vec<(String, Version)>>>,
+    opts: &'e SolveOptions,
+    /// Leave out dominated versions in the separate full solve (not with `explain`, which
+    /// forces versions in, dominated or not).
+    prune: bool,
+    locked_outside: u64,
+    shell: &'e Shell,
+}
+
+/// What a search learns as it goes: the price book (exact prices and bounds), the counted
+/// files, the crates whose every candidate is bounded, and the crates a round has picked
+/// inexact versions of (`refine` prices all their cheaper rivals when the solver comes back).
+pub(super) struct Search<'a> {
+    ctx: PriceContext<'a>,
+    counts: Counts<'a>,
+    book: BTreeMap<PKey, Price>,
+    bounded: BTreeSet<String>,
+    picked_before: BTreeSet<String>,
+}
+
+impl<'a> Search<'a> {
+    fn into_counts_and_prices(self) -> (Counts<'a>, BTreeMap<PKey, Price>, BTreeSet<String>) {
+        (self.counts, self.book, self.bounded)
+    }
+
+    /// A copy to search on elsewhere (another thread), from what this one knows now; its
+    /// counts do not go back to a what-if's shared counts.
+    /// Takes in what a fork counted (files and deltas), so the summary counts all of it.
+    pub(super) fn absorb_counts(&mut self, fork: &mut Search<'_>) {
+        self.counts.full.append(&mut fork.counts.full);
+        self.counts.exact.append(&mut fork.counts.exact);
+    }
+
+    pub(super) fn fork(&self) -> Search<'a> {
+        Search {
+            ctx: self.ctx.clone(),
+            counts: Counts {
+                session: self.counts.session,
+                checksums: self.counts.checksums,
+                full: self.counts.full.clone(),
+                exact: self.counts.exact.clone(),
+                shared: None,
+            },
+            book: self.book.clone(),
+            bounded: self.bounded.clone(),
+            picked_before: self.picked_before.clone(),
+        }
+    }
+}
+
+/// Rounds solve the stages up to the first that reads prices (every criterion when they fit
+/// one weighted stage, else lines alone) until the picked versions are all exactly priced;
+/// then, if stages remain, the full lexicographic solve, which may pick other versions tied
+/// on those criteria (priced in turn). Exact prices of the picked versions and lower bounds
+/// elsewhere make the answer optimal for the exact prices too. `full`: end with every
+/// criterion; else stop after the first that reads prices. None when no lock satisfies the
+/// model (with its extra rows).
+pub(super) fn lazy_solve(
+    env: &SearchEnv<'_>,
+    st: &mut Search<'_>,
+    m: &mut model::Model,
+    rounds: &mut usize,
+    full: bool,
+) -> anyhow::Result<Option<solve::Solution>> {
+    let mut until_priced = true;
+    loop {
+        *rounds += 1;
+        for p in m.pkgs.iter_mut() {
+            p.cost = st.book[&(p.name.clone(), p.version.clone(), Use::Deploy)].model_cost();
+            let dev = st.book[&(p.name.clone(), p.version.clone(), Use::Dev)].model_cost();
+            p.cost_dev = dev.min(p.cost);
+        }
+        let t = Instant::now();
+        let round_opts = SolveOptions {
+            until_priced,
+            ..env.opts.clone()
+        };
+        // The separate full solve (criteria in stages of their own) leaves out versions a
+        // cheaper, newer interchangeable one makes useless (fixed to 0 for it; rows taken
+        // out again, so the model stays whole): its later stage, under the row fixing
+        // lines, gained (1.3 vs 2.2 s on incrementalmerkletree; 14.5 vs 15.3 s on
+        // loot-condition-interpreter). Not the rounds: in a lines-only round it changed
+        // which tied answer HiGHS returned and so the pricing path (loot: 7 rounds, 63 s,
+        // against 6, 50 s), and rounds of one weighted stage of every criterion were
+        // slower with it (loot-condition-interpreter 34.5 vs 28.4 s, glean 11.7 vs 11.0 s,
+        // libloadorder 14.0 vs 13.1 s, the same locks).
+        let left_out = if env.prune && !until_priced {
+            let exact = |i: usize| {
+                let p = &m.pkgs[i];
+                USES.iter()
+                    .all(|u| st.book[&(p.name.clone(), p.version.clone(), *u)].is_exact())
+            };
+            let groups = env
+                .groups
+                .get_or_init(|| interchangeable_groups(env.cands, env.reqs));
+            dominated(groups, &m.pkgs, &exact)
+        } else {
+            Vec::new()
+        };
+        let whole = m.rows.len();
+        m.rows.extend(left_out.iter().map(|&i| model::Row {
+            terms: vec![(m.pkgs[i].x, 1.0)],
+            lo: 0.0,
+            hi: 0.0,
+        }));
+        // what pricing and the last solve freed goes back before HiGHS allocates its own
+        super::memory::return_free_memory();
+        let outcome = solve::solve(m, env.locked_outside, &round_opts);
+        m.rows.truncate(whole);
+        let outcome = outcome?;
+        let cuts = match &outcome {
+            solve::Outcome::Solved(sol) if sol.cut_rounds > 0 => {
+                format!(" ({} cut rounds)", sol.cut_rounds)
+            }
+            _ => String::new(),
+        };
+        env.shell.verbose(
+            "Solved",
+            format!("round {rounds} in {:.2}s{cuts}", t.elapsed().as_secs_f64()),
+        );
+        let sol = match outcome {
+            solve::Outcome::Solved(sol) => sol,
+            solve::Outcome::Unsat => return Ok(None),
+        };
+        let picked: Vec<PKey> = picked_uses(m, &sol.values)
+            .into_iter()
+            .filter(|k| !st.book[k].is_exact())
+            .collect();
+        if picked.is_empty() {
+            // one weighted stage holds every criterion when it fits (`criteria::stages`):
+            // then the round's answer is already the full solve's
+            if until_priced && full && !sol.complete {
+                until_priced = false;
+                continue;
+            }
+            return Ok(Some(sol));
+        }
+        env.shell.verbose(
+            "Pricing",
+            format!(
+                "round {rounds}: {} picked versions need exact prices",
+                picked.len()
+            ),
+        );
+        refine(
+            &mut st.ctx,
+            &mut st.counts,
+            &mut st.book,
+            &mut st.bounded,
+            env.cands,
+            &picked,
+            &st.picked_before,
+            env.shell,
+        )?;
+        st.picked_before.extend(picked.into_iter().map(|k| k.0));
+    }
 }
 
 pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {

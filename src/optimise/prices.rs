@@ -79,6 +79,7 @@ pub enum PricingError {
 }
 
 /// Per-crate audit graphs and required criteria, shared by every pricing of the run.
+#[derive(Clone)]
 pub struct PriceContext<'a> {
     store: Store,
     published: &'a PublishedVersions,

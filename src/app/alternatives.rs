@@ -1,0 +1,146 @@
+//! `explain`'s table: for each candidate version of a crate, the cheapest valid lock holding
+//! it, proven optimal with the same lazy exact pricing as the optimum. The forced solves are
+//! independent, so they run on `--jobs` threads.
+
+use semver::Version;
+
+use crate::model;
+use crate::optimise::prices::Use;
+use crate::solve;
+
+use super::optimise::{lazy_solve, Alternative, Search, SearchEnv};
+
+/// The cheapest lock holding a version (None: no valid lock does), and what the version adds
+/// to it, for which use.
+type Answer = (Option<solve::Solution>, Option<(u64, Use)>);
+
+/// What a run of forced solves found, in the order of its versions, and its pricing rounds.
+struct Run {
+    answers: Vec<Answer>,
+    rounds: usize,
+}
+
+/// One row per version of `versions` (package index, version), in that order: the optimum's
+/// own answer for the version it holds, a forced solve for each other one.
+///
+/// The other versions are dealt out to `jobs` runs in turn, so each run gets old and new
+/// versions alike (contiguous runs left one thread with the quick, often unsatisfiable old
+/// versions and the other with the expensive new ones) and still neighbouring versions,
+/// which need much the same exact prices. Each run searches on
+/// its own copy of the search as the optimum left it and of the model, so a row depends on
+/// `jobs` only where tied locks differ in the forced version's own use, never in its backlog,
+/// which is proven optimal. What the runs counted goes back to `st` (for the summary line),
+/// and `rounds` grows by every run's rounds.
+pub(super) fn cheapest_with_each(
+    env: &SearchEnv<'_>,
+    st: &mut Search<'_>,
+    m: &model::Model,
+    optimum: &solve::Solution,
+    versions: Vec<(usize, Version)>,
+    jobs: usize,
+    rounds: &mut usize,
+) -> anyhow::Result<Vec<Alternative>> {
+    let forced: Vec<usize> = versions
+        .iter()
+        .map(|(i, _)| *i)
+        .filter(|i| !optimum.values[m.pkgs[*i].x])
+        .collect();
+    let jobs = jobs.clamp(1, forced.len().max(1));
+    let runs: Vec<Vec<usize>> = (0..jobs)
+        .map(|k| forced.iter().skip(k).step_by(jobs).copied().collect())
+        .collect();
+    // the forks copy `st` before the first run (on this thread, on `st` itself) adds to it
+    let mut forks: Vec<Search<'_>> = runs.iter().skip(1).map(|_| st.fork()).collect();
+    let results: Vec<anyhow::Result<Run>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .skip(1)
+            .zip(forks.iter_mut())
+            .map(|(run, fork)| scope.spawn(move || forced_run(env, fork, m, run)))
+            .collect();
+        let mut results = vec![match runs.first() {
+            Some(run) => forced_run(env, st, m, run),
+            None => Ok(Run {
+                answers: Vec::new(),
+                rounds: 0,
+            }),
+        }];
+        results.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an explain thread panicked")),
+        );
+        results
+    });
+    for fork in &mut forks {
+        st.absorb_counts(fork);
+    }
+    let mut by_pkg: std::collections::HashMap<usize, Answer> = std::collections::HashMap::new();
+    for (run, result) in runs.iter().zip(results) {
+        let done = result?;
+        *rounds += done.rounds;
+        by_pkg.extend(run.iter().copied().zip(done.answers));
+    }
+    Ok(versions
+        .into_iter()
+        .map(|(i, version)| {
+            let chosen = optimum.values[m.pkgs[i].x];
+            let (found, own) = if chosen {
+                let own = own_price(&m.pkgs[i], optimum);
+                (Some(optimum.clone()), Some(own))
+            } else {
+                by_pkg.remove(&i).expect("every other version was solved")
+            };
+            Alternative {
+                version,
+                chosen,
+                backlog: found.as_ref().map(|s| s.objective.lines),
+                status: found.as_ref().map(|s| s.status),
+                own_lines: own.map(|o| o.0),
+                deploy: own.map(|o| o.1 == Use::Deploy),
+            }
+        })
+        .collect())
+}
+
+/// The cheapest lock with each package of `run` forced in, one after the other on `st`.
+fn forced_run(
+    env: &SearchEnv<'_>,
+    st: &mut Search<'_>,
+    m: &model::Model,
+    run: &[usize],
+) -> anyhow::Result<Run> {
+    let mut done = Run {
+        answers: Vec::with_capacity(run.len()),
+        rounds: 0,
+    };
+    if run.is_empty() {
+        return Ok(done);
+    }
+    let mut m = m.clone();
+    for &i in run {
+        m.rows.push(model::Row {
+            terms: vec![(m.pkgs[i].x, 1.0)],
+            lo: 1.0,
+            hi: 1.0,
+        });
+        let found = lazy_solve(env, st, &mut m, &mut done.rounds, false);
+        m.rows.pop();
+        let found = found?;
+        // the last round priced the forced version exactly (it was picked)
+        let own = found.as_ref().map(|sol| own_price(&m.pkgs[i], sol));
+        done.answers.push((found, own));
+    }
+    Ok(done)
+}
+
+/// What a chosen version adds to its lock's backlog, and the use it is priced for.
+fn own_price(pkg: &model::Pkg, sol: &solve::Solution) -> (u64, Use) {
+    if !pkg.built(&sol.values) {
+        (0, Use::Deploy) // not built for the listed targets
+    } else if pkg.d.is_none_or(|d| sol.values[d]) {
+        (pkg.cost, Use::Deploy)
+    } else {
+        (pkg.cost_dev, Use::Dev)
+    }
+}

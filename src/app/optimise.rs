@@ -1098,18 +1098,19 @@ pub(super) struct Search<'a> {
 }
 
 impl<'a> Search<'a> {
+    /// What outlives the search (what-if's shared counts take them), the rest dropped here.
     fn into_counts_and_prices(self) -> (Counts<'a>, BTreeMap<PKey, Price>, BTreeSet<String>) {
         (self.counts, self.book, self.bounded)
     }
 
-    /// A copy to search on elsewhere (another thread), from what this one knows now; its
-    /// counts do not go back to a what-if's shared counts.
     /// Takes in what a fork counted (files and deltas), so the summary counts all of it.
     pub(super) fn absorb_counts(&mut self, fork: &mut Search<'_>) {
         self.counts.full.append(&mut fork.counts.full);
         self.counts.exact.append(&mut fork.counts.exact);
     }
 
+    /// A copy to search on elsewhere (another thread), from what this one knows now; its
+    /// counts do not go back to a what-if's shared counts.
     pub(super) fn fork(&self) -> Search<'a> {
         Search {
             ctx: self.ctx.clone(),

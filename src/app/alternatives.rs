@@ -26,10 +26,9 @@ struct Run {
 /// The other versions are dealt out to `jobs` runs in turn, so each run gets old and new
 /// versions alike (contiguous runs left one thread with the quick, often unsatisfiable old
 /// versions and the other with the expensive new ones) and still neighbouring versions,
-/// which need much the same exact prices. Each run searches on
-/// its own copy of the search as the optimum left it and of the model, so a row depends on
-/// `jobs` only where tied locks differ in the forced version's own use, never in its backlog,
-/// which is proven optimal. What the runs counted goes back to `st` (for the summary line),
+/// which need much the same exact prices. Each run searches on its own copy of the search as
+/// the optimum left it and of the model, so a row depends on `jobs` only where tied locks
+/// differ in the forced version's own use, never in its backlog, which is proven optimal. What the runs counted goes back to `st` (for the summary line),
 /// and `rounds` grows by every run's rounds.
 pub(super) fn cheapest_with_each(
     env: &SearchEnv<'_>,
@@ -58,13 +57,8 @@ pub(super) fn cheapest_with_each(
             .zip(forks.iter_mut())
             .map(|(run, fork)| scope.spawn(move || forced_run(env, fork, m, run)))
             .collect();
-        let mut results = vec![match runs.first() {
-            Some(run) => forced_run(env, st, m, run),
-            None => Ok(Run {
-                answers: Vec::new(),
-                rounds: 0,
-            }),
-        }];
+        // `jobs` is at least 1, so there is a first run (empty when every version is chosen)
+        let mut results = vec![forced_run(env, st, m, &runs[0])];
         results.extend(
             handles
                 .into_iter()

@@ -931,14 +931,15 @@ fn model_of(w: &World) -> model::Model {
     model::build_features_filtered(
         &cands,
         &w.roots,
-        &|n, v| {
+        &|n, v, set| {
             let k = (n.to_string(), v.clone());
-            Some(model::Prices {
+            let prices = model::Prices {
                 deploy: *w.cost.get(&k)?,
                 dev: *w.cost_dev.get(&k)?,
-            })
+            };
+            Some(prices.for_set(set))
         },
-        &model::BuildOptions::default(),
+        &model::uses::DefaultRules,
         (w.filtered || w.root_build.is_some()).then_some(&filter as model::EdgeFilter<'_>),
         w.root_build
             .is_some()

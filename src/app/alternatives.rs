@@ -5,14 +5,13 @@
 use semver::Version;
 
 use crate::model;
-use crate::optimise::prices::Use;
 use crate::solve;
 
 use super::optimise::{lazy_solve, Alternative, Search, SearchEnv};
 
 /// The cheapest lock holding a version (None: no valid lock does), and what the version adds
 /// to it, for which use.
-type Answer = (Option<solve::Solution>, Option<(u64, Use)>);
+type Answer = (Option<solve::Solution>, Option<(u64, bool)>);
 
 /// What a run of forced solves found, in the order of its versions, and its pricing rounds.
 struct Run {
@@ -91,7 +90,7 @@ pub(super) fn cheapest_with_each(
                 backlog: found.as_ref().map(|s| s.objective.lines),
                 status: found.as_ref().map(|s| s.status),
                 own_lines: own.map(|o| o.0),
-                deploy: own.map(|o| o.1 == Use::Deploy),
+                deploy: own.map(|o| o.1),
             }
         })
         .collect())
@@ -128,13 +127,12 @@ fn forced_run(
     Ok(done)
 }
 
-/// What a chosen version adds to its lock's backlog, and the use it is priced for.
-fn own_price(pkg: &model::Pkg, sol: &solve::Solution) -> (u64, Use) {
-    if !pkg.built(&sol.values) {
-        (0, Use::Deploy) // not built for the listed targets
-    } else if pkg.d.is_none_or(|d| sol.values[d]) {
-        (pkg.cost, Use::Deploy)
-    } else {
-        (pkg.cost_dev, Use::Dev)
+/// What a chosen version adds to its lock's backlog, and whether it is required
+/// safe-to-deploy (a version not built for the listed targets adds nothing).
+fn own_price(pkg: &model::Pkg, sol: &solve::Solution) -> (u64, bool) {
+    match pkg.tier_of(&sol.values) {
+        None => (0, true),
+        Some(k) => (pkg.tiers[k].cost, pkg.tiers[k].set.has(1)),
     }
 }
+

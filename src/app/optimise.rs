@@ -29,7 +29,9 @@ use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
 use crate::optimise::conflict;
 use crate::optimise::member_features::{member_builds, FeatureSelection, RootBuilds};
-use crate::optimise::prices::{Price, PriceContext, Use};
+use crate::optimise::prices::{Price, PriceContext};
+use crate::optimise::requirements::StoreRules;
+use crate::vet::criteria::CriteriaSet;
 use crate::optimise::reduce::{
     dominated, drop_interchangeable, interchangeable_groups, requirements_by_crate,
 };
@@ -58,8 +60,8 @@ use super::Outcome;
 
 type Key = (String, Version);
 /// A version and the use it is priced for.
-type PKey = (String, Version, Use);
-const USES: [Use; 2] = [Use::Deploy, Use::Dev];
+/// A candidate version priced for one required set.
+type PKey = (String, Version, CriteriaSet);
 type AuditKey = (String, Option<Version>, Version);
 
 /// Line counts gathered during the run: full counts from the tar stream (exact), and exact
@@ -377,6 +379,13 @@ const RIVALS_PER_PICK: usize = 32;
 /// that keeps a crate of thousands of releases from costing thousands of diffs in one round.
 const RIVALS_PER_REPICK: usize = 256;
 
+/// The book's keys of one version (one per required set the model can give it).
+fn keys_of(book: &BTreeMap<PKey, Price>, name: &str, version: &Version) -> Vec<PKey> {
+    let lo = (name.to_owned(), version.clone(), CriteriaSet::none());
+    let hi = (name.to_owned(), version.clone(), CriteriaSet::full());
+    book.range(lo..=hi).map(|(k, _)| k.clone()).collect()
+}
+
 /// Bounds every candidate of the crates `names` not bounded yet (tar-stream counts): the
 /// proven lower bound replaces the 0 they start with. Returns (keys bounded, files needed).
 fn bound_crates(
@@ -396,12 +405,11 @@ fn bound_crates(
     let mut to_bound: Vec<PKey> = Vec::new();
     for name in &touched {
         for c in &cands.by_crate[name] {
-            for use_ in USES {
-                let key = (name.clone(), c.version().clone(), use_);
+            for key in keys_of(book, name, c.version()) {
                 if book[&key] == Price::Vetted {
                     continue;
                 }
-                for (from, to) in ctx.candidate_audits(name, c.version(), use_)? {
+                for (from, to) in ctx.candidate_audits(name, c.version(), key.2)? {
                     need_files.insert((name.clone(), to));
                     if let Some(f) = from {
                         need_files.insert((name.clone(), f));
@@ -456,7 +464,7 @@ fn refine(
         let mut cheaper: Vec<(u64, PKey)> = cands.by_crate[&key.0]
             .iter()
             .map(|c| (key.0.clone(), c.version().clone(), key.2))
-            .filter(|k| !book[k].is_exact() && book[k].model_cost() < exact)
+            .filter(|k| book.get(k).is_some_and(|p| !p.is_exact() && p.model_cost() < exact))
             .map(|k| (book[&k].model_cost(), k))
             .collect();
         cheaper.sort();
@@ -735,12 +743,32 @@ pub fn find_optimum_with(
         .count() as u64;
 
     // Phase 3: lazy pricing.
-    let mut ctx = PriceContext::new(variant.store.unwrap_or(&s.store), &s.graph, &published)?;
+    let store = variant.store.unwrap_or(&s.store);
+    let mut ctx = PriceContext::new(store, &published);
+    // what cargo-vet can require of each candidate, under the store's policies
+    let rules = StoreRules::new(&store.config.policy, &store.mapper, &s.graph, &roots)?;
     let reqs = requirements_by_crate(&cands, &roots);
     let lag_counts = order.criteria().contains(&solve::Criterion::Lag);
+    let largest: BTreeMap<(String, Version), CriteriaSet> = {
+        let steps = model::uses::tiers(&cands, &roots, &rules);
+        cands
+            .iter()
+            .zip(steps.steps)
+            .map(|(c, s)| ((c.name().to_owned(), c.version().clone()), s[s.len() - 1]))
+            .collect()
+    };
+    // vetted for the largest set it can be required is vetted for every set
     let dropped = drop_interchangeable(&mut cands, &reqs, lag_counts, &mut |n, v| {
-        ctx.is_vetted(n, v, Use::Deploy).unwrap_or(false)
+        let set = largest[&(n.to_owned(), v.clone())];
+        ctx.is_vetted(n, v, set).unwrap_or(false)
     });
+    drop(largest);
+    let steps = model::uses::tiers(&cands, &roots, &rules);
+    let sets_of: BTreeMap<(String, Version), Vec<CriteriaSet>> = cands
+        .iter()
+        .zip(steps.steps)
+        .map(|(c, s)| ((c.name().to_owned(), c.version().clone()), s))
+        .collect();
     shell.verbose(
         "Reduced",
         format!(
@@ -768,8 +796,10 @@ pub fn find_optimum_with(
             .filter(|n| {
                 cands.by_crate.get(*n).is_some_and(|cs| {
                     cs.iter().all(|c| {
-                        USES.iter()
-                            .all(|u| seed.contains_key(&((*n).clone(), c.version().clone(), *u)))
+                        let v = c.version().clone();
+                        sets_of[&((*n).clone(), v.clone())]
+                            .iter()
+                            .all(|set| seed.contains_key(&((*n).clone(), v.clone(), *set)))
                     })
                 })
             })
@@ -779,11 +809,11 @@ pub fn find_optimum_with(
     };
     let mut book: BTreeMap<PKey, Price> = BTreeMap::new();
     for c in cands.iter() {
-        for use_ in USES {
-            let key = (c.name().to_owned(), c.version().clone(), use_);
+        for &set in &sets_of[&(c.name().to_owned(), c.version().clone())] {
+            let key = (c.name().to_owned(), c.version().clone(), set);
             let price = if let Some(p) = seed.get(&key) {
                 p.clone()
-            } else if ctx.is_vetted(&key.0, &key.1, use_)? {
+            } else if ctx.is_vetted(&key.0, &key.1, set)? {
                 Price::Vetted
             } else {
                 Price::AtLeast(0)
@@ -807,15 +837,11 @@ pub fn find_optimum_with(
     let mut m = model::build_features_filtered(
         &cands,
         &roots,
-        &|n, v| {
-            let deploy = book.get(&(n.to_owned(), v.clone(), Use::Deploy))?;
-            let dev = book.get(&(n.to_owned(), v.clone(), Use::Dev))?;
-            Some(model::Prices {
-                deploy: deploy.model_cost(),
-                dev: dev.model_cost(),
-            })
+        &|n, v, set| {
+            book.get(&(n.to_owned(), v.clone(), set))
+                .map(Price::model_cost)
         },
-        &model::BuildOptions { uses_matter: true },
+        &rules,
         filtered.then_some(&edge_filter as model::EdgeFilter<'_>),
         root_builds
             .is_some()
@@ -1146,9 +1172,8 @@ pub(super) fn lazy_solve(
     loop {
         *rounds += 1;
         for p in m.pkgs.iter_mut() {
-            p.cost = st.book[&(p.name.clone(), p.version.clone(), Use::Deploy)].model_cost();
-            let dev = st.book[&(p.name.clone(), p.version.clone(), Use::Dev)].model_cost();
-            p.cost_dev = dev.min(p.cost);
+            let (name, version) = (p.name.clone(), p.version.clone());
+            p.set_costs(|set| st.book[&(name.clone(), version.clone(), set)].model_cost());
         }
         let t = Instant::now();
         let round_opts = SolveOptions {
@@ -1167,8 +1192,9 @@ pub(super) fn lazy_solve(
         let left_out = if env.prune && !until_priced {
             let exact = |i: usize| {
                 let p = &m.pkgs[i];
-                USES.iter()
-                    .all(|u| st.book[&(p.name.clone(), p.version.clone(), *u)].is_exact())
+                p.tiers.iter().all(|t| {
+                    st.book[&(p.name.clone(), p.version.clone(), t.set)].is_exact()
+                })
             };
             let groups = env
                 .groups
@@ -1491,20 +1517,14 @@ fn optimum_not_built(
     out
 }
 
-/// The chosen versions with the use the assignment gives each (deploy unless the model has a
-/// deploy variable that is off); versions not built for the listed targets are left out (they
-/// cost nothing).
+/// The chosen versions with the set the assignment requires of each (their highest price
+/// step on); versions not built for the listed targets are left out (they cost nothing).
 fn picked_uses(m: &model::Model, values: &[bool]) -> Vec<PKey> {
     m.pkgs
         .iter()
-        .filter(|p| p.built(values))
-        .map(|p| {
-            let use_ = if p.d.is_none_or(|d| values[d]) {
-                Use::Deploy
-            } else {
-                Use::Dev
-            };
-            (p.name.clone(), p.version.clone(), use_)
+        .filter_map(|p| {
+            let k = p.tier_of(values)?;
+            Some((p.name.clone(), p.version.clone(), p.tiers[k].set))
         })
         .collect()
 }

@@ -589,6 +589,7 @@ pub fn find_optimum_with(
 
     // Phase 2: the model.
     // the baseline's inputs to candidate generation: its slimmed walk serves again (what-if)
+    let roots_given = variant.roots.is_some();
     let same_walk = variant.roots.is_none()
         && common.exclude_newer.is_none()
         && common.min_age.is_none()
@@ -780,6 +781,7 @@ pub fn find_optimum_with(
     // What-if: a price depends only on the crate's audits (and the current lock's criteria),
     // so what an earlier search with the same audits found (bounds and exact) still holds.
     let store_unchanged = variant.store.is_none();
+    let variant_is_baseline = store_unchanged && !roots_given;
     let seed: BTreeMap<PKey, Price> = match (&variant.reuse_prices_except, shared.as_deref()) {
         (Some(stale), Some(sh)) => sh
             .book
@@ -1030,11 +1032,15 @@ pub fn find_optimum_with(
         );
     }
 
-    // Phase 4: the plan.
+    // Phase 4: the plan, priced by the model, then again on the chosen lock as the current
+    // lock is priced: only that figure is shown or written.
     let mut audits: Vec<VetAudit> = Vec::new();
     let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
+    let mut prices: BTreeMap<(String, Version), (u64, CriteriaSet)> = BTreeMap::new();
     for key in picked_uses(&m, &solution.values) {
-        if let Price::Exact { audits: list, .. } = &st.book[&key] {
+        let price = &st.book[&key];
+        prices.insert((key.0.clone(), key.1.clone()), (price.model_cost(), key.2));
+        if let Price::Exact { audits: list, .. } = price {
             for a in list {
                 if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
                     audits.push(a.clone());
@@ -1042,15 +1048,39 @@ pub fn find_optimum_with(
             }
         }
     }
-    audits.sort_by(|a, b| (a.lines, &a.krate).cmp(&(b.lines, &b.krate)));
-    let optimal = if audits.is_empty() {
-        SuggestOutcome::Vetted
-    } else {
-        SuggestOutcome::Suggestions {
-            total_lines: audits.iter().map(|a| a.lines).sum(),
-            audits,
-        }
+    let figures = super::recheck::ModelFigures {
+        total: audits.iter().map(|a| a.lines).sum(),
+        prices,
     };
+    let optimal = super::recheck::check(
+        s,
+        common,
+        store,
+        &super::recheck::Chosen {
+            model: &m,
+            values: &solution.values,
+            roots: &roots,
+            index: &snapshot.crates,
+        },
+        &figures,
+        &published,
+        &checksums,
+        shell,
+    )?;
+    // never worse than the lock the user has, when that lock is an answer the model allows
+    // and lines come first
+    let lines_first = opts.order.criteria().first() == Some(&solve::Criterion::Lines);
+    if variant_is_baseline
+        && lines_first
+        && solution.current_lock_valid
+        && optimal.total_lines() > current.outcome.total_lines()
+    {
+        anyhow::bail!(
+            "the lock the optimiser chose needs {} lines of audits, more than the current lock's {}; nothing was written\nhint: this is a bug in cargo-minaudit; please report it with the output of --dump-instance",
+            optimal.total_lines(),
+            current.outcome.total_lines()
+        );
+    }
     let solver = SolverSummary {
         status: solution.status.as_str().into(),
         gap: solution.gap,

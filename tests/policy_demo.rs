@@ -295,3 +295,41 @@ fn cargo_vet_agrees_on_every_written_lock() {
         );
     }
 }
+
+/// An import whose own criterion maps to ours through `criteria-map`: its audit of smallmap
+/// 1.0.0 vets that version for safe-to-deploy (the optimum keeps 1.0.0 and drops its 539
+/// lines); without the map the criterion means nothing here (a control).
+#[test]
+fn an_imported_audit_counts_through_the_criteria_map() {
+    let peer = "[criteria.their-safe]\ndescription = \"The peer's review\"\n\n\
+        [[audits.hexfmt]]\nwho = \"Peer\"\ncriteria = \"safe-to-deploy\"\nversion = \"0.2.1\"\n\n\
+        [[audits.tinyrand]]\nwho = \"Peer\"\ncriteria = \"safe-to-deploy\"\nversion = \"0.8.0\"\n\n\
+        [[audits.smallmap]]\nwho = \"Peer\"\ncriteria = \"their-safe\"\nversion = \"1.0.0\"\n";
+    let run = |map: bool| {
+        let demo = Demo::new();
+        let file = demo.tmp.path().join("peer-audits.toml");
+        std::fs::write(&file, peer).expect("peer file");
+        if map {
+            let config = demo.dir.join("supply-chain/config.toml");
+            let text = std::fs::read_to_string(&config).expect("config");
+            let text = text.replacen(
+                "url = \"https://example.org/supply-chain/audits.toml\"\n",
+                "url = \"https://example.org/supply-chain/audits.toml\"\ncriteria-map = { their-safe = \"safe-to-deploy\" }\n",
+                1,
+            );
+            std::fs::write(&config, text).expect("config");
+        }
+        let import = format!("example-org={}", file.display());
+        let out = demo
+            .minaudit(&["--offline", "--format", "json", "--import", &import])
+            .output()
+            .expect("run");
+        json_ok(&out)
+    };
+    let mapped = run(true);
+    assert_eq!(mapped["optimal"]["backlog_lines"].as_u64(), Some(2908 - 539));
+    let audits = mapped["optimal"]["audits"].as_array().expect("audits");
+    assert!(audits.iter().all(|a| a["crate"] != "smallmap"));
+    let unmapped = run(false);
+    assert_eq!(unmapped["optimal"]["backlog_lines"].as_u64(), Some(2908));
+}

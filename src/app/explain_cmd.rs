@@ -25,6 +25,9 @@ struct ExplainRow {
     own_lines: Option<u64>,
     used_for: Option<&'static str>,
     solver: Option<&'static str>,
+    /// Why this row's lock could not be confirmed by pricing it as cargo-vet does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -41,7 +44,7 @@ pub fn run(common: &CommonArgs, spec: &str, jobs: usize, shell: &Shell) -> anyho
     let current = price_lock(&s, &s.graph, shell)?;
     let request = ExplainRequest { krate: name, jobs };
     let found = find_optimum(&s, common, &current, shell, Some(request))?;
-    let best = found.solution.objective.lines;
+    let best = found.optimal.total_lines();
     let versions: Vec<ExplainRow> = found
         .alternatives
         .iter()
@@ -51,8 +54,9 @@ pub fn run(common: &CommonArgs, spec: &str, jobs: usize, shell: &Shell) -> anyho
             backlog_lines: a.backlog,
             extra_lines: a.backlog.map(|b| b as i64 - best as i64),
             own_lines: a.own_lines,
-            used_for: a.deploy.map(|d| if d { "deploy" } else { "dev only" }),
+            used_for: a.used_for,
             solver: a.status.map(Status::as_str),
+            error: a.error.clone(),
         })
         .collect();
     let ex = Explanation {
@@ -66,6 +70,17 @@ pub fn run(common: &CommonArgs, spec: &str, jobs: usize, shell: &Shell) -> anyho
         _ => human(&ex),
     };
     print!("{text}");
+    let failed: Vec<&str> = ex
+        .versions
+        .iter()
+        .filter(|r| r.error.is_some())
+        .map(|r| r.version.as_str())
+        .collect();
+    anyhow::ensure!(
+        failed.is_empty(),
+        "the locks for {} could not be confirmed by cargo-vet's rules (see their rows)",
+        failed.join(", ")
+    );
     Ok(Outcome::Ok)
 }
 
@@ -114,6 +129,11 @@ fn human(ex: &Explanation) -> String {
                         r.used_for.unwrap_or("deploy")
                     )
                 );
+            }
+            _ if r.error.is_some() => {
+                let why = r.error.as_deref().unwrap_or_default();
+                let first = why.lines().next().unwrap_or_default();
+                out += &format!("    {:<24} error: {first}\n", r.version);
             }
             _ => {
                 out += &format!(

@@ -557,9 +557,12 @@ pub struct Alternative {
     /// Backlog of the cheapest lock with this version (None: no valid lock contains it).
     pub backlog: Option<u64>,
     pub status: Option<Status>,
-    /// What this version itself adds to that backlog, and whether it is used for deploy.
+    /// What this version itself adds to that backlog, and what it is used for ("deploy",
+    /// "dev only", "nothing").
     pub own_lines: Option<u64>,
-    pub deploy: Option<bool>,
+    pub used_for: Option<&'static str>,
+    /// Why the row's lock could not be confirmed (its backlog is then not shown).
+    pub error: Option<String>,
 }
 
 /// Phases 2–4: the cheapest valid lock for the session's workspace. `current` must be
@@ -992,7 +995,7 @@ pub fn find_optimum_with(
     };
 
     // `explain`: the optimum with each other candidate version of the crate forced in.
-    let mut alternatives: Vec<Alternative> = Vec::new();
+    let mut alternatives: Vec<(Alternative, Option<solve::Solution>)> = Vec::new();
     if let Some(req) = &explain {
         let krate = req.krate;
         let versions: Vec<(usize, Version)> = m
@@ -1034,39 +1037,46 @@ pub fn find_optimum_with(
 
     // Phase 4: the plan, priced by the model, then again on the chosen lock as the current
     // lock is priced: only that figure is shown or written.
-    let mut audits: Vec<VetAudit> = Vec::new();
-    let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
-    let mut prices: BTreeMap<(String, Version), (u64, CriteriaSet)> = BTreeMap::new();
-    for key in picked_uses(&m, &solution.values) {
-        let price = &st.book[&key];
-        prices.insert((key.0.clone(), key.1.clone()), (price.model_cost(), key.2));
-        if let Price::Exact { audits: list, .. } = price {
-            for a in list {
-                if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
-                    audits.push(a.clone());
-                }
-            }
-        }
-    }
-    let figures = super::recheck::ModelFigures {
-        total: audits.iter().map(|a| a.lines).sum(),
-        prices,
+    let figures = model_figures(&m, &solution.values, &st.book);
+    let check_lock = |values: &[bool], figures: &super::recheck::ModelFigures| {
+        super::recheck::check(
+            s,
+            common,
+            store,
+            &super::recheck::Chosen {
+                model: &m,
+                values,
+                roots: &roots,
+                index: &snapshot.crates,
+            },
+            figures,
+            &published,
+            &checksums,
+            shell,
+        )
     };
-    let optimal = super::recheck::check(
-        s,
-        common,
-        store,
-        &super::recheck::Chosen {
-            model: &m,
-            values: &solution.values,
-            roots: &roots,
-            index: &snapshot.crates,
-        },
-        &figures,
-        &published,
-        &checksums,
-        shell,
-    )?;
+    let optimal = check_lock(&solution.values, &figures)?;
+    // explain's rows: each forced lock re-checked the same way; a row that fails says why
+    let alternatives: Vec<Alternative> = alternatives
+        .into_iter()
+        .map(|(mut row, sol)| {
+            match (&sol, row.chosen) {
+                (_, true) => row.backlog = Some(optimal.total_lines()),
+                (Some(sol), false) => {
+                    let figures = model_figures(&m, &sol.values, &st.book);
+                    match check_lock(&sol.values, &figures) {
+                        Ok(exact) => row.backlog = Some(exact.total_lines()),
+                        Err(e) => {
+                            row.backlog = None;
+                            row.error = Some(format!("{e:#}"));
+                        }
+                    }
+                }
+                (None, false) => {}
+            }
+            row
+        })
+        .collect();
     // never worse than the lock the user has, when that lock is an answer the model allows
     // and lines come first
     let lines_first = opts.order.criteria().first() == Some(&solve::Criterion::Lines);
@@ -1545,6 +1555,33 @@ fn optimum_not_built(
     }
     out.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));
     out
+}
+
+/// The model's figures for an assignment: each chosen version's price and set, and the
+/// backlog with audits shared by versions counted once.
+fn model_figures(
+    m: &model::Model,
+    values: &[bool],
+    book: &BTreeMap<PKey, Price>,
+) -> super::recheck::ModelFigures {
+    let mut audits: Vec<VetAudit> = Vec::new();
+    let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
+    let mut prices: BTreeMap<(String, Version), (u64, CriteriaSet)> = BTreeMap::new();
+    for key in picked_uses(m, values) {
+        let price = &book[&key];
+        prices.insert((key.0.clone(), key.1.clone()), (price.model_cost(), key.2));
+        if let Price::Exact { audits: list, .. } = price {
+            for a in list {
+                if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
+                    audits.push(a.clone());
+                }
+            }
+        }
+    }
+    super::recheck::ModelFigures {
+        total: audits.iter().map(|a| a.lines).sum(),
+        prices,
+    }
 }
 
 /// The chosen versions with the set the assignment requires of each (their highest price

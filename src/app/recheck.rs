@@ -65,7 +65,7 @@ pub(super) fn check(
         index: chosen.index,
     })
     .context("cannot build the chosen Cargo.lock; nothing was written")?;
-    let resolved = resolved_graph(&s.resolved, &new, chosen.index)?;
+    let resolved = resolved_graph(&s.resolved, &new, chosen.roots, chosen.index)?;
     let graph = match super::report_cmd::scope_resolved(s, common, &resolved)? {
         Some(scoped) => scoped.graph,
         None => crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?,

@@ -3,7 +3,8 @@
 //! current lock before any figure is shown or any file written.
 //!
 //! Members, path and git packages keep their identity, declarations and their edges to one
-//! another; their registry edges and every registry package's edges are the lock's, each
+//! another; their registry edges (declared as the model's roots declare them) and every
+//! registry package's edges are the lock's, each
 //! carrying the (kind, target) of every declaration that resolves to it (a registry
 //! package's dev-dependencies are not in a resolve). A registry package's declarations and
 //! features come from the index; whether it is a proc-macro (which `--target` scoping needs
@@ -13,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::index::{DepKind, IndexCrate, IndexDep};
 use crate::lockfile::{Lockfile, PackageId};
+use crate::model::Roots;
 use crate::workspace::{
     DeclaredDependency, DependencySource, EdgeKind, GraphEdge, GraphNode, GraphPackage,
     ResolvedGraph,
@@ -33,12 +35,21 @@ pub enum ResolveGraphError {
     },
 }
 
-/// The resolve graph of `lock`, a lock of the same workspace as `current`.
+/// The resolve graph of `lock`, a lock of the same workspace as `current` whose roots declare
+/// the registry dependencies `roots` lists (a what-if may add or drop some).
 pub fn resolved_graph(
     current: &ResolvedGraph,
     lock: &Lockfile,
+    roots: &Roots,
     index: &BTreeMap<String, IndexCrate>,
 ) -> Result<ResolvedGraph, ResolveGraphError> {
+    let mut root_decls: HashMap<&str, Vec<DeclaredDependency>> = HashMap::new();
+    for r in &roots.packages {
+        root_decls
+            .entry(r.name.as_str())
+            .or_default()
+            .extend(r.deps.iter().map(declared));
+    }
     let fixed: HashMap<(&str, &semver::Version, Option<&str>), &GraphPackage> = current
         .packages
         .iter()
@@ -98,8 +109,12 @@ pub fn resolved_graph(
             if !is_registry(target.source.as_deref()) {
                 continue; // kept above (registry packages never depend on path packages)
             }
+            let decls = match root_decls.get(from.name.as_str()) {
+                Some(d) if !registry_from => d.as_slice(),
+                _ => from.dependencies.as_slice(),
+            };
             let mut by_name: BTreeMap<String, Vec<EdgeKind>> = BTreeMap::new();
-            for decl in from.dependencies.iter().filter(|decl| {
+            for decl in decls.iter().filter(|decl| {
                 decl.name == target.name
                     && decl.req.matches(&target.version)
                     && !(registry_from && decl.kind == DepKind::Dev)

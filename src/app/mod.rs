@@ -30,6 +30,7 @@ pub enum Outcome {
 pub fn main_with_exit_code() -> i32 {
     // before any thread starts (glibc reads the arena limit when a thread first allocates)
     memory::limit_malloc_arenas();
+    crate::cleanup::install_signal_cleanup();
     let CargoCli::Minaudit(args) = CargoCli::parse();
     let shell = Shell::new(verbosity(&args));
     match run(&args, &shell) {

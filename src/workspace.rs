@@ -32,6 +32,9 @@ pub struct Workspace {
     pub root: PathBuf,
     pub root_manifest: PathBuf,
     pub lockfile_path: PathBuf,
+    /// The Cargo.lock text this workspace was read from (`None`: no lock, or a fixture); a
+    /// writer replaces the file only while it still holds exactly this text.
+    pub lock_text: Option<String>,
     pub members: Vec<Member>,
     /// Packages in the current lock that minaudit keeps as they are: path packages that are not
     /// members, and git packages. Empty when there is no `Cargo.lock` yet.
@@ -338,13 +341,18 @@ impl WorkspaceSource for CargoMetadataSource {
         let root_manifest = meta.workspace_root.as_std_path().join("Cargo.toml");
         let manifest_text = read(&root_manifest)?;
         let lockfile_path = meta.workspace_root.as_std_path().join("Cargo.lock");
-        let lock = if lockfile_path.is_file() {
-            let text = read(&lockfile_path)?;
-            Some(lockfile::parse(&text, &lockfile_path)?)
+        let lock_text = if lockfile_path.is_file() {
+            Some(read(&lockfile_path)?)
         } else {
             None
         };
-        workspace_from_metadata(&meta, &manifest_text, lock.as_ref())
+        let lock = match &lock_text {
+            Some(text) => Some(lockfile::parse(text, &lockfile_path)?),
+            None => None,
+        };
+        let mut workspace = workspace_from_metadata(&meta, &manifest_text, lock.as_ref())?;
+        workspace.lock_text = lock_text;
+        Ok(workspace)
     }
 
     fn resolved_graph(&self) -> Result<ResolvedGraph, WorkspaceError> {
@@ -509,6 +517,7 @@ pub fn workspace_from_metadata(
 
     Ok(Workspace {
         lockfile_path: root.join("Cargo.lock"),
+        lock_text: None,
         root,
         root_manifest,
         members,

@@ -4,6 +4,7 @@
 //! Exit codes (DESIGN.md §5): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
 mod alternatives;
+mod check_copy;
 mod explain_cmd;
 mod imports;
 mod inputs;
@@ -12,6 +13,7 @@ mod optimise;
 mod pricing;
 mod report_cmd;
 mod whatif_cmd;
+mod workspace_lock;
 mod write_lock;
 
 use clap::Parser;

@@ -75,6 +75,8 @@ pub struct ArchiveLimits {
     /// Sum of all entry sizes (cargo's own unpack limit is 512 MiB).
     pub max_total_bytes: u64,
     pub max_entries: u64,
+    /// Lines of one file: git holds ~44 bytes a line to diff it, so this bounds a delta's memory.
+    pub max_file_lines: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -82,6 +84,7 @@ impl Default for ArchiveLimits {
         ArchiveLimits {
             max_total_bytes: 512 * 1024 * 1024,
             max_entries: 200_000,
+            max_file_lines: 2_000_000,
         }
     }
 }

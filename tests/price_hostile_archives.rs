@@ -3,6 +3,7 @@
 //! the system `tar` reads them.
 
 mod price_support;
+mod report_support;
 
 use std::time::{Duration, Instant};
 
@@ -146,6 +147,38 @@ fn a_huge_entry_name_is_cut_in_messages() {
     let text = err.to_string();
     assert!(text.len() < 1_000, "{} bytes", text.len());
     assert!(text.contains("elsewhere/nnn") && text.contains("bytes)"), "{text}");
+}
+
+/// The product end to end: `report` on the demo whose delta base ansi-paint 2.1.0 (read by
+/// the report, never unpacked by Cargo: it is not locked) is the hostile archive, with the
+/// index checksum matching it. Refused in seconds, exit 2, a short message, and every process
+/// the test waited for (the run and its cargo calls) peaked below 512 MiB.
+#[cfg(target_os = "linux")]
+#[test]
+fn report_refuses_a_hostile_crate_in_seconds_in_little_memory() {
+    let demo = report_support::Demo::new();
+    let bytes = hostile_metadata_crate(b'L', GIB);
+    let crate_path = demo.dir.join("registry/ansi-paint-2.1.0.crate");
+    let index_path = demo.dir.join("registry/index/an/si/ansi-paint");
+    let old = sha256_hex(&std::fs::read(&crate_path).unwrap());
+    let index = std::fs::read_to_string(&index_path).unwrap();
+    assert!(index.contains(&old), "the index lists ansi-paint 2.1.0 with its checksum");
+    std::fs::write(&crate_path, &bytes).unwrap();
+    std::fs::write(&index_path, index.replace(&old, &sha256_hex(&bytes))).unwrap();
+    let started = Instant::now();
+    let out = demo.report(&["--no-optimum"]);
+    let took = started.elapsed();
+    let err = report_support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("ansi-paint 2.1.0") && err.contains("long name or pax header"), "{err}");
+    assert!(err.len() < 4_000, "{} bytes of stderr", err.len());
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    let children_peak_mib = {
+        let mut usage = unsafe { std::mem::zeroed::<libc::rusage>() };
+        assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
+        usage.ru_maxrss as u64 / 1024
+    };
+    assert!(children_peak_mib < 512, "a child peaked at {children_peak_mib} MiB");
 }
 
 fn gzip(tar_bytes: &[u8]) -> Vec<u8> {

@@ -262,6 +262,14 @@ impl CargoMetadataSource {
     }
 
     fn run(&self, cmd: &MetadataCommand, locked: bool) -> Result<Metadata, WorkspaceError> {
+        // cargo runs in the manifest's directory: a missing one would read as a missing cargo
+        if let Some(dir) = self.run_dir().filter(|d| !d.is_dir()) {
+            return Err(WorkspaceError::Manifest {
+                path: self.manifest_path.clone().unwrap_or_default(),
+                message: format!("the directory {} does not exist", dir.display()),
+                hint: "check --manifest-path; it names the workspace's Cargo.toml".to_string(),
+            });
+        }
         cmd.exec().map_err(|e| match e {
             cargo_metadata::Error::CargoMetadata { stderr } => {
                 let stderr = match self.run_dir() {

@@ -110,23 +110,39 @@ fn check_copies(w: &World) -> Vec<String> {
         .collect()
 }
 
-/// Moves the demo's lock to `shared/Cargo.lock` beside the workspace and links it back
-/// (relative link, as monorepos do); returns the link's target.
+/// Moves the demo's lock to `shared/Cargo.lock` beside the workspace and links it back, as
+/// monorepos do (an absolute or a relative link); returns the link's target and its text.
 #[cfg(unix)]
-fn symlink_lock(w: &World) -> PathBuf {
+fn symlink_lock(w: &World, absolute: bool) -> (PathBuf, PathBuf) {
     let shared = w.ws.parent().expect("parent").join("shared");
     std::fs::create_dir_all(&shared).expect("mkdir");
     let target = shared.join("Cargo.lock");
     std::fs::rename(w.ws.join("Cargo.lock"), &target).expect("move lock");
-    std::os::unix::fs::symlink("../shared/Cargo.lock", w.ws.join("Cargo.lock")).expect("link");
-    target
+    let link = if absolute {
+        target.clone()
+    } else {
+        PathBuf::from("../shared/Cargo.lock")
+    };
+    std::os::unix::fs::symlink(&link, w.ws.join("Cargo.lock")).expect("link");
+    (target, link)
 }
 
 #[cfg(unix)]
 #[test]
-fn a_symlinked_lock_is_never_written_through_by_the_check_and_keeps_its_link() {
+fn an_absolute_symlinked_lock_is_never_written_through_and_keeps_its_link() {
+    symlinked_lock_is_never_written_through_and_keeps_its_link(true);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_relative_symlinked_lock_is_never_written_through_and_keeps_its_link() {
+    symlinked_lock_is_never_written_through_and_keeps_its_link(false);
+}
+
+#[cfg(unix)]
+fn symlinked_lock_is_never_written_through_and_keeps_its_link(absolute: bool) {
     let w = world();
-    let target = symlink_lock(&w);
+    let (target, link_text) = symlink_lock(&w, absolute);
     let before = std::fs::read(&target).expect("lock");
 
     // Cargo refuses: the target must be exactly as before, the link still a link
@@ -146,10 +162,7 @@ fn a_symlinked_lock_is_never_written_through_by_the_check_and_keeps_its_link() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(std::fs::symlink_metadata(&link).expect("meta").is_symlink());
-    assert_eq!(
-        std::fs::read_link(&link).expect("link"),
-        Path::new("../shared/Cargo.lock")
-    );
+    assert_eq!(std::fs::read_link(&link).expect("link"), link_text);
     let after = std::fs::read(&target).expect("lock");
     assert_ne!(after, before, "the demo's lock is not optimal: it changes");
     let names: Vec<_> = std::fs::read_dir(target.parent().expect("dir"))

@@ -32,8 +32,8 @@ pub struct Workspace {
     pub root: PathBuf,
     pub root_manifest: PathBuf,
     pub lockfile_path: PathBuf,
-    /// The Cargo.lock text this workspace was read from (`None`: no lock, or a fixture); a
-    /// writer replaces the file only while it still holds exactly this text.
+    /// The Cargo.lock text this workspace was read from (`None`: no lock); a writer replaces
+    /// the file only while it still holds exactly this text.
     pub lock_text: Option<String>,
     pub members: Vec<Member>,
     /// Packages in the current lock that minaudit keeps as they are: path packages that are not
@@ -398,7 +398,8 @@ impl FixtureSource {
             Some(text) => Some(lockfile::parse(text, &lock_path)?),
             None => None,
         };
-        let workspace = workspace_from_metadata(&meta, root_manifest, lock.as_ref())?;
+        let mut workspace = workspace_from_metadata(&meta, root_manifest, lock.as_ref())?;
+        workspace.lock_text = lockfile.map(str::to_owned);
         let graph = match full_json {
             Some(json) => Some(graph_from_metadata(&parse_metadata_json(json)?)?),
             None => None,

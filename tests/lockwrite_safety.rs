@@ -334,6 +334,14 @@ fn what_a_killed_run_left_is_removed_by_the_next_run() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!copy.exists() && !temp_lock.exists());
     assert!(live.exists());
+
+    // a run with nothing to write (the lock is optimal now) cleans up too
+    std::fs::create_dir_all(copy.join("ws")).expect("mkdir");
+    std::fs::write(&temp_lock, "half a lock").expect("write");
+    let out = run(&w, None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.contains("nothing to write"), "{stderr}");
+    assert!(!copy.exists() && !temp_lock.exists());
 }
 
 #[test]

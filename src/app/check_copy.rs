@@ -30,11 +30,16 @@ pub struct CheckCopy {
     dir: Registered,
 }
 
+/// Removes the copies that killed runs left in the temp dir.
+pub fn remove_stale() {
+    cleanup::remove_stale(&std::env::temp_dir(), PREFIX, "");
+}
+
 impl CheckCopy {
     /// Copies the workspace at `root` and puts `lock_text` there as its Cargo.lock.
     pub fn new(root: &Path, lock_text: &str) -> std::io::Result<CheckCopy> {
         let temp = std::env::temp_dir();
-        cleanup::remove_stale(&temp, PREFIX, "");
+        remove_stale();
         let dir = tempfile::Builder::new()
             .prefix(&cleanup::owned_prefix(PREFIX))
             .tempdir_in(&temp)?

@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::Context;
 
 use crate::cli::CommonArgs;
-use crate::lockwrite::atomic::resolve_target;
+use crate::lockwrite::atomic::{remove_stale_temps, resolve_target};
 use crate::shell::Shell;
 
 /// Held for as long as the run may write; dropping it releases the lock.
@@ -23,16 +23,20 @@ pub struct WorkspaceLock {
     _dir: File,
 }
 
-/// Locks the workspace `common` names for writing, waiting for another run to finish.
-/// `None` when Cargo cannot locate the workspace: loading it reports why, and stops the run.
+/// Locks the workspace `common` names for writing, waiting for another run to finish, then
+/// removes what killed runs left (temp lock files, check copies), whether or not this run
+/// writes. `None` when Cargo cannot locate the workspace: loading it reports why.
 pub fn lock_for_writing(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Option<WorkspaceLock>> {
     let Some(root_manifest) = locate_workspace(common) else {
         return Ok(None);
     };
     let lock_path = root_manifest.with_file_name("Cargo.lock");
-    let real = resolve_target(&lock_path).unwrap_or(lock_path);
+    let real = resolve_target(&lock_path).unwrap_or_else(|_| lock_path.clone());
     let dir = real.parent().unwrap_or(Path::new(".")).to_path_buf();
-    acquire(&dir, shell).map(Some)
+    let lock = acquire(&dir, shell)?;
+    remove_stale_temps(&lock_path);
+    super::check_copy::remove_stale();
+    Ok(Some(lock))
 }
 
 /// An exclusive lock on directory `dir`, waiting for it if another process holds it.

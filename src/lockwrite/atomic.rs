@@ -43,6 +43,13 @@ pub fn temp_path(target: &Path) -> PathBuf {
     target.with_file_name(format!("{}{}.tmp", temp_prefix(target), std::process::id()))
 }
 
+/// Removes the temp files that killed runs left beside `target` (resolved like [`replace`]).
+pub fn remove_stale_temps(target: &Path) {
+    if let Ok(real) = resolve_target(target) {
+        crate::cleanup::remove_stale(parent_dir(&real), &temp_prefix(&real), ".tmp");
+    }
+}
+
 /// `.<name>.minaudit-`: what every run's temp file for `target` starts with.
 fn temp_prefix(target: &Path) -> String {
     let name = target

@@ -140,7 +140,7 @@ pub(crate) fn walk<E: From<ArchiveError>>(
             return Err(ArchiveError::TooLarge {
                 entry: header_path,
                 limit: limits.max_total_bytes,
-                what: "bytes",
+                what: "bytes once unpacked",
             }
             .into());
         }
@@ -274,7 +274,7 @@ impl<R: Read> Read for CappedReader<R> {
                 ArchiveError::TooLarge {
                     entry: "(the decompressed stream)".to_owned(),
                     limit: self.cap,
-                    what: "bytes",
+                    what: "bytes once decompressed",
                 },
             )
         })?;

@@ -54,7 +54,7 @@ pub enum ArchiveError {
     OutsidePrefix { entry: String, prefix: String },
     #[error("unsupported entry `{entry}` in .crate archive: {kind} (only regular files and directories are allowed)\nhint: cargo-vet would count this differently; price this crate by hand")]
     UnsupportedEntry { entry: String, kind: String },
-    #[error(".crate archive too large at entry `{entry}`: more than {limit} {what} once unpacked\nhint: raise the limit only if you trust this crate")]
+    #[error(".crate archive too large at entry `{entry}`: more than {limit} {what}\nhint: `cargo package` never makes such an archive; do not trust this crate, and count it by hand if you must")]
     TooLarge {
         entry: String,
         limit: u64,

@@ -410,7 +410,11 @@ mod tests {
             &["explain", "ser de"],
         ] {
             let err = parse(bad).expect_err(&bad.join(" "));
-            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{bad:?}");
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{bad:?}"
+            );
             assert_eq!(err.exit_code(), 2);
         }
         let CargoCli::Minaudit(args) = parse(&[

@@ -21,12 +21,18 @@ fn bad_flag_values_fail_before_anything_is_read() {
     let missing = demo.tmp.path().join("nowhere/Cargo.toml");
     let missing = missing.to_str().expect("utf-8 path");
     for (args, flag) in [
-        (&["report", "--no-optimum", "--objective=bogus"][..], "--objective"),
+        (
+            &["report", "--no-optimum", "--objective=bogus"][..],
+            "--objective",
+        ),
         (&["report", "--time-limit", "NaN"], "--time-limit"),
         (&["report", "--time-limit", "inf"], "--time-limit"),
         (&["explain", "ansi-paint", "--jobs", "0"], "--jobs"),
         (&["what-if", "--trust", "x", "--jobs", "0"], "--jobs"),
-        (&["report", "--exclude-newer", "last-week"], "--exclude-newer"),
+        (
+            &["report", "--exclude-newer", "last-week"],
+            "--exclude-newer",
+        ),
         (&["report", "--min-age", "7 fortnights"], "--min-age"),
         (&["explain", "ansi-paint@garbage!!"], "<KRATE>"),
     ] {
@@ -34,7 +40,10 @@ fn bad_flag_values_fail_before_anything_is_read() {
         argv.extend(["--manifest-path", missing]);
         let err = refused(&demo, &argv);
         assert!(err.contains(flag), "{args:?}: {err}");
-        assert!(!err.contains("nowhere"), "{args:?} read the manifest: {err}");
+        assert!(
+            !err.contains("nowhere"),
+            "{args:?} read the manifest: {err}"
+        );
     }
 }
 
@@ -44,9 +53,17 @@ fn a_manifest_path_into_a_missing_directory_says_so() {
     let missing = demo.tmp.path().join("nowhere/Cargo.toml");
     let err = refused(
         &demo,
-        &["report", "--offline", "--manifest-path", missing.to_str().expect("utf-8")],
+        &[
+            "report",
+            "--offline",
+            "--manifest-path",
+            missing.to_str().expect("utf-8"),
+        ],
     );
-    assert!(err.contains("does not exist") && err.contains("nowhere"), "{err}");
+    assert!(
+        err.contains("does not exist") && err.contains("nowhere"),
+        "{err}"
+    );
     assert!(!err.contains("PATH"), "{err}");
 }
 
@@ -55,7 +72,14 @@ fn an_unknown_member_feature_is_refused() {
     let demo = Demo::new();
     let err = refused(
         &demo,
-        &["report", "--frozen-imports", "--offline", "--no-optimum", "--features", "demo-app/nope"],
+        &[
+            "report",
+            "--frozen-imports",
+            "--offline",
+            "--no-optimum",
+            "--features",
+            "demo-app/nope",
+        ],
     );
     assert!(err.contains("demo-app/nope"), "{err}");
 }
@@ -71,7 +95,10 @@ fn a_read_only_cache_dir_is_an_error_with_a_hint() {
         .arg(&demo.cache)
         .status()
         .is_ok_and(|s| s.success());
-    assert!(ok, "chattr +i needs a filesystem with attributes (ext4, xfs, btrfs)");
+    assert!(
+        ok,
+        "chattr +i needs a filesystem with attributes (ext4, xfs, btrfs)"
+    );
     let out = demo.report(&["--no-optimum"]);
     let _ = std::process::Command::new("chattr")
         .arg("-i")
@@ -80,7 +107,10 @@ fn a_read_only_cache_dir_is_an_error_with_a_hint() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot write in the cache dir"), "{err}");
-    assert!(err.contains("hint:") && err.contains("--cache-dir"), "{err}");
+    assert!(
+        err.contains("hint:") && err.contains("--cache-dir"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -94,15 +124,24 @@ fn explain_with_a_version_prints_that_version_only() {
         .expect("a version the optimum does not hold");
     let version = other["version"].as_str().expect("version");
     let one = json_ok(&demo.explain(&format!("ansi-paint@{version}")));
-    assert_eq!(one["versions"].as_array().expect("versions"), &vec![other.clone()]);
+    assert_eq!(
+        one["versions"].as_array().expect("versions"),
+        &vec![other.clone()]
+    );
     assert_eq!(one["optimal_backlog_lines"], all["optimal_backlog_lines"]);
 
     let out = demo.explain("ansi-paint@9.9.9");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(out.stdout.is_empty(), "{}", stdout(&out));
-    assert!(err.contains("ansi-paint 9.9.9 is not a published version"), "{err}");
-    assert!(!err.contains("Fetched"), "refused before any crate is fetched: {err}");
+    assert!(
+        err.contains("ansi-paint 9.9.9 is not a published version"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Fetched"),
+        "refused before any crate is fetched: {err}"
+    );
 }
 
 #[test]
@@ -124,7 +163,10 @@ fn explain_prints_every_format() {
         stdout(&out)
     };
     let (human, markdown) = (run("human"), run("markdown"));
-    assert!(human.contains("cheapest lock holding each version"), "{human}");
+    assert!(
+        human.contains("cheapest lock holding each version"),
+        "{human}"
+    );
     assert!(markdown.starts_with("### `ansi-paint`"), "{markdown}");
     assert!(markdown.contains("|---|---:|---:|---:|"), "{markdown}");
     assert_ne!(human, markdown);

@@ -155,7 +155,10 @@ fn symlinked_lock_is_never_written_through_and_keeps_its_link(absolute: bool) {
     let link = w.ws.join("Cargo.lock");
     assert!(std::fs::symlink_metadata(&link).expect("meta").is_symlink());
     // the current lock fails the wrapper too, so the copy, not the model, is blamed
-    assert!(!stderr.contains("bug in cargo-minaudit's model"), "{stderr}");
+    assert!(
+        !stderr.contains("bug in cargo-minaudit's model"),
+        "{stderr}"
+    );
 
     // Cargo accepts: the target is replaced, the link kept, no temp file left beside either
     let out = run(&w, None);
@@ -191,15 +194,15 @@ fn a_lock_changed_by_another_program_during_the_run_is_not_overwritten() {
     );
     let edit = w.marks.join("edited.lock");
     std::fs::write(&edit, &edited).expect("write");
-    let cargo = wrapper(
-        &w,
-        &format!("cp '{}' '{}'", edit.display(), lock.display()),
-    );
+    let cargo = wrapper(&w, &format!("cp '{}' '{}'", edit.display(), lock.display()));
     let out = run(&w, Some(&cargo));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains(&format!("{} changed since cargo-minaudit read it", lock.display())),
+        stderr.contains(&format!(
+            "{} changed since cargo-minaudit read it",
+            lock.display()
+        )),
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&lock).expect("lock"), edited);
@@ -256,12 +259,18 @@ fn a_second_writing_run_waits_for_the_first() {
         None,
         "the run waits while the lock is held"
     );
-    assert_eq!(std::fs::read(w.ws.join("Cargo.lock")).expect("lock"), before);
+    assert_eq!(
+        std::fs::read(w.ws.join("Cargo.lock")).expect("lock"),
+        before
+    );
     drop(held);
     let status = child.wait().expect("wait");
     seen.extend(lines.iter());
     assert!(status.success(), "{seen:?}");
-    assert_ne!(std::fs::read(w.ws.join("Cargo.lock")).expect("lock"), before);
+    assert_ne!(
+        std::fs::read(w.ws.join("Cargo.lock")).expect("lock"),
+        before
+    );
 }
 
 #[cfg(unix)]
@@ -272,7 +281,10 @@ fn interrupted_check_leaves_no_copy(signal: i32) {
     // the check's `cargo update` announces itself, then hangs until the test kills it
     let cargo = wrapper(
         &w,
-        &format!("echo $$ > '{}.tmp'; mv '{0}.tmp' '{0}'; exec sleep 60", started.display()),
+        &format!(
+            "echo $$ > '{}.tmp'; mv '{0}.tmp' '{0}'; exec sleep 60",
+            started.display()
+        ),
     );
     let mut child = command(&w, Some(&cargo))
         .stdout(Stdio::null())
@@ -282,7 +294,10 @@ fn interrupted_check_leaves_no_copy(signal: i32) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !started.exists() {
         assert!(Instant::now() < deadline, "the check never started");
-        assert!(child.try_wait().expect("try_wait").is_none(), "exited early");
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "exited early"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(check_copies(&w).len(), 1, "the check runs in a copy");
@@ -297,7 +312,10 @@ fn interrupted_check_leaves_no_copy(signal: i32) {
     unsafe { libc::kill(sleeper, libc::SIGKILL) };
     assert!(!status.success());
     assert!(check_copies(&w).is_empty(), "{:?}", check_copies(&w));
-    assert_eq!(std::fs::read(w.ws.join("Cargo.lock")).expect("lock"), before);
+    assert_eq!(
+        std::fs::read(w.ws.join("Cargo.lock")).expect("lock"),
+        before
+    );
 }
 
 #[cfg(unix)]
@@ -331,7 +349,11 @@ fn what_a_killed_run_left_is_removed_by_the_next_run() {
     std::fs::create_dir_all(&live).expect("mkdir");
 
     let out = run(&w, None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!copy.exists() && !temp_lock.exists());
     assert!(live.exists());
 
@@ -340,7 +362,10 @@ fn what_a_killed_run_left_is_removed_by_the_next_run() {
     std::fs::write(&temp_lock, "half a lock").expect("write");
     let out = run(&w, None);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.contains("nothing to write"), "{stderr}");
+    assert!(
+        out.status.success() && stderr.contains("nothing to write"),
+        "{stderr}"
+    );
     assert!(!copy.exists() && !temp_lock.exists());
 }
 
@@ -363,7 +388,10 @@ fn a_path_dependency_outside_the_workspace_root_does_not_stop_the_rewrite() {
         "[dependencies]\noutside-lib = { path = \"../../outside-lib\" }\n",
         1,
     );
-    assert!(text.contains("outside-lib"), "the app has a [dependencies] table");
+    assert!(
+        text.contains("outside-lib"),
+        "the app has a [dependencies] table"
+    );
     std::fs::write(&manifest, text).expect("write");
     // Cargo adds the path package to the lock and keeps every registry version
     let status = Command::new(real_cargo())

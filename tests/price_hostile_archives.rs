@@ -83,8 +83,14 @@ fn long_names_and_pax_paths_read_as_system_tar_reads_them() {
         let rel = long.strip_prefix(&format!("{P}/")).unwrap();
         assert!(counted.files.iter().any(|f| f.path == rel && f.lines == 2));
         let tmp = tempdir();
-        let ours = unpack_crate(&bytes, "demo", "0.1.0", &tmp.path().join("ours"), ArchiveLimits::default())
-            .unwrap();
+        let ours = unpack_crate(
+            &bytes,
+            "demo",
+            "0.1.0",
+            &tmp.path().join("ours"),
+            ArchiveLimits::default(),
+        )
+        .unwrap();
         let theirs = system_untar(&bytes, &tmp.path().join("theirs"), P);
         assert_eq!(
             std::fs::read(ours.join(rel)).unwrap(),
@@ -97,7 +103,9 @@ fn long_names_and_pax_paths_read_as_system_tar_reads_them() {
 #[test]
 fn a_pax_size_that_disagrees_with_the_header_is_refused() {
     let mut builder = tar::Builder::new(Vec::new());
-    builder.append_pax_extensions([("size", &b"2"[..])]).unwrap();
+    builder
+        .append_pax_extensions([("size", &b"2"[..])])
+        .unwrap();
     let mut header = tar::Header::new_ustar();
     header.set_path(format!("{P}/a.rs")).unwrap();
     header.set_size(4);
@@ -146,7 +154,10 @@ fn a_huge_entry_name_is_cut_in_messages() {
     assert!(matches!(err, ArchiveError::OutsidePrefix { .. }), "{err}");
     let text = err.to_string();
     assert!(text.len() < 1_000, "{} bytes", text.len());
-    assert!(text.contains("elsewhere/nnn") && text.contains("bytes)"), "{text}");
+    assert!(
+        text.contains("elsewhere/nnn") && text.contains("bytes)"),
+        "{text}"
+    );
 }
 
 /// The product end to end: `report` on the demo whose delta base ansi-paint 2.1.0 (read by
@@ -162,7 +173,10 @@ fn report_refuses_a_hostile_crate_in_seconds_in_little_memory() {
     let index_path = demo.dir.join("registry/index/an/si/ansi-paint");
     let old = sha256_hex(&std::fs::read(&crate_path).unwrap());
     let index = std::fs::read_to_string(&index_path).unwrap();
-    assert!(index.contains(&old), "the index lists ansi-paint 2.1.0 with its checksum");
+    assert!(
+        index.contains(&old),
+        "the index lists ansi-paint 2.1.0 with its checksum"
+    );
     std::fs::write(&crate_path, &bytes).unwrap();
     std::fs::write(&index_path, index.replace(&old, &sha256_hex(&bytes))).unwrap();
     let started = Instant::now();
@@ -170,15 +184,24 @@ fn report_refuses_a_hostile_crate_in_seconds_in_little_memory() {
     let took = started.elapsed();
     let err = report_support::stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("ansi-paint 2.1.0") && err.contains("long name or pax header"), "{err}");
+    assert!(
+        err.contains("ansi-paint 2.1.0") && err.contains("long name or pax header"),
+        "{err}"
+    );
     assert!(err.len() < 4_000, "{} bytes of stderr", err.len());
     assert!(took < Duration::from_secs(30), "{took:?}");
     let children_peak_mib = {
         let mut usage = unsafe { std::mem::zeroed::<libc::rusage>() };
-        assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
+        assert_eq!(
+            unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) },
+            0
+        );
         usage.ru_maxrss as u64 / 1024
     };
-    assert!(children_peak_mib < 512, "a child peaked at {children_peak_mib} MiB");
+    assert!(
+        children_peak_mib < 512,
+        "a child peaked at {children_peak_mib} MiB"
+    );
 }
 
 fn gzip(tar_bytes: &[u8]) -> Vec<u8> {

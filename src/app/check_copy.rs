@@ -98,7 +98,9 @@ fn copy_dir(from: &Path, to: &Path, orig: &Path, root: &Path) -> std::io::Result
             copy_dir(&src, &dst, &orig.join(&name), root)?;
         } else {
             let rewritten = match name.to_str() {
-                Some("Cargo.toml") => rewrite_file(&src, |t| absolute_manifest_paths(t, orig, root))?,
+                Some("Cargo.toml") => {
+                    rewrite_file(&src, |t| absolute_manifest_paths(t, orig, root))?
+                }
                 Some("config" | "config.toml") if orig.ends_with(".cargo") => {
                     let base = orig.parent().unwrap_or(orig);
                     rewrite_file(&src, |t| absolute_config_paths(t, base, root))?
@@ -295,13 +297,19 @@ p = { path = "/abs/p" }
 q = { path = "../../q" }
 "#;
         let out = absolute_manifest_paths(text, &root.join("a"), root).expect("changed");
-        assert!(out.contains(r#"inside = { path = "../b" }  # kept"#), "{out}");
+        assert!(
+            out.contains(r#"inside = { path = "../b" }  # kept"#),
+            "{out}"
+        );
         assert!(out.contains(r#"path = "/w/lib/x""#), "{out}");
         assert!(out.contains(r#"path = "/far""#), "{out}");
         assert!(out.contains(r#"w = { path = "/w/w" }"#), "{out}");
         assert!(out.contains(r#"p = { path = "/abs/p" }"#), "{out}");
         assert!(out.contains(r#"q = { path = "/w/q" }"#), "{out}");
-        assert_eq!(absolute_manifest_paths("[dependencies]\nx = \"1\"\n", root, root), None);
+        assert_eq!(
+            absolute_manifest_paths("[dependencies]\nx = \"1\"\n", root, root),
+            None
+        );
     }
 
     #[test]

@@ -123,7 +123,12 @@ fn check_published(s: &Session, name: &str, version: &semver::Version) -> anyhow
     }
     let mut published: Vec<&semver::Version> = krate.versions.iter().map(|v| &v.version).collect();
     published.sort();
-    let newest: Vec<String> = published.iter().rev().take(5).map(|v| v.to_string()).collect();
+    let newest: Vec<String> = published
+        .iter()
+        .rev()
+        .take(5)
+        .map(|v| v.to_string())
+        .collect();
     anyhow::bail!(
         "{name} {version} is not a published version of {name}\nhint: published versions include {}",
         newest.join(", ")

@@ -40,7 +40,10 @@ pub fn ensure_writable(dir: &Path) -> anyhow::Result<()> {
     })?;
     let probe = dir.join(format!(".minaudit-probe-{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(|e| {
-        anyhow::anyhow!("cannot write in the cache dir {}: {e}\n{hint}", dir.display())
+        anyhow::anyhow!(
+            "cannot write in the cache dir {}: {e}\n{hint}",
+            dir.display()
+        )
     })?;
     let _ = std::fs::remove_file(&probe);
     Ok(())

@@ -26,7 +26,10 @@ pub struct WorkspaceLock {
 /// Locks the workspace `common` names for writing, waiting for another run to finish, then
 /// removes what killed runs left (temp lock files, check copies), whether or not this run
 /// writes. `None` when Cargo cannot locate the workspace: loading it reports why.
-pub fn lock_for_writing(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Option<WorkspaceLock>> {
+pub fn lock_for_writing(
+    common: &CommonArgs,
+    shell: &Shell,
+) -> anyhow::Result<Option<WorkspaceLock>> {
     let Some(root_manifest) = locate_workspace(common) else {
         return Ok(None);
     };

@@ -91,19 +91,19 @@ pub(crate) fn walk<E: From<ArchiveError>>(
     limits: ArchiveLimits,
     mut visit: impl FnMut(&CheckedEntry, &mut dyn Read) -> Result<(), E>,
 ) -> Result<(), E> {
-    let stream_cap = limits
-        .max_total_bytes
-        .saturating_add(limits.max_entries.saturating_add(20).saturating_mul(ENTRY_OVERHEAD));
+    let stream_cap = limits.max_total_bytes.saturating_add(
+        limits
+            .max_entries
+            .saturating_add(20)
+            .saturating_mul(ENTRY_OVERHEAD),
+    );
     let gunzip = CappedReader {
         inner: flate2::read::GzDecoder::new(bytes),
         left: stream_cap,
         cap: stream_cap,
     };
     let mut archive = tar::Archive::new(gunzip);
-    let entries = archive
-        .entries()
-        .map_err(|e| corrupt(None, e))?
-        .raw(true);
+    let entries = archive.entries().map_err(|e| corrupt(None, e))?.raw(true);
     let mut total_bytes: u64 = 0;
     let mut count: u64 = 0;
     let mut last_path: Option<String> = None;

@@ -281,7 +281,11 @@ pub fn tempdir() -> tempfile::TempDir {
 /// bytes: built from one flushed deflate chunk repeated, so no step holds the whole stream.
 pub fn hostile_metadata_crate(kind: u8, claimed: u64) -> Vec<u8> {
     const CHUNK: usize = 16 << 20;
-    assert_eq!(claimed % CHUNK as u64, 0, "claimed is a whole number of chunks");
+    assert_eq!(
+        claimed % CHUNK as u64,
+        0,
+        "claimed is a whole number of chunks"
+    );
     let mut header = tar::Header::new_gnu();
     header.as_gnu_mut().unwrap().name[..13].copy_from_slice(b"././@LongLink");
     header.set_mode(0o644);

@@ -39,14 +39,17 @@ fn main() -> anyhow::Result<()> {
         let locked: Vec<bool> = m.pkgs.iter().map(|p| p.locked).collect();
         let val = minaudit::model::eval::complete(m, &locked);
         for p in m.pkgs.iter().filter(|p| val[p.x] && p.price(&val) > 0) {
-            let deploy = p.d.is_none_or(|d| val[d]);
+            let steps: Vec<String> = p
+                .tiers
+                .iter()
+                .map(|t| format!("{:?}: {}", t.set, t.cost))
+                .collect();
             println!(
-                "  {} {} deploy={deploy} price={} (deploy {}, dev {})",
+                "  {} {} price={} (steps {})",
                 p.name,
                 p.version,
                 p.price(&val),
-                p.cost,
-                p.cost_dev
+                steps.join(", ")
             );
         }
     }

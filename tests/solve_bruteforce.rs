@@ -31,6 +31,7 @@ use minaudit::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
 use minaudit::model::{self, Locked, RootPackage, Roots};
 use minaudit::optimise::reduce;
 use minaudit::solve::{self, Criterion, Objective, Order, Outcome, SolveOptions, Status};
+use minaudit::vet::criteria::CriteriaSet;
 use semver::{Version, VersionReq};
 
 /// xorshift RNG; `hard` picks the tighter of two instance profiles (see `pct`).
@@ -89,6 +90,155 @@ struct World {
     /// of it, or None when the build leaves it out; then features and optional dependencies
     /// inside registry packages are those the build turns on ([`build_walk`]).
     root_build: Option<Vec<Option<Vec<String>>>>,
+    /// cargo-vet policies, as levels on the chain nothing < safe-to-run < safe-to-deploy.
+    policies: Policies,
+}
+
+/// A world's cargo-vet policies; levels: 0 nothing, 1 safe-to-run, 2 safe-to-deploy.
+#[derive(Debug, Clone)]
+struct Policies {
+    /// The root's own set (`criteria` of the member; safe-to-deploy by default).
+    root: u8,
+    /// The root's `dev-criteria` (safe-to-run by default).
+    dev: u8,
+    /// `criteria` of a registry crate (every version).
+    fixed: BTreeMap<String, u8>,
+    /// `dependency-criteria`: (dependent crate, or "root0"; dependency crate) -> level.
+    dep: BTreeMap<(String, String), u8>,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        Policies {
+            root: 2,
+            dev: 1,
+            fixed: BTreeMap::new(),
+            dep: BTreeMap::new(),
+        }
+    }
+}
+
+/// Gives some worlds random policies, from an RNG of its own.
+fn add_policies(w: &mut World, seed: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0xA24B_AED4_963E_E407) | 1, false);
+    if !rng.chance(60) {
+        return;
+    }
+    let names: Vec<String> = w.index.keys().cloned().collect();
+    let p = &mut w.policies;
+    if rng.chance(30) {
+        p.root = rng.below(3) as u8;
+    }
+    if rng.chance(30) {
+        p.dev = rng.below(3) as u8;
+    }
+    for n in &names {
+        if rng.chance(25) {
+            p.fixed.insert(n.clone(), rng.below(3) as u8);
+        }
+        for d in names.iter().chain(std::iter::once(&"root0".to_string())) {
+            if d != n && rng.chance(15) {
+                // (from, to): from `d` (a crate or the root) to `n`
+                p.dep.insert((d.clone(), n.clone()), rng.below(3) as u8);
+            }
+        }
+    }
+}
+
+/// The criteria set of a level.
+fn level_set(l: u8) -> CriteriaSet {
+    match l {
+        0 => CriteriaSet::none(),
+        1 => model::uses::run_set(),
+        _ => model::uses::deploy_set(),
+    }
+}
+
+/// The world's policies as the model's rules; `ignore_fixed` is a deliberate mutation (a
+/// model that ignores policy `criteria`), which the oracle must catch.
+struct WorldRules<'w> {
+    p: &'w Policies,
+    ignore_fixed: bool,
+}
+
+impl model::uses::UseRules for WorldRules<'_> {
+    fn root_edge(&self, _root: usize, dep: &IndexDep) -> CriteriaSet {
+        let key = ("root0".to_string(), dep.crate_name().to_string());
+        level_set(match self.p.dep.get(&key) {
+            Some(l) => *l,
+            None if dep.kind == DepKind::Dev => self.p.dev,
+            None => self.p.root,
+        })
+    }
+    fn edge(&self, from: &str, _: &Version, dep: &IndexDep) -> model::uses::Flow {
+        match self.p.dep.get(&(from.to_string(), dep.crate_name().to_string())) {
+            Some(l) => model::uses::Flow::Set(level_set(*l)),
+            None => model::uses::Flow::Inherit,
+        }
+    }
+    fn fixed(&self, name: &str, _: &Version) -> Option<CriteriaSet> {
+        if self.ignore_fixed {
+            return None;
+        }
+        self.p.fixed.get(name).map(|l| level_set(*l))
+    }
+}
+
+/// What a lock's building edges give the requirements walk: the root's edges (target, kind,
+/// dependency crate) and the registry edges (dependent -> dependencies).
+struct Uses {
+    root: Vec<(Pid, DepKind)>,
+    edges: BTreeMap<Pid, BTreeSet<Pid>>,
+}
+
+/// cargo-vet's required level of every package the building edges reach (DESIGN.md §3,
+/// `resolve_requirements`): a policy `criteria` replaces what dependents ask; otherwise the
+/// union (here the max) of what each dependent sends: its `dependency-criteria` for that
+/// dependency, else its own level; the root sends its dev-criteria along dev edges.
+fn levels(w: &World, uses: &Uses) -> BTreeMap<Pid, u8> {
+    let p = &w.policies;
+    let mut reached: BTreeSet<Pid> = BTreeSet::new();
+    let mut todo: Vec<Pid> = uses.root.iter().map(|(t, _)| t.clone()).collect();
+    while let Some(t) = todo.pop() {
+        if reached.insert(t.clone()) {
+            todo.extend(uses.edges.get(&t).into_iter().flatten().cloned());
+        }
+    }
+    let mut lvl: BTreeMap<Pid, u8> = reached.iter().map(|t| (t.clone(), 0)).collect();
+    loop {
+        let mut next = lvl.clone();
+        for t in &reached {
+            next.insert(t.clone(), 0);
+        }
+        for (t, kind) in &uses.root {
+            let from_root = match p.dep.get(&("root0".to_string(), t.0.clone())) {
+                Some(l) => *l,
+                None if *kind == DepKind::Dev => p.dev,
+                None => p.root,
+            };
+            let e = next.get_mut(t).unwrap();
+            *e = (*e).max(from_root);
+        }
+        for (u, vs) in &uses.edges {
+            let Some(&own) = lvl.get(u) else {
+                continue; // not built: it sends nothing
+            };
+            for v in vs {
+                let sent = p.dep.get(&(u.0.clone(), v.0.clone())).copied().unwrap_or(own);
+                let e = next.get_mut(v).unwrap();
+                *e = (*e).max(sent);
+            }
+        }
+        for t in &reached {
+            if let Some(f) = p.fixed.get(&t.0) {
+                next.insert(t.clone(), *f);
+            }
+        }
+        if next == lvl {
+            return lvl;
+        }
+        lvl = next;
+    }
 }
 
 /// The oracle's target filter: an edge marked `cfg(windows)` does not build.
@@ -336,9 +486,11 @@ fn random_world(seed: u64) -> World {
         order: random_order(seed),
         filtered: false,
         root_build: None,
+        policies: Policies::default(),
     };
     add_targets(&mut w, seed);
     add_feature_filter(&mut w, seed);
+    add_policies(&mut w, seed);
     w
 }
 
@@ -522,12 +674,12 @@ fn best_routing(w: &World, chosen: &BTreeSet<(String, Version)>) -> Option<Objec
             .zip(&choice)
             .map(|((k, _), c)| (k.clone(), *c))
             .collect();
-        if let Some((deploy, built)) = walk(w, chosen, &routing) {
-            let (deploy, built) = match &w.root_build {
+        if let Some(uses) = walk(w, chosen, &routing) {
+            let uses = match &w.root_build {
                 Some(rb) => build_walk(w, rb, chosen, &routing),
-                None => (deploy, built),
+                None => uses,
             };
-            let o = objective(w, chosen, &deploy, &built);
+            let o = objective(w, chosen, &levels(w, &uses));
             best = Some(best.map_or(
                 o,
                 |b: Objective| if key(w, &o) < key(w, &b) { o } else { b },
@@ -550,16 +702,10 @@ fn best_routing(w: &World, chosen: &BTreeSet<(String, Version)>) -> Option<Objec
 
 /// The lockfile resolve from the roots through `chosen` with fixed edge targets: valid iff
 /// every active edge finds its target with the requested features, no package cycle, and
-/// exactly the chosen versions are reached. Returns the packages deploy use reaches (through
-/// a root's non-dev edges, then every registry edge; building edges only) and the packages
-/// built (reached through building edges).
-fn walk(
-    w: &World,
-    chosen: &BTreeSet<(String, Version)>,
-    routing: &Routing,
-) -> Option<(BTreeSet<Pid>, BTreeSet<Pid>)> {
-    let mut deploy_roots: Vec<Pid> = Vec::new();
-    let mut built_roots: Vec<Pid> = Vec::new();
+/// exactly the chosen versions are reached. Returns the building edges (the root's and the
+/// registry packages'), from which [`levels`] computes what cargo-vet requires.
+fn walk(w: &World, chosen: &BTreeSet<(String, Version)>, routing: &Routing) -> Option<Uses> {
+    let mut root_uses: Vec<(Pid, DepKind)> = Vec::new();
     let mut state: BTreeMap<(String, Version), State> = BTreeMap::new();
     let mut edges: BTreeMap<(String, Version), BTreeSet<(String, Version)>> = BTreeMap::new();
     let mut built_edges: BTreeMap<Pid, BTreeSet<Pid>> = BTreeMap::new();
@@ -581,12 +727,8 @@ fn walk(
         for (i, d) in root.deps.iter().enumerate() {
             let iv = pick(w, chosen, routing, &format!("root{r}"), i, d)?;
             let req = request(iv, d, &BTreeSet::new())?;
-            let filtered_out = w.filtered && !builds(d);
-            if d.kind != DepKind::Dev && !filtered_out {
-                deploy_roots.push((iv.name.clone(), iv.version.clone()));
-            }
-            if !filtered_out {
-                built_roots.push((iv.name.clone(), iv.version.clone()));
+            if !(w.filtered && !builds(d)) {
+                root_uses.push(((iv.name.clone(), iv.version.clone()), d.kind));
             }
             pending.push((iv, req));
         }
@@ -630,16 +772,10 @@ fn walk(
     if &reached != chosen {
         return None;
     }
-    let closure = |mut todo: Vec<Pid>| {
-        let mut seen: BTreeSet<Pid> = BTreeSet::new();
-        while let Some(p) = todo.pop() {
-            if seen.insert(p.clone()) {
-                todo.extend(built_edges.get(&p).into_iter().flatten().cloned());
-            }
-        }
-        seen
-    };
-    Some((closure(deploy_roots), closure(built_roots)))
+    Some(Uses {
+        root: root_uses,
+        edges: built_edges,
+    })
 }
 
 type Pid = (String, Version);
@@ -721,7 +857,7 @@ fn build_walk(
     root_build: &[Option<Vec<String>>],
     chosen: &BTreeSet<Pid>,
     routing: &Routing,
-) -> (BTreeSet<Pid>, BTreeSet<Pid>) {
+) -> Uses {
     let pid = |iv: &IndexVersion| (iv.name.clone(), iv.version.clone());
     let with_default = |iv: &IndexVersion, d: &IndexDep, mut req: BTreeSet<String>| {
         if d.default_features && table(iv).contains_key("default") {
@@ -729,7 +865,7 @@ fn build_walk(
         }
         req
     };
-    let (mut deploy_roots, mut built_roots) = (Vec::new(), Vec::new());
+    let mut root_uses: Vec<(Pid, DepKind)> = Vec::new();
     let mut pending: Vec<(&IndexVersion, BTreeSet<String>)> = Vec::new();
     for (i, d) in w.roots.packages[0].deps.iter().enumerate() {
         let Some(asked) = &root_build[i] else {
@@ -739,10 +875,7 @@ fn build_walk(
             continue;
         }
         let iv = pick(w, chosen, routing, "root0", i, d).expect("a valid lock");
-        if d.kind != DepKind::Dev {
-            deploy_roots.push(pid(iv));
-        }
-        built_roots.push(pid(iv));
+        root_uses.push((pid(iv), d.kind));
         pending.push((iv, with_default(iv, d, asked.iter().cloned().collect())));
     }
     let mut feats: BTreeMap<Pid, BTreeSet<String>> = BTreeMap::new();
@@ -771,16 +904,10 @@ fn build_walk(
             pending.push((target, with_default(target, d, req)));
         }
     }
-    let closure = |mut todo: Vec<Pid>| {
-        let mut seen: BTreeSet<Pid> = BTreeSet::new();
-        while let Some(p) = todo.pop() {
-            if seen.insert(p.clone()) {
-                todo.extend(edges.get(&p).into_iter().flatten().cloned());
-            }
-        }
-        seen
-    };
-    (closure(deploy_roots), closure(built_roots))
+    Uses {
+        root: root_uses,
+        edges,
+    }
 }
 
 fn has_cycle(edges: &BTreeMap<Pid, BTreeSet<Pid>>) -> bool {
@@ -801,20 +928,14 @@ fn has_cycle(edges: &BTreeMap<Pid, BTreeSet<Pid>>) -> bool {
     }
 }
 
-fn objective(
-    w: &World,
-    chosen: &BTreeSet<Pid>,
-    deploy: &BTreeSet<Pid>,
-    built: &BTreeSet<Pid>,
-) -> Objective {
+fn objective(w: &World, chosen: &BTreeSet<Pid>, levels: &BTreeMap<Pid, u8>) -> Objective {
     let mut o = Objective::default();
     for k in chosen {
-        let c = if deploy.contains(k) {
-            w.cost[k]
-        } else if built.contains(k) {
-            w.cost_dev[k]
-        } else {
-            0 // not built for the listed targets: stays in the lock, costs nothing
+        let c = match levels.get(k) {
+            Some(2) => w.cost[k],
+            Some(1) => w.cost_dev[k],
+            // nothing required, or not built for the listed targets: stays in the lock free
+            _ => 0,
         };
         o.lines += c;
         o.audits += u64::from(c > 0);
@@ -899,6 +1020,16 @@ fn key(w: &World, o: &Objective) -> Vec<u64> {
 }
 
 fn model_of(w: &World) -> model::Model {
+    model_with(
+        w,
+        &WorldRules {
+            p: &w.policies,
+            ignore_fixed: false,
+        },
+    )
+}
+
+fn model_with(w: &World, rules: &dyn model::uses::UseRules) -> model::Model {
     let full = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
     // the optimiser generates again from the slimmed index: it must give the same candidates
     let slim = model::candidates::slim_index(&w.index, &w.roots, &full);
@@ -931,14 +1062,15 @@ fn model_of(w: &World) -> model::Model {
     model::build_features_filtered(
         &cands,
         &w.roots,
-        &|n, v| {
+        &|n, v, set| {
             let k = (n.to_string(), v.clone());
-            Some(model::Prices {
+            let prices = model::Prices {
                 deploy: *w.cost.get(&k)?,
                 dev: *w.cost_dev.get(&k)?,
-            })
+            };
+            Some(prices.for_set(set))
         },
-        &model::BuildOptions::default(),
+        rules,
         (w.filtered || w.root_build.is_some()).then_some(&filter as model::EdgeFilter<'_>),
         w.root_build
             .is_some()
@@ -1021,9 +1153,16 @@ fn solver_matches_brute_force_on_random_registries() {
     let (mut filtered, mut unbuilt) = (0u64, 0u64);
     // feature-filtered worlds, and those whose optimum holds a version the build leaves out
     let (mut feature_filtered, mut feature_unbuilt) = (0u64, 0u64);
+    // worlds with policies, and those whose optimum holds a version priced below its default
+    // (a policy asks less than deploy or dev use would)
+    let (mut with_policies, mut policy_lowered) = (0u64, 0u64);
     for (seed, order) in runs {
         let mut w = random_world(seed);
         w.order = order;
+        let policies = !w.policies.fixed.is_empty()
+            || !w.policies.dep.is_empty()
+            || (w.policies.root, w.policies.dev) != (2, 1);
+        with_policies += u64::from(policies);
         filtered += u64::from(w.filtered);
         feature_filtered += u64::from(w.root_build.is_some());
         let (best, count) = brute_force(&w);
@@ -1051,6 +1190,15 @@ fn solver_matches_brute_force_on_random_registries() {
                 assert_eq!(key(&w, &checked), key(&w, &b), "seed {seed}");
                 if s.cut_rounds > 0 {
                     cut_runs += 1;
+                }
+                if policies {
+                    let m = model_of(&w);
+                    policy_lowered += u64::from(m.pkgs.iter().any(|p| {
+                        p.tier_of(&s.values).is_some_and(|k| {
+                            let top = *w.cost.get(&(p.name.clone(), p.version.clone())).unwrap();
+                            p.tiers[k].cost < top && !p.tiers[k].set.has(0)
+                        })
+                    }));
                 }
                 if w.filtered || w.root_build.is_some() {
                     let m = model_of(&w);
@@ -1090,7 +1238,8 @@ fn solver_matches_brute_force_on_random_registries() {
          {unsat} unsat, {cut_runs} needed loop cuts, {locks} valid locks enumerated; {filtered} \
          with a target filter, {unbuilt} of them with a version not built in the optimum; \
          {feature_filtered} with a feature filter, {feature_unbuilt} of those without a target \
-         filter with a version the build leaves out"
+         filter with a version the build leaves out; {with_policies} with policies, \
+         {policy_lowered} of them with a version a policy leaves unrequired in the optimum"
     );
     // the generator must exercise both outcomes, or the test proves little
     assert!(
@@ -1098,9 +1247,51 @@ fn solver_matches_brute_force_on_random_registries() {
             && multi > seeds / 10
             && unsat > 0
             && unbuilt > seeds / 20
-            && feature_unbuilt > seeds / 40,
-        "sat {sat} multi {multi} unsat {unsat} unbuilt {unbuilt} feature_unbuilt {feature_unbuilt}"
+            && feature_unbuilt > seeds / 40
+            && with_policies > seeds / 3
+            && policy_lowered > seeds / 40,
+        "sat {sat} multi {multi} unsat {unsat} unbuilt {unbuilt} feature_unbuilt {feature_unbuilt} \
+         with_policies {with_policies} policy_lowered {policy_lowered}"
     );
+}
+
+/// The oracle is strong enough to catch a model that ignores a policy `criteria` override:
+/// on some random world the mutated model's optimum differs from the enumerated one.
+#[test]
+fn brute_force_catches_a_model_that_ignores_policy_criteria() {
+    let mut caught = 0;
+    for seed in 0..seeds_or(300) {
+        let w = random_world(seed);
+        if w.policies.fixed.is_empty() {
+            continue;
+        }
+        let mut m = model_with(
+            &w,
+            &WorldRules {
+                p: &w.policies,
+                ignore_fixed: true,
+            },
+        );
+        let in_model: BTreeSet<(String, Version)> = m
+            .pkgs
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
+        let outside = w.locked.difference(&in_model).count() as u64;
+        model::lag::fill(&mut m, &w.index, &Default::default());
+        let opts = SolveOptions {
+            order: w.order.clone(),
+            ..SolveOptions::default()
+        };
+        let mutated = solve::solve(&m, outside, &opts).expect("solver runs");
+        if let (Some(b), Outcome::Solved(s)) = (brute_force(&w).0, mutated) {
+            if key(&w, &s.objective) != key(&w, &b) {
+                caught += 1;
+            }
+        }
+    }
+    assert!(caught > 0, "no world told the mutated model apart");
+    println!("the mutation was caught on {caught} worlds");
 }
 
 /// Makes versions interchangeable, from an RNG of its own: a release often keeps the previous

@@ -480,7 +480,7 @@ fn dumped_instance_replays_to_the_same_answer() {
     let text =
         String::from_utf8(bad.clone())
             .unwrap()
-            .replacen("\"version\":2", "\"version\":99", 1);
+            .replacen("\"version\":3", "\"version\":99", 1);
     bad = text.into_bytes();
     assert!(model::Instance::from_json(&bad)
         .unwrap_err()
@@ -509,14 +509,8 @@ fn run_built(c: &Case, build: &[Option<&[&str]>]) -> (Vec<String>, u64) {
     let m = model::build_features_filtered(
         &cands,
         &c.roots,
-        &|n, ver| {
-            let cost = c.costs.get(&(n.to_string(), ver.clone())).copied()?;
-            Some(model::Prices {
-                deploy: cost,
-                dev: cost,
-            })
-        },
-        &Default::default(),
+        &|n, ver, _| c.costs.get(&(n.to_string(), ver.clone())).copied(),
+        &model::uses::DefaultRules,
         Some(&edges),
         Some(&features),
     )

@@ -5,14 +5,13 @@
 use semver::Version;
 
 use crate::model;
-use crate::optimise::prices::Use;
 use crate::solve;
 
 use super::optimise::{lazy_solve, Alternative, Search, SearchEnv};
 
 /// The cheapest lock holding a version (None: no valid lock does), and what the version adds
 /// to it, for which use.
-type Answer = (Option<solve::Solution>, Option<(u64, Use)>);
+type Answer = (Option<solve::Solution>, Option<(u64, &'static str)>);
 
 /// What a run of forced solves found, in the order of its versions, and its pricing rounds.
 struct Run {
@@ -20,8 +19,9 @@ struct Run {
     rounds: usize,
 }
 
-/// One row per version of `versions` (package index, version), in that order: the optimum's
-/// own answer for the version it holds, a forced solve for each other one.
+/// One row per version of `versions` (package index, version), in that order, with its lock:
+/// the optimum's own answer for the version it holds, a forced solve for each other one. The
+/// rows' backlogs are the model's until the caller re-checks them.
 ///
 /// The other versions are dealt out to `jobs` runs in turn, so each run gets old and new
 /// versions alike (contiguous runs left one thread with the quick, often unsatisfiable old
@@ -38,7 +38,7 @@ pub(super) fn cheapest_with_each(
     versions: Vec<(usize, Version)>,
     jobs: usize,
     rounds: &mut usize,
-) -> anyhow::Result<Vec<Alternative>> {
+) -> anyhow::Result<Vec<(Alternative, Option<solve::Solution>)>> {
     let forced: Vec<usize> = versions
         .iter()
         .map(|(i, _)| *i)
@@ -85,14 +85,16 @@ pub(super) fn cheapest_with_each(
             } else {
                 by_pkg.remove(&i).expect("every other version was solved")
             };
-            Alternative {
+            let row = Alternative {
                 version,
                 chosen,
                 backlog: found.as_ref().map(|s| s.objective.lines),
                 status: found.as_ref().map(|s| s.status),
                 own_lines: own.map(|o| o.0),
-                deploy: own.map(|o| o.1 == Use::Deploy),
-            }
+                used_for: own.map(|o| o.1),
+                error: None,
+            };
+            (row, found)
         })
         .collect())
 }
@@ -128,13 +130,23 @@ fn forced_run(
     Ok(done)
 }
 
-/// What a chosen version adds to its lock's backlog, and the use it is priced for.
-fn own_price(pkg: &model::Pkg, sol: &solve::Solution) -> (u64, Use) {
-    if !pkg.built(&sol.values) {
-        (0, Use::Deploy) // not built for the listed targets
-    } else if pkg.d.is_none_or(|d| sol.values[d]) {
-        (pkg.cost, Use::Deploy)
-    } else {
-        (pkg.cost_dev, Use::Dev)
+/// What a chosen version adds to its lock's backlog, and what it is used for: "deploy"
+/// (safe-to-deploy required), "dev only" (safe-to-run), "nothing" (a policy asks nothing of
+/// it). A version not built for the listed targets adds nothing.
+fn own_price(pkg: &model::Pkg, sol: &solve::Solution) -> (u64, &'static str) {
+    match pkg.tier_of(&sol.values) {
+        None => (0, "deploy"),
+        Some(k) => {
+            let set = pkg.tiers[k].set;
+            let used = if set.has(1) {
+                "deploy"
+            } else if set.is_empty() {
+                "nothing"
+            } else {
+                "dev only"
+            };
+            (pkg.tiers[k].cost, used)
+        }
     }
 }
+

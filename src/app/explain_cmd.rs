@@ -29,6 +29,9 @@ struct ExplainRow {
     own_lines: Option<u64>,
     used_for: Option<&'static str>,
     solver: Option<&'static str>,
+    /// Why this row's lock could not be confirmed by pricing it as cargo-vet does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,7 +59,7 @@ pub fn run(
     let current = price_lock(&s, &s.graph, shell)?;
     let request = ExplainRequest { krate: name, jobs };
     let found = find_optimum(&s, common, &current, shell, Some(request))?;
-    let best = found.solution.objective.lines;
+    let best = found.optimal.total_lines();
     let chosen: Vec<String> = found
         .alternatives
         .iter()
@@ -73,8 +76,9 @@ pub fn run(
             backlog_lines: a.backlog,
             extra_lines: a.backlog.map(|b| b as i64 - best as i64),
             own_lines: a.own_lines,
-            used_for: a.deploy.map(|d| if d { "deploy" } else { "dev only" }),
+            used_for: a.used_for,
             solver: a.status.map(Status::as_str),
+            error: a.error.clone(),
         })
         .collect();
     let mut versions = versions;
@@ -88,6 +92,7 @@ pub fn run(
             own_lines: None,
             used_for: None,
             solver: None,
+            error: None,
         });
     }
     let ex = Explanation {
@@ -103,6 +108,17 @@ pub fn run(
         OutputFormat::Markdown => markdown(&ex),
     };
     print!("{text}");
+    let failed: Vec<&str> = ex
+        .versions
+        .iter()
+        .filter(|r| r.error.is_some())
+        .map(|r| r.version.as_str())
+        .collect();
+    anyhow::ensure!(
+        failed.is_empty(),
+        "the locks for {} could not be confirmed by cargo-vet's rules (see their rows)",
+        failed.join(", ")
+    );
     Ok(Outcome::Ok)
 }
 
@@ -162,6 +178,11 @@ fn markdown(ex: &Explanation) -> String {
                     r.used_for.unwrap_or("deploy")
                 );
             }
+            _ if r.error.is_some() => {
+                let why = r.error.as_deref().unwrap_or_default();
+                let first = why.lines().next().unwrap_or_default();
+                out += &format!("| {version} | error: {first} | | |\n");
+            }
             _ => out += &format!("| {version} | no valid lock holds it | | |\n"),
         }
     }
@@ -220,6 +241,11 @@ fn human(ex: &Explanation) -> String {
                         r.used_for.unwrap_or("deploy")
                     )
                 );
+            }
+            _ if r.error.is_some() => {
+                let why = r.error.as_deref().unwrap_or_default();
+                let first = why.lines().next().unwrap_or_default();
+                out += &format!("    {:<24} error: {first}\n", r.version);
             }
             _ => {
                 out += &format!(

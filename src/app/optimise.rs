@@ -29,7 +29,9 @@ use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
 use crate::optimise::conflict;
 use crate::optimise::member_features::{member_builds, FeatureSelection, RootBuilds};
-use crate::optimise::prices::{Price, PriceContext, Use};
+use crate::optimise::prices::{Price, PriceContext};
+use crate::optimise::requirements::StoreRules;
+use crate::vet::criteria::CriteriaSet;
 use crate::optimise::reduce::{
     dominated, drop_interchangeable, interchangeable_groups, requirements_by_crate,
 };
@@ -58,8 +60,8 @@ use super::Outcome;
 
 type Key = (String, Version);
 /// A version and the use it is priced for.
-type PKey = (String, Version, Use);
-const USES: [Use; 2] = [Use::Deploy, Use::Dev];
+/// A candidate version priced for one required set.
+type PKey = (String, Version, CriteriaSet);
 type AuditKey = (String, Option<Version>, Version);
 
 /// Line counts gathered during the run: full counts from the tar stream (exact), and exact
@@ -377,6 +379,13 @@ const RIVALS_PER_PICK: usize = 32;
 /// that keeps a crate of thousands of releases from costing thousands of diffs in one round.
 const RIVALS_PER_REPICK: usize = 256;
 
+/// The book's keys of one version (one per required set the model can give it).
+fn keys_of(book: &BTreeMap<PKey, Price>, name: &str, version: &Version) -> Vec<PKey> {
+    let lo = (name.to_owned(), version.clone(), CriteriaSet::none());
+    let hi = (name.to_owned(), version.clone(), CriteriaSet::full());
+    book.range(lo..=hi).map(|(k, _)| k.clone()).collect()
+}
+
 /// Bounds every candidate of the crates `names` not bounded yet (tar-stream counts): the
 /// proven lower bound replaces the 0 they start with. Returns (keys bounded, files needed).
 fn bound_crates(
@@ -396,12 +405,11 @@ fn bound_crates(
     let mut to_bound: Vec<PKey> = Vec::new();
     for name in &touched {
         for c in &cands.by_crate[name] {
-            for use_ in USES {
-                let key = (name.clone(), c.version().clone(), use_);
+            for key in keys_of(book, name, c.version()) {
                 if book[&key] == Price::Vetted {
                     continue;
                 }
-                for (from, to) in ctx.candidate_audits(name, c.version(), use_)? {
+                for (from, to) in ctx.candidate_audits(name, c.version(), key.2)? {
                     need_files.insert((name.clone(), to));
                     if let Some(f) = from {
                         need_files.insert((name.clone(), f));
@@ -456,7 +464,7 @@ fn refine(
         let mut cheaper: Vec<(u64, PKey)> = cands.by_crate[&key.0]
             .iter()
             .map(|c| (key.0.clone(), c.version().clone(), key.2))
-            .filter(|k| !book[k].is_exact() && book[k].model_cost() < exact)
+            .filter(|k| book.get(k).is_some_and(|p| !p.is_exact() && p.model_cost() < exact))
             .map(|k| (book[&k].model_cost(), k))
             .collect();
         cheaper.sort();
@@ -549,9 +557,12 @@ pub struct Alternative {
     /// Backlog of the cheapest lock with this version (None: no valid lock contains it).
     pub backlog: Option<u64>,
     pub status: Option<Status>,
-    /// What this version itself adds to that backlog, and whether it is used for deploy.
+    /// What this version itself adds to that backlog, and what it is used for ("deploy",
+    /// "dev only", "nothing").
     pub own_lines: Option<u64>,
-    pub deploy: Option<bool>,
+    pub used_for: Option<&'static str>,
+    /// Why the row's lock could not be confirmed (its backlog is then not shown).
+    pub error: Option<String>,
 }
 
 /// Phases 2–4: the cheapest valid lock for the session's workspace. `current` must be
@@ -581,6 +592,7 @@ pub fn find_optimum_with(
 
     // Phase 2: the model.
     // the baseline's inputs to candidate generation: its slimmed walk serves again (what-if)
+    let roots_given = variant.roots.is_some();
     let same_walk = variant.roots.is_none()
         && common.exclude_newer.is_none()
         && common.min_age.is_none()
@@ -735,12 +747,32 @@ pub fn find_optimum_with(
         .count() as u64;
 
     // Phase 3: lazy pricing.
-    let mut ctx = PriceContext::new(variant.store.unwrap_or(&s.store), &s.graph, &published)?;
+    let store = variant.store.unwrap_or(&s.store);
+    let mut ctx = PriceContext::new(store, &published);
+    // what cargo-vet can require of each candidate, under the store's policies
+    let rules = StoreRules::new(&store.config.policy, &store.mapper, &s.graph, &roots)?;
     let reqs = requirements_by_crate(&cands, &roots);
     let lag_counts = order.criteria().contains(&solve::Criterion::Lag);
+    let largest: BTreeMap<(String, Version), CriteriaSet> = {
+        let steps = model::uses::tiers(&cands, &roots, &rules);
+        cands
+            .iter()
+            .zip(steps.steps)
+            .map(|(c, s)| ((c.name().to_owned(), c.version().clone()), s[s.len() - 1]))
+            .collect()
+    };
+    // vetted for the largest set it can be required is vetted for every set
     let dropped = drop_interchangeable(&mut cands, &reqs, lag_counts, &mut |n, v| {
-        ctx.is_vetted(n, v, Use::Deploy).unwrap_or(false)
+        let set = largest[&(n.to_owned(), v.clone())];
+        ctx.is_vetted(n, v, set).unwrap_or(false)
     });
+    drop(largest);
+    let steps = model::uses::tiers(&cands, &roots, &rules);
+    let sets_of: BTreeMap<(String, Version), Vec<CriteriaSet>> = cands
+        .iter()
+        .zip(steps.steps)
+        .map(|(c, s)| ((c.name().to_owned(), c.version().clone()), s))
+        .collect();
     shell.verbose(
         "Reduced",
         format!(
@@ -752,6 +784,7 @@ pub fn find_optimum_with(
     // What-if: a price depends only on the crate's audits (and the current lock's criteria),
     // so what an earlier search with the same audits found (bounds and exact) still holds.
     let store_unchanged = variant.store.is_none();
+    let variant_is_baseline = store_unchanged && !roots_given;
     let seed: BTreeMap<PKey, Price> = match (&variant.reuse_prices_except, shared.as_deref()) {
         (Some(stale), Some(sh)) => sh
             .book
@@ -768,8 +801,10 @@ pub fn find_optimum_with(
             .filter(|n| {
                 cands.by_crate.get(*n).is_some_and(|cs| {
                     cs.iter().all(|c| {
-                        USES.iter()
-                            .all(|u| seed.contains_key(&((*n).clone(), c.version().clone(), *u)))
+                        let v = c.version().clone();
+                        sets_of[&((*n).clone(), v.clone())]
+                            .iter()
+                            .all(|set| seed.contains_key(&((*n).clone(), v.clone(), *set)))
                     })
                 })
             })
@@ -779,11 +814,11 @@ pub fn find_optimum_with(
     };
     let mut book: BTreeMap<PKey, Price> = BTreeMap::new();
     for c in cands.iter() {
-        for use_ in USES {
-            let key = (c.name().to_owned(), c.version().clone(), use_);
+        for &set in &sets_of[&(c.name().to_owned(), c.version().clone())] {
+            let key = (c.name().to_owned(), c.version().clone(), set);
             let price = if let Some(p) = seed.get(&key) {
                 p.clone()
-            } else if ctx.is_vetted(&key.0, &key.1, use_)? {
+            } else if ctx.is_vetted(&key.0, &key.1, set)? {
                 Price::Vetted
             } else {
                 Price::AtLeast(0)
@@ -807,15 +842,11 @@ pub fn find_optimum_with(
     let mut m = model::build_features_filtered(
         &cands,
         &roots,
-        &|n, v| {
-            let deploy = book.get(&(n.to_owned(), v.clone(), Use::Deploy))?;
-            let dev = book.get(&(n.to_owned(), v.clone(), Use::Dev))?;
-            Some(model::Prices {
-                deploy: deploy.model_cost(),
-                dev: dev.model_cost(),
-            })
+        &|n, v, set| {
+            book.get(&(n.to_owned(), v.clone(), set))
+                .map(Price::model_cost)
         },
-        &model::BuildOptions { uses_matter: true },
+        &rules,
         filtered.then_some(&edge_filter as model::EdgeFilter<'_>),
         root_builds
             .is_some()
@@ -964,7 +995,7 @@ pub fn find_optimum_with(
     };
 
     // `explain`: the optimum with each other candidate version of the crate forced in.
-    let mut alternatives: Vec<Alternative> = Vec::new();
+    let mut alternatives: Vec<(Alternative, Option<solve::Solution>)> = Vec::new();
     if let Some(req) = &explain {
         let krate = req.krate;
         let versions: Vec<(usize, Version)> = m
@@ -1004,27 +1035,62 @@ pub fn find_optimum_with(
         );
     }
 
-    // Phase 4: the plan.
-    let mut audits: Vec<VetAudit> = Vec::new();
-    let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
-    for key in picked_uses(&m, &solution.values) {
-        if let Price::Exact { audits: list, .. } = &st.book[&key] {
-            for a in list {
-                if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
-                    audits.push(a.clone());
-                }
-            }
-        }
-    }
-    audits.sort_by(|a, b| (a.lines, &a.krate).cmp(&(b.lines, &b.krate)));
-    let optimal = if audits.is_empty() {
-        SuggestOutcome::Vetted
-    } else {
-        SuggestOutcome::Suggestions {
-            total_lines: audits.iter().map(|a| a.lines).sum(),
-            audits,
-        }
+    // Phase 4: the plan, priced by the model, then again on the chosen lock as the current
+    // lock is priced: only that figure is shown or written.
+    let figures = model_figures(&m, &solution.values, &st.book);
+    let check_lock = |values: &[bool], figures: &super::recheck::ModelFigures| {
+        super::recheck::check(
+            s,
+            common,
+            store,
+            &super::recheck::Chosen {
+                model: &m,
+                values,
+                roots: &roots,
+                index: &snapshot.crates,
+            },
+            figures,
+            &published,
+            &checksums,
+            shell,
+        )
     };
+    let optimal = check_lock(&solution.values, &figures)?;
+    // explain's rows: each forced lock re-checked the same way; a row that fails says why
+    let alternatives: Vec<Alternative> = alternatives
+        .into_iter()
+        .map(|(mut row, sol)| {
+            match (&sol, row.chosen) {
+                (_, true) => row.backlog = Some(optimal.total_lines()),
+                (Some(sol), false) => {
+                    let figures = model_figures(&m, &sol.values, &st.book);
+                    match check_lock(&sol.values, &figures) {
+                        Ok(exact) => row.backlog = Some(exact.total_lines()),
+                        Err(e) => {
+                            row.backlog = None;
+                            row.error = Some(format!("{e:#}"));
+                        }
+                    }
+                }
+                (None, false) => {}
+            }
+            row
+        })
+        .collect();
+    // never worse than the lock the user has, when that lock is an answer the model allows
+    // and lines come first
+    let lines_first = opts.order.criteria().first() == Some(&solve::Criterion::Lines);
+    if variant_is_baseline
+        && lines_first
+        && solution.current_lock_valid
+        && optimal.total_lines() > current.outcome.total_lines()
+    {
+        anyhow::bail!(
+            "the lock the optimiser chose needs {} lines of audits, more than the current lock's {}; nothing was written\nhint: this is a bug in cargo-minaudit; please report it with the output of --dump-instance",
+            optimal.total_lines(),
+            current.outcome.total_lines()
+        );
+    }
     let solver = SolverSummary {
         status: solution.status.as_str().into(),
         gap: solution.gap,
@@ -1146,9 +1212,8 @@ pub(super) fn lazy_solve(
     loop {
         *rounds += 1;
         for p in m.pkgs.iter_mut() {
-            p.cost = st.book[&(p.name.clone(), p.version.clone(), Use::Deploy)].model_cost();
-            let dev = st.book[&(p.name.clone(), p.version.clone(), Use::Dev)].model_cost();
-            p.cost_dev = dev.min(p.cost);
+            let (name, version) = (p.name.clone(), p.version.clone());
+            p.set_costs(|set| st.book[&(name.clone(), version.clone(), set)].model_cost());
         }
         let t = Instant::now();
         let round_opts = SolveOptions {
@@ -1167,8 +1232,9 @@ pub(super) fn lazy_solve(
         let left_out = if env.prune && !until_priced {
             let exact = |i: usize| {
                 let p = &m.pkgs[i];
-                USES.iter()
-                    .all(|u| st.book[&(p.name.clone(), p.version.clone(), *u)].is_exact())
+                p.tiers.iter().all(|t| {
+                    st.book[&(p.name.clone(), p.version.clone(), t.set)].is_exact()
+                })
             };
             let groups = env
                 .groups
@@ -1496,20 +1562,41 @@ fn optimum_not_built(
     out
 }
 
-/// The chosen versions with the use the assignment gives each (deploy unless the model has a
-/// deploy variable that is off); versions not built for the listed targets are left out (they
-/// cost nothing).
+/// The model's figures for an assignment: each chosen version's price and set, and the
+/// backlog with audits shared by versions counted once.
+fn model_figures(
+    m: &model::Model,
+    values: &[bool],
+    book: &BTreeMap<PKey, Price>,
+) -> super::recheck::ModelFigures {
+    let mut audits: Vec<VetAudit> = Vec::new();
+    let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
+    let mut prices: BTreeMap<(String, Version), (u64, CriteriaSet)> = BTreeMap::new();
+    for key in picked_uses(m, values) {
+        let price = &book[&key];
+        prices.insert((key.0.clone(), key.1.clone()), (price.model_cost(), key.2));
+        if let Price::Exact { audits: list, .. } = price {
+            for a in list {
+                if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
+                    audits.push(a.clone());
+                }
+            }
+        }
+    }
+    super::recheck::ModelFigures {
+        total: audits.iter().map(|a| a.lines).sum(),
+        prices,
+    }
+}
+
+/// The chosen versions with the set the assignment requires of each (their highest price
+/// step on); versions not built for the listed targets are left out (they cost nothing).
 fn picked_uses(m: &model::Model, values: &[bool]) -> Vec<PKey> {
     m.pkgs
         .iter()
-        .filter(|p| p.built(values))
-        .map(|p| {
-            let use_ = if p.d.is_none_or(|d| values[d]) {
-                Use::Deploy
-            } else {
-                Use::Dev
-            };
-            (p.name.clone(), p.version.clone(), use_)
+        .filter_map(|p| {
+            let k = p.tier_of(values)?;
+            Some((p.name.clone(), p.version.clone(), p.tiers[k].set))
         })
         .collect()
 }

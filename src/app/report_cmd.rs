@@ -121,16 +121,55 @@ pub(super) fn scope_session(
     common: &CommonArgs,
     shell: &Shell,
 ) -> anyhow::Result<(Option<PackageGraph>, Option<TargetScope>)> {
+    let Some(scoped) = scope_resolved(s, common, &s.resolved)? else {
+        return Ok((None, None));
+    };
+    for (target, message) in &scoped.unparsable {
+        shell.warn(format!(
+            "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
+        ));
+    }
+    let mut what: Vec<String> = common.targets.clone();
+    if super::optimise::feature_selection(common).filters() {
+        what.push("the selected packages and features".to_string());
+    }
+    shell.status(
+        "Filtered",
+        format!(
+            "{} of {} packages are not built for {}",
+            scoped.scope.not_built.len(),
+            s.graph.packages.len(),
+            what.join(", ")
+        ),
+    );
+    Ok((Some(scoped.graph), Some(scoped.scope)))
+}
+
+/// What `--target` and `-p`/`--features` leave of a resolve graph.
+pub(super) struct ScopedLock {
+    pub graph: PackageGraph,
+    pub scope: TargetScope,
+    /// Dependency targets that could not be evaluated (counted as built), with why.
+    pub unparsable: BTreeMap<String, String>,
+}
+
+/// `--target` and `-p`/`--features` applied to `resolved` (the current lock's, or a lock the
+/// optimiser chose); None without those flags. The feature selection trims the graph first
+/// (`member_features::filter_resolved`), then the target walk runs on what is left.
+pub(super) fn scope_resolved(
+    s: &Session,
+    common: &CommonArgs,
+    resolved: &crate::workspace::ResolvedGraph,
+) -> anyhow::Result<Option<ScopedLock>> {
     let selection = super::optimise::feature_selection(common);
     if common.targets.is_empty() && !selection.filters() {
-        return Ok((None, None));
+        return Ok(None);
     }
     let mut not_built: Vec<NotBuilt> = Vec::new();
     let resolved = if selection.filters() {
         let builds = member_builds(&s.workspace.members, &selection)?;
-        let (resolved, dropped) = filter_resolved(&s.resolved, &s.workspace.members, &builds);
-        let by_id: HashMap<&str, &crate::workspace::GraphPackage> = s
-            .resolved
+        let (kept, dropped) = filter_resolved(resolved, &s.workspace.members, &builds);
+        let by_id: HashMap<&str, &crate::workspace::GraphPackage> = resolved
             .packages
             .iter()
             .map(|p| (p.id.as_str(), p))
@@ -146,22 +185,19 @@ pub(super) fn scope_session(
                 cut_edges: vec![],
             });
         }
-        resolved
+        kept
     } else {
-        s.resolved.clone()
+        resolved.clone()
     };
     let graph = crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?;
+    let mut unparsable = BTreeMap::new();
     let (graph, targets, host) = if common.targets.is_empty() {
         (graph, vec![], String::new())
     } else {
         let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
         let platforms = platforms_of(&cfg, &common.targets)?;
         let scoped = scope_to_targets(&resolved, &graph, &platforms)?;
-        for (target, message) in &scoped.unparsable {
-            shell.warn(format!(
-                "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
-            ));
-        }
+        unparsable = scoped.unparsable;
         not_built.extend(scoped.not_built);
         (
             scoped.graph,
@@ -170,26 +206,17 @@ pub(super) fn scope_session(
         )
     };
     not_built.sort_by(|a, b| (&a.krate, &a.version).cmp(&(&b.krate, &b.version)));
-    let mut what: Vec<String> = common.targets.clone();
-    if selection.filters() {
-        what.push("the selected packages and features".to_string());
-    }
-    shell.status(
-        "Filtered",
-        format!(
-            "{} of {} packages are not built for {}",
-            not_built.len(),
-            s.graph.packages.len(),
-            what.join(", ")
-        ),
-    );
     let scope = TargetScope {
         targets,
         host,
         not_built,
         optimal_not_built: None,
     };
-    Ok((Some(graph), Some(scope)))
+    Ok(Some(ScopedLock {
+        graph,
+        scope,
+        unparsable,
+    }))
 }
 
 /// Why the optimum cannot (or should not) be searched for, if so.

@@ -23,6 +23,7 @@
 //! callers leave the file untouched then (idempotence, byte identity).
 
 pub mod atomic;
+pub mod resolve_graph;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -21,12 +21,14 @@ use std::collections::{BTreeMap, HashMap};
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::index::{DepKind, IndexDep};
+use crate::index::IndexDep;
 
 use super::bucket::Bucket;
 use super::candidates::{Candidate, Candidates};
 use super::features::FeatureValue;
 use super::roots::Roots;
+use super::uses::{self, Flow, UseRules};
+use crate::vet::criteria::CriteriaSet;
 use super::ModelError;
 
 pub type VarId = usize;
@@ -49,10 +51,9 @@ pub enum VarKind {
     OptDep(PkgId, String),
     /// t[r, i]: the edges sharing route r resolve into their i-th bucket.
     Route(usize, usize),
-    /// d[p]: p is reached through normal/build edges from a root's non-dev dependency, so it
-    /// needs the deploy criteria (cargo-vet's `criteria`); otherwise a chosen p is only used
-    /// by dev-dependencies and needs the dev criteria (`dev-criteria`).
-    Deploy(PkgId),
+    /// r[p, k]: cargo-vet requires of p at least the set of its price step k ≥ 1
+    /// ([`Tier`]); step 0 is p's presence (built).
+    Requires(PkgId, usize),
     /// b[p]: p is reached from a root through edges that build for the listed targets
     /// (`--target`), so it is priced; a chosen p with `b[p] = 0` stays in the lock for free.
     Built(PkgId),
@@ -70,14 +71,10 @@ pub struct Pkg {
     pub name: String,
     pub version: Version,
     pub bucket: Bucket,
-    /// Price when the package needs the deploy criteria (always, when `d` is None).
-    pub cost: u64,
-    /// Price when only dev-dependencies use it (at most `cost`).
-    pub cost_dev: u64,
+    /// Price steps, smallest required set first; never empty.
+    pub tiers: Vec<Tier>,
     pub locked: bool,
     pub x: VarId,
-    /// d[p] (see [`VarKind::Deploy`]); None when uses do not change prices in this model.
-    pub d: Option<VarId>,
     /// Releases newer than this one in its bucket (the `lag` criterion); set by the caller,
     /// which knows the whole index (0 in dumps older than the criterion).
     #[serde(default)]
@@ -88,15 +85,21 @@ pub struct Pkg {
     pub b: Option<VarId>,
 }
 
+/// One price step of a version: when `var` is 1, cargo-vet requires at least `set` of it,
+/// whose audit costs `cost` lines in all. Step 0's variable is the version's "built"
+/// variable; the others are `r[p, k]` ([`VarKind::Requires`]), each ≤ the one before.
+/// Costs never decrease along the steps, so the objective adds `cost_k − cost_{k−1}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tier {
+    pub set: CriteriaSet,
+    pub var: VarId,
+    pub cost: u64,
+}
+
 impl Pkg {
     /// The variable saying p is built for the listed targets (`x` when always built).
     pub fn built_var(&self) -> VarId {
         self.b.unwrap_or(self.x)
-    }
-
-    /// The variable saying p needs the deploy criteria: `d`, else "built".
-    pub fn deploy_var(&self) -> VarId {
-        self.d.unwrap_or(self.built_var())
     }
 
     /// Whether p is built for the listed targets under an assignment (so it is priced).
@@ -104,26 +107,55 @@ impl Pkg {
         val[self.x] && val[self.built_var()]
     }
 
-    /// The price this package adds under an assignment: the model's objective term
-    /// `cost_dev·b + (cost − cost_dev)·d` (b and d standing for x when absent; the rows keep
-    /// b, d ≤ x, and every d the roots force comes with its b).
-    pub fn price(&self, val: &[bool]) -> u64 {
-        if !val[self.x] {
-            return 0;
+    /// The step an assignment puts p on (None: not in the lock, or not built).
+    pub fn tier_of(&self, val: &[bool]) -> Option<usize> {
+        if !self.built(val) {
+            return None;
         }
-        let on = |v: VarId| u64::from(val[v]);
-        match self.d {
-            None => self.cost * on(self.built_var()),
-            Some(d) => self.cost_dev * on(self.built_var()) + (self.cost - self.cost_dev) * on(d),
+        Some(self.tiers.iter().rposition(|t| val[t.var]).unwrap_or(0))
+    }
+
+    /// The price this package adds under an assignment: the cost of its highest step on.
+    pub fn price(&self, val: &[bool]) -> u64 {
+        self.tier_of(val).map_or(0, |k| self.tiers[k].cost)
+    }
+
+    /// The variable saying "p is required criterion `c`": the lowest step whose set holds it.
+    pub fn requires_var(&self, c: usize) -> Option<VarId> {
+        self.tiers.iter().find(|t| t.set.has(c)).map(|t| t.var)
+    }
+
+    /// Sets each step's cost from `cost` (a price per required set), lowered where a larger
+    /// set is cheaper so costs never decrease (each stays a lower bound of its set's price).
+    pub fn set_costs(&mut self, cost: impl Fn(CriteriaSet) -> u64) {
+        let mut floor = u64::MAX;
+        for t in self.tiers.iter_mut().rev() {
+            floor = floor.min(cost(t.set));
+            t.cost = floor;
         }
     }
 }
 
-/// A version's prices per use.
+/// A version's prices for cargo-vet's two default requirements (models built without
+/// policies: tests and the legacy entry points).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prices {
     pub deploy: u64,
     pub dev: u64,
+}
+
+impl Prices {
+    /// The price for a required set: deploy when it holds safe-to-deploy, dev when it holds
+    /// safe-to-run, else nothing to audit.
+    pub fn for_set(&self, set: CriteriaSet) -> u64 {
+        if set.has(1) {
+            self.deploy
+        } else if set.has(0) {
+            self.dev
+        } else {
+            0
+        }
+    }
 }
 
 /// `Σ heads ≥ AND(body)`, each body group an "at most one" set read as a disjunction.
@@ -290,14 +322,6 @@ impl Model {
     }
 }
 
-/// Knobs of model building.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BuildOptions {
-    /// Make deploy variables even if the prices given now do not differ by use (lazy pricing
-    /// changes prices after the model is built).
-    pub uses_matter: bool,
-}
-
 /// Where an edge starts, for the target filter.
 #[derive(Debug, Clone, Copy)]
 pub enum EdgeFrom<'a> {
@@ -323,12 +347,9 @@ pub fn build(
     roots: &Roots,
     cost: &dyn Fn(&str, &Version) -> Option<u64>,
 ) -> Result<Model, ModelError> {
-    build_with(
-        cands,
-        roots,
-        &|n, v| cost(n, v).map(|c| Prices { deploy: c, dev: c }),
-        &BuildOptions::default(),
-    )
+    build_with(cands, roots, &|n, v| {
+        cost(n, v).map(|c| Prices { deploy: c, dev: c })
+    })
 }
 
 /// An implication before merging: body groups plus the version whose presence it assumes.
@@ -345,15 +366,16 @@ impl Raw {
     }
 }
 
-struct Builder<'c, 'a> {
+struct Builder<'c, 'a, 'r> {
     m: Model,
     cand_of: Vec<&'c Candidate<'a>>,
     by_crate: BTreeMap<&'c str, Vec<PkgId>>,
     /// Versions of each (name, bucket) group.
     group_members: Vec<Vec<PkgId>>,
     raws: Vec<Raw>,
-    /// Deploy rules `d[src] ∧ body ⇒ heads` (merged over d instead of x).
-    deploy_raws: Vec<Raw>,
+    /// Requirement rules `r[src, c] ∧ body ⇒ heads` per criterion c (merged over the
+    /// source's variable for c instead of x).
+    req_raws: Vec<(usize, Raw)>,
     /// Built rules `b[src] ∧ body ⇒ heads` (merged over b instead of x).
     built_raws: Vec<Raw>,
     /// Whether the model has a target filter (some version may be chosen but not built).
@@ -363,40 +385,41 @@ struct Builder<'c, 'a> {
     features_built: bool,
     /// Per edge number: whether it builds for the filter.
     edge_builds: Vec<bool>,
-    /// Whether the model tracks deploy use (some version has a `d`).
-    uses: bool,
+    /// The store's policies.
+    rules: &'r dyn UseRules,
     /// Route variables per (source group or root edge, dependency key).
     route_memo: HashMap<(Option<usize>, usize, String), Vec<VarId>>,
     /// Edge numbers per (package, dependency name).
     edges_of: HashMap<(PkgId, String), Vec<usize>>,
 }
 
-/// Builds the model with prices per use. Deploy variables are made only when some root has a
-/// dev-dependency and uses can change a price (some version is cheaper for dev use, or
-/// `opts.uses_matter`); otherwise every package is priced for deploy.
+/// Builds the model with prices per use under cargo-vet's default policy
+/// ([`uses::DefaultRules`]): deploy for what members' normal and build edges reach, dev for
+/// what only their dev-dependencies reach.
 pub fn build_with(
     cands: &Candidates<'_>,
     roots: &Roots,
     cost: &dyn Fn(&str, &Version) -> Option<Prices>,
-    opts: &BuildOptions,
 ) -> Result<Model, ModelError> {
-    build_filtered(cands, roots, cost, opts, None)
+    build_filtered(cands, roots, cost, None)
 }
 
 /// [`build_with`] under a target filter (`--target`): a version's prices count only when a
 /// path of edges that `built` accepts reaches it from a root (`b[p]`, [`VarKind::Built`]);
-/// deploy use flows along those edges only. `None`: every edge builds (cargo-vet's view).
+/// requirements flow along those edges only. `None`: every edge builds (cargo-vet's view).
 pub fn build_filtered(
     cands: &Candidates<'_>,
     roots: &Roots,
     cost: &dyn Fn(&str, &Version) -> Option<Prices>,
-    opts: &BuildOptions,
     built: Option<EdgeFilter<'_>>,
 ) -> Result<Model, ModelError> {
-    build_features_filtered(cands, roots, cost, opts, built, None)
+    let by_set = |n: &str, v: &Version, set: CriteriaSet| cost(n, v).map(|p| p.for_set(set));
+    build_features_filtered(cands, roots, &by_set, &uses::DefaultRules, built, None)
 }
 
-/// [`build_filtered`] where, with `root_features`, the build's features are followed inside
+/// The model under the store's policies (`rules`), priced per required set (`cost`, which
+/// must price every set [`uses::tiers`] gives a candidate), optionally under a build filter.
+/// With `root_features`, the build's features are followed inside
 /// registry packages too (`-p`/`--features`): feature and optional-dependency variables of
 /// the build (gb, ob, [`VarKind::BuiltFeature`]) mirror those of the lockfile resolve (g, o),
 /// forced only from building edges of built versions, with the features `root_features`
@@ -406,8 +429,8 @@ pub fn build_filtered(
 pub fn build_features_filtered(
     cands: &Candidates<'_>,
     roots: &Roots,
-    cost: &dyn Fn(&str, &Version) -> Option<Prices>,
-    opts: &BuildOptions,
+    cost: &dyn Fn(&str, &Version, CriteriaSet) -> Option<u64>,
+    rules: &dyn UseRules,
     built: Option<EdgeFilter<'_>>,
     root_features: Option<RootFeatures<'_>>,
 ) -> Result<Model, ModelError> {
@@ -422,36 +445,43 @@ pub fn build_features_filtered(
         by_crate: BTreeMap::new(),
         group_members: Vec::new(),
         raws: Vec::new(),
-        deploy_raws: Vec::new(),
+        req_raws: Vec::new(),
         built_raws: Vec::new(),
         filtered: false,
         features_built,
         edge_builds: Vec::new(),
-        uses: false,
+        rules,
         route_memo: HashMap::new(),
         edges_of: HashMap::new(),
     };
     // 1. package variables and (name, bucket) groups
+    let steps = uses::tiers(cands, roots, rules);
     let mut group_ids: BTreeMap<(&str, Bucket), usize> = BTreeMap::new();
-    for c in cands.iter() {
-        let price = cost(c.name(), c.version()).ok_or_else(|| ModelError::UnknownCost {
-            name: c.name().to_string(),
-            version: c.version().clone(),
-        })?;
+    for (c, sets) in cands.iter().zip(&steps.steps) {
         let id = b.m.pkgs.len();
         let x = b.m.new_var(VarKind::Pkg(id));
-        b.m.pkgs.push(Pkg {
+        let mut tiers = Vec::with_capacity(sets.len());
+        for (k, &set) in sets.iter().enumerate() {
+            let cost = cost(c.name(), c.version(), set).ok_or_else(|| ModelError::UnknownCost {
+                name: c.name().to_string(),
+                version: c.version().clone(),
+            })?;
+            // step 0 is presence; the others get their variable below, once b is known
+            tiers.push(Tier { set, var: if k == 0 { x } else { usize::MAX }, cost });
+        }
+        let mut pkg = Pkg {
             name: c.name().to_string(),
             version: c.version().clone(),
             bucket: c.bucket,
-            cost: price.deploy,
-            cost_dev: price.dev.min(price.deploy),
+            tiers,
             locked: c.locked,
             x,
-            d: None,
             lag: 0,
             b: None,
-        });
+        };
+        let costs: Vec<(CriteriaSet, u64)> = pkg.tiers.iter().map(|t| (t.set, t.cost)).collect();
+        pkg.set_costs(|set| costs.iter().find(|(s, _)| *s == set).map_or(0, |c| c.1));
+        b.m.pkgs.push(pkg);
         let n = group_ids.len();
         let g = *group_ids.entry((c.name(), c.bucket)).or_insert(n);
         if g == b.group_members.len() {
@@ -462,21 +492,6 @@ pub fn build_features_filtered(
         b.by_crate.entry(c.name()).or_default().push(id);
         b.cand_of.push(c);
     }
-    // deploy variables, when uses can change a price
-    let dev_roots = roots
-        .packages
-        .iter()
-        .any(|r| r.deps.iter().any(|d| d.kind == DepKind::Dev));
-    if dev_roots && (opts.uses_matter || b.m.pkgs.iter().any(|p| p.cost_dev < p.cost)) {
-        // only versions a dev-dependency can reach may be dev-only; any other chosen version
-        // is deploy-used, so its d is x itself (no variable)
-        b.uses = true;
-        for p in b.dev_reachable(roots) {
-            let d = b.m.new_var(VarKind::Deploy(p));
-            b.m.pkgs[p].d = Some(d);
-            b.m.guards.insert(d, vec![p]);
-        }
-    }
     // built variables, for the versions an edge that does not build can reach (with their
     // buckets, so bucket sums stay uniform); every other chosen version is built, b is x
     if let Some(f) = built {
@@ -485,6 +500,25 @@ pub fn build_features_filtered(
             let v = b.m.new_var(VarKind::Built(p));
             b.m.pkgs[p].b = Some(v);
             b.m.guards.insert(v, vec![p]);
+        }
+    }
+    // requirement variables, one per price step above the first (each ≤ the step below)
+    for p in 0..b.m.pkgs.len() {
+        let (x, base) = (b.m.pkgs[p].x, b.m.pkgs[p].built_var());
+        b.m.pkgs[p].tiers[0].var = base;
+        let mut below = base;
+        for k in 1..b.m.pkgs[p].tiers.len() {
+            let r = b.m.new_var(VarKind::Requires(p, k));
+            b.m.pkgs[p].tiers[k].var = r;
+            b.m.guards.insert(r, vec![p]);
+            if below != x {
+                b.m.rows.push(Row {
+                    terms: vec![(r, 1.0), (below, -1.0)],
+                    lo: f64::NEG_INFINITY,
+                    hi: 0.0,
+                });
+            }
+            below = r;
         }
     }
     // 2. bucket-level feature and optional-dependency variables, with their guards. A leaf
@@ -560,7 +594,7 @@ pub fn build_features_filtered(
                 build_body: vec![],
                 build_features: root_features.map(|f| f(i, d)).unwrap_or_default(),
             };
-            b.add_edge(&ed, Lit::True, (None, e, String::new()), built);
+            b.add_edge(&ed, Lit::True, (None, e, String::new()), built, Some(i));
             edge_deps.push(ed);
         }
     }
@@ -592,7 +626,7 @@ pub fn build_features_filtered(
                 build_body,
                 build_features: d.features.clone(),
             };
-            let e = b.add_edge(&ed, active, key, built);
+            let e = b.add_edge(&ed, active, key, built, None);
             b.edges_of.entry((p, d.name.clone())).or_default().push(e);
             edge_deps.push(ed);
         }
@@ -739,7 +773,8 @@ fn features_that_matter_in_build(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SrcVar {
     X,
-    Deploy,
+    /// The source's variable for criterion c ([`Pkg::requires_var`]).
+    Requires(usize),
     Built,
 }
 
@@ -758,7 +793,7 @@ fn dep_key(d: &IndexDep) -> String {
     )
 }
 
-impl Builder<'_, '_> {
+impl Builder<'_, '_, '_> {
     /// Candidate versions a dependency declaration can resolve to.
     fn matching(&self, d: &IndexDep) -> Vec<PkgId> {
         self.by_crate
@@ -769,27 +804,6 @@ impl Builder<'_, '_> {
             .copied()
             .filter(|q| d.registry.is_none() && d.req.matches(&self.m.pkgs[*q].version))
             .collect()
-    }
-
-    /// Versions reachable from a root's dev-dependency through any candidate edge (optional
-    /// ones included): the only ones that can be in a lock for dev use alone.
-    fn dev_reachable(&self, roots: &Roots) -> Vec<PkgId> {
-        let mut seen = vec![false; self.m.pkgs.len()];
-        let mut stack: Vec<PkgId> = Vec::new();
-        for r in &roots.packages {
-            for d in r.deps.iter().filter(|d| d.kind == DepKind::Dev) {
-                stack.extend(self.matching(d));
-            }
-        }
-        while let Some(p) = stack.pop() {
-            if std::mem::replace(&mut seen[p], true) {
-                continue;
-            }
-            for d in self.cand_of[p].live_deps() {
-                stack.extend(self.matching(d).into_iter().filter(|q| !seen[*q]));
-            }
-        }
-        (0..seen.len()).filter(|p| seen[*p]).collect()
     }
 
     /// Versions that may be chosen without being built: those an edge that does not build
@@ -832,6 +846,7 @@ impl Builder<'_, '_> {
         active: Lit,
         route_key: (Option<usize>, usize, String),
         built: bool,
+        root: Option<usize>,
     ) -> usize {
         let (d, src, body, build_body) = (ed.dep, ed.src, &ed.body, &ed.build_body);
         let mut buckets: BTreeMap<Bucket, Vec<PkgId>> = BTreeMap::new();
@@ -905,17 +920,58 @@ impl Builder<'_, '_> {
                 }
             }
         }
-        // deploy use flows along every registry edge and a root's non-dev edges that build
-        if self.uses && built && (src.is_some() || d.kind != DepKind::Dev) {
+        // requirements flow along the edges that build: a fixed set (a root's edge, a
+        // `dependency-criteria`) from the source's presence, else the source's own criteria
+        if built {
+            let flow = match src {
+                None => Flow::Set(self.rules.root_edge(root.unwrap_or(0), d)),
+                Some(p) => {
+                    let c = self.cand_of[p];
+                    self.rules.edge(c.name(), c.version(), d)
+                }
+            };
             for (body, pkgs) in edge.routed(build_body) {
-                // a version without d is deploy-used whenever built: b (or x) stands for d
-                let heads = pkgs.iter().map(|q| self.m.pkgs[*q].deploy_var()).collect();
-                self.deploy_raws.push(Raw::new(heads, body, src));
+                self.require(flow, &body, &pkgs, src);
             }
         }
         self.m.edges.push(edge);
         self.edge_builds.push(built);
         e
+    }
+
+    /// Rules making whichever of `pkgs` (one bucket) is chosen require what the edge delivers,
+    /// when `body` holds (with the source's variable for each criterion).
+    fn require(&mut self, flow: Flow, body: &[Vec<VarId>], pkgs: &[PkgId], src: Option<PkgId>) {
+        // only criteria some target can be required above its first step need rules
+        let mut above = CriteriaSet::none();
+        for &q in pkgs {
+            let t = &self.m.pkgs[q].tiers;
+            for step in &t[1..] {
+                for c in step.set.indices().filter(|c| !t[0].set.has(*c)) {
+                    above.set(c);
+                }
+            }
+        }
+        for c in above.indices() {
+            let by = match flow {
+                Flow::Set(s) if s.has(c) => SrcVar::Built,
+                Flow::Set(_) => continue,
+                Flow::Inherit => SrcVar::Requires(c),
+            };
+            if let (SrcVar::Requires(c), Some(p)) = (by, src) {
+                if self.m.pkgs[p].requires_var(c).is_none() {
+                    continue; // the source is never required c in any lock
+                }
+            }
+            let heads = pkgs
+                .iter()
+                .map(|q| {
+                    let q = &self.m.pkgs[*q];
+                    q.requires_var(c).unwrap_or(q.built_var())
+                })
+                .collect();
+            self.req_raws.push((c, Raw::new(heads, body.to_vec(), src)));
+        }
     }
 
     /// Feature `f` requested on whichever of `pkgs` (one bucket) is chosen, when `body` holds
@@ -1091,10 +1147,16 @@ impl Builder<'_, '_> {
     /// and writes the model's implications. Plain rules assume `x[src]`, deploy rules `d[src]`.
     fn merge(&mut self) {
         let raws = std::mem::take(&mut self.raws);
-        let deploy = std::mem::take(&mut self.deploy_raws);
+        let reqs = std::mem::take(&mut self.req_raws);
         let built = std::mem::take(&mut self.built_raws);
         let mut out = self.merged(raws, SrcVar::X);
-        out.extend(self.merged(deploy, SrcVar::Deploy));
+        let mut by_criterion: BTreeMap<usize, Vec<Raw>> = BTreeMap::new();
+        for (c, r) in reqs {
+            by_criterion.entry(c).or_default().push(r);
+        }
+        for (c, raws) in by_criterion {
+            out.extend(self.merged(raws, SrcVar::Requires(c)));
+        }
         out.extend(self.merged(built, SrcVar::Built));
         out.sort();
         out.dedup();
@@ -1148,7 +1210,9 @@ impl Builder<'_, '_> {
                                 let pkg = &self.m.pkgs[*p];
                                 match by {
                                     SrcVar::X => pkg.x,
-                                    SrcVar::Deploy => pkg.deploy_var(),
+                                    SrcVar::Requires(c) => {
+                                        pkg.requires_var(c).unwrap_or(pkg.built_var())
+                                    }
                                     SrcVar::Built => pkg.built_var(),
                                 }
                             })

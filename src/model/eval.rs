@@ -48,7 +48,7 @@ pub fn complete(m: &Model, chosen: &[bool]) -> Vec<bool> {
                     m.kinds[h],
                     VarKind::Feature(..)
                         | VarKind::OptDep(..)
-                        | VarKind::Deploy(..)
+                        | VarKind::Requires(..)
                         | VarKind::Built(..)
                         | VarKind::BuiltFeature(..)
                         | VarKind::BuiltOptDep(..)

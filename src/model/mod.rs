@@ -14,17 +14,20 @@
 //! - `t[r,i]` per group of edges whose requirement matches versions in several buckets (the
 //!   same declaration in the versions of one bucket shares them): Cargo records one target per
 //!   edge, and t picks its bucket (`Σ_i t ≤ 1`, forced to 1 when the edge is active);
-//! - `d[p]` per version, when a root has dev-dependencies: p is reached through a root's
-//!   non-dev edges (then through any registry edge), so cargo-vet asks the deploy criteria of
-//!   it; a chosen p with `d[p] = 0` is used by dev-dependencies only. Its price is
-//!   `cost_dev·x[p] + (cost − cost_dev)·d[p]`, so how a version is used decides its cost.
+//! - `r[p,k]` per price step k ≥ 1 of a version ([`uses`]): cargo-vet requires at least the
+//!   step's criteria set of p. Sets reach p along edges exactly as cargo-vet's
+//!   `resolve_requirements` sends them: a root's edge its fixed set (safe-to-deploy, a dev
+//!   edge's `dev-criteria`, a policy's set or `dependency-criteria`), a registry edge its
+//!   source's own set or its policy's `dependency-criteria`; a version with a policy
+//!   `criteria` takes exactly that. Step 0 is p's presence; p's price is the cost of its
+//!   highest step on, `Σ (cost_k − cost_{k−1})·r[p,k]`. The usual steps are safe-to-run
+//!   (dev-only use) then safe-to-deploy, and `{}` under a `criteria = []` policy.
 //! - `b[p]` per version, under a target filter (`--target`, [`build_filtered`]), for the
 //!   versions an edge that does not build for the listed targets can reach (closed over
 //!   edges and buckets; any other chosen version is built, so `x` stands for its b): p is
 //!   reached from a root through edges that build. `b[q] ≥ b[p] ∧ active ∧ route` along every
-//!   building edge (roots' building edges force it); the price becomes
-//!   `cost_dev·b[p] + (cost − cost_dev)·d[p]`, and deploy use flows along building edges
-//!   only (a version without d is deploy-used whenever built). Costs are ≥ 0 and minimised,
+//!   building edge (roots' building edges force it); b is the step-0 variable, and
+//!   requirements flow along building edges only. Costs are ≥ 0 and minimised,
 //!   so b is 1 only where forced; the lock itself is unchanged in kind (every valid lock is
 //!   still valid).
 //! - `gb[b,f]`, `ob[b,n]` per (crate, bucket), under a feature filter (`-p`/`--features`,
@@ -32,7 +35,7 @@
 //!   beside g and o (on in the lockfile resolve, every member feature on). They follow the
 //!   same rules from building edges of built versions, with the features the build asks on
 //!   root edges, except that a weak `n?/f` never turns n on and asks f only while n is on
-//!   (resolver v2); an optional edge carries b (and d) only when its ob is on. What the build
+//!   (resolver v2); an optional edge carries b (and requirements) only when its ob is on. What the build
 //!   turns on, the lockfile resolve turns on too, so these only lower prices. Host and target
 //!   features are unified (never less than what builds).
 //!
@@ -68,14 +71,15 @@ pub mod features;
 pub mod instance;
 pub mod lag;
 pub mod roots;
+pub mod uses;
 
 use std::collections::BTreeSet;
 
 pub use bucket::Bucket;
 pub use candidates::{generate, CandidateOptions, Candidates};
 pub use encode::{
-    build, build_features_filtered, build_filtered, build_with, BuildOptions, EdgeFilter, EdgeFrom,
-    Lit, Model, Pkg, Prices, RootFeatures, Row, VarId, VarKind,
+    build, build_features_filtered, build_filtered, build_with, EdgeFilter, EdgeFrom, Lit, Model,
+    Pkg, Prices, RootFeatures, Row, Tier, VarId, VarKind,
 };
 pub use features::{FeatureTable, FeatureValue};
 pub use instance::Instance;

@@ -2,6 +2,7 @@
 //! - [`roots`]: workspace -> the model's roots;
 //! - [`prices`]: the price book of candidate versions (exact, or a proven lower bound) and the
 //!   lazy-pricing loop's bookkeeping;
+//! - [`requirements`]: the store's policies as the model's requirement rules;
 //! - [`changes`]: current lock vs chosen versions -> the change table;
 //! - [`advisories`]: RustSec advisories remove the versions they affect;
 //! - [`member_features`]: `-p`/`--features`: which members and optional dependencies build.
@@ -12,4 +13,5 @@ pub mod conflict;
 pub mod member_features;
 pub mod prices;
 pub mod reduce;
+pub mod requirements;
 pub mod roots;

@@ -10,35 +10,23 @@
 //! picks are priced exactly, until the picked versions are all exact. Because every other
 //! candidate's price is at least its bound, that answer is optimal for the exact prices.
 //!
-//! Criteria: each version has a price per [`Use`]: under the policy's deploy criteria (what a
-//! member builds) and under its dev criteria (what only dev-dependencies pull in). The model
-//! decides the use (`model::VarKind::Deploy`), so a package that moves between dev-only and
-//! normal use in the new lock is priced as `cargo vet suggest` will price it. Criteria the
-//! current lock asks beyond those two (a `dependency-criteria`) are added to both.
+//! Criteria: each version has a price per required set (the model's price steps,
+//! `model::uses`): the sets cargo-vet can require of it on the locks the model allows, so a
+//! package that moves between uses in the new lock is priced as `cargo vet suggest` will
+//! price it.
 //! This module is pure: line counts come from the caller through [`DiffCost`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use semver::Version;
 
-use crate::model::Bucket;
 use crate::vet::audit_graph::AuditGraph;
 use crate::vet::criteria::CriteriaSet;
-use crate::vet::format::{VetVersion, SAFE_TO_DEPLOY, SAFE_TO_RUN};
-use crate::vet::required::{resolve_requirements, PackageGraph};
+use crate::vet::format::VetVersion;
 use crate::vet::store::Store;
 use crate::vet::suggest::{
     suggest_for_version, DiffCost, PublishedVersions, SuggestError, SuggestedAudit,
 };
-
-/// How a locked package is used, which decides the criteria it needs (cargo-vet's policy
-/// `criteria` for what members build, `dev-criteria` for what only their dev-dependencies
-/// pull in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Use {
-    Deploy,
-    Dev,
-}
 
 /// What the optimiser knows about one candidate's price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,106 +61,25 @@ pub enum PricingError {
     #[error("crate {krate} has audits that contradict a violation ({count} conflicts)\nhint: run `cargo vet` to see them; minaudit cannot price a crate whose audits conflict")]
     ViolationConflict { krate: String, count: usize },
     #[error("{0}")]
-    Requirements(String),
-    #[error("{0}")]
     Count(String),
 }
 
-/// Per-crate audit graphs and required criteria, shared by every pricing of the run.
+/// Per-crate audit graphs, shared by every pricing of the run.
 #[derive(Clone)]
 pub struct PriceContext<'a> {
     store: Store,
     published: &'a PublishedVersions,
-    /// Criteria per (crate, semver bucket) in the current lock: a crate used as a dev-only
-    /// dependency in one bucket and a normal one in another needs different criteria.
-    required_by_bucket: BTreeMap<(String, Bucket), CriteriaSet>,
-    required: BTreeMap<String, CriteriaSet>,
-    /// Union of the members' `criteria` (safe-to-deploy by default).
-    deploy: CriteriaSet,
-    /// Union of the members' `dev-criteria` (safe-to-run by default).
-    dev: CriteriaSet,
     graphs: HashMap<String, AuditGraph>,
 }
 
 impl<'a> PriceContext<'a> {
-    /// `store` as loaded (exemptions are removed here, as `suggest` does); `current` is the
-    /// current lock's package graph, from which each crate's criteria are taken.
-    pub fn new(
-        store: &Store,
-        current: &PackageGraph,
-        published: &'a PublishedVersions,
-    ) -> Result<Self, PricingError> {
-        let store = store.for_suggest();
-        let req = resolve_requirements(current, &store.config.policy, &store.mapper)
-            .map_err(|e| PricingError::Requirements(e.to_string()))?;
-        let mut required: BTreeMap<String, CriteriaSet> = BTreeMap::new();
-        let mut required_by_bucket: BTreeMap<(String, Bucket), CriteriaSet> = BTreeMap::new();
-        for (i, pkg) in current.packages.iter().enumerate() {
-            if req.third_party[i] {
-                required
-                    .entry(pkg.name.clone())
-                    .or_default()
-                    .union_with(&req.required[i]);
-                required_by_bucket
-                    .entry((pkg.name.clone(), Bucket::of(&pkg.version.semver)))
-                    .or_default()
-                    .union_with(&req.required[i]);
-            }
-        }
-        // Per use, the union over every policy entry (and the defaults): never less than what
-        // any member asks, exact when members share one policy.
-        let mut deploy = store
-            .mapper
-            .set_from(&[SAFE_TO_DEPLOY], None)
-            .unwrap_or_default();
-        let mut dev = store
-            .mapper
-            .set_from(&[SAFE_TO_RUN], None)
-            .unwrap_or_default();
-        for (_, _, entry) in store.config.policy.iter() {
-            if let Some(c) = &entry.criteria {
-                if let Ok(set) = store.mapper.set_from(c, None) {
-                    deploy.union_with(&set);
-                }
-            }
-            if let Some(c) = &entry.dev_criteria {
-                if let Ok(set) = store.mapper.set_from(c, None) {
-                    dev.union_with(&set);
-                }
-            }
-        }
-        Ok(PriceContext {
-            store,
+    /// `store` as loaded (exemptions are removed here, as `suggest` does).
+    pub fn new(store: &Store, published: &'a PublishedVersions) -> Self {
+        PriceContext {
+            store: store.for_suggest(),
             published,
-            required_by_bucket,
-            required,
-            deploy,
-            dev,
             graphs: HashMap::new(),
-        })
-    }
-
-    /// Criteria a version is priced under for `use_`: the policy's deploy or dev criteria,
-    /// plus whatever else the current lock asks of the crate (a `dependency-criteria` such as
-    /// a custom criterion): the locked version in its bucket, else the union over the crate's
-    /// locked versions.
-    pub fn required_for(&self, krate: &str, version: &Version, use_: Use) -> CriteriaSet {
-        let mut set = match use_ {
-            Use::Deploy => self.deploy,
-            Use::Dev => self.dev,
-        };
-        let locked = self
-            .required_by_bucket
-            .get(&(krate.to_owned(), Bucket::of(version)))
-            .or_else(|| self.required.get(krate));
-        if let Some(r) = locked {
-            let mut both = self.deploy;
-            both.union_with(&self.dev);
-            if !both.contains(r) {
-                set.union_with(r);
-            }
         }
-        set
     }
 
     fn graph(&mut self, krate: &str) -> Result<&AuditGraph, PricingError> {
@@ -188,14 +95,13 @@ impl<'a> PriceContext<'a> {
         Ok(&self.graphs[krate])
     }
 
-    /// True when the audit graph vets this version for what its crate needs (price 0).
+    /// True when the audit graph vets this version for `required` (price 0).
     pub fn is_vetted(
         &mut self,
         krate: &str,
         version: &Version,
-        use_: Use,
+        required: CriteriaSet,
     ) -> Result<bool, PricingError> {
-        let required = self.required_for(krate, version, use_);
         let v = VetVersion::new(version.clone());
         Ok(self
             .graph(krate)?
@@ -208,13 +114,12 @@ impl<'a> PriceContext<'a> {
         &mut self,
         krate: &str,
         version: &Version,
-        use_: Use,
+        required: CriteriaSet,
         cost: &C,
     ) -> Result<Option<(u64, Vec<SuggestedAudit>)>, PricingError>
     where
         C::Error: std::fmt::Display,
     {
-        let required = self.required_for(krate, version, use_);
         let published = self.published.get(krate);
         let v = VetVersion::new(version.clone());
         self.graph(krate)?;
@@ -236,7 +141,7 @@ impl<'a> PriceContext<'a> {
         &mut self,
         krate: &str,
         version: &Version,
-        use_: Use,
+        required: CriteriaSet,
     ) -> Result<BTreeSet<(Option<Version>, Version)>, PricingError> {
         let seen = std::sync::Mutex::new(BTreeSet::new());
         let record = |_: &str, from: Option<&VetVersion>, to: &VetVersion| {
@@ -245,7 +150,7 @@ impl<'a> PriceContext<'a> {
                 .insert((from.map(|f| f.semver.clone()), to.semver.clone()));
             Ok::<u64, std::convert::Infallible>(0)
         };
-        self.price_with(krate, version, use_, &record)?;
+        self.price_with(krate, version, required, &record)?;
         Ok(seen.into_inner().expect("not poisoned"))
     }
 }

@@ -177,7 +177,13 @@ pub fn dominated(
             let beaten = !pb.locked
                 && exacts.iter().any(|&a| {
                     let pa = &pkgs[a];
-                    pa.version > pb.version && pa.cost <= pb.cost && pa.cost_dev <= pb.cost_dev
+                    pa.version > pb.version
+                        && pa.tiers.len() == pb.tiers.len()
+                        && pa
+                            .tiers
+                            .iter()
+                            .zip(&pb.tiers)
+                            .all(|(ta, tb)| ta.set == tb.set && ta.cost <= tb.cost)
                 });
             if beaten {
                 out.push(b);
@@ -190,7 +196,8 @@ pub fn dominated(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Bucket, Pkg};
+    use crate::model::uses::{deploy_set, run_set};
+    use crate::model::{Bucket, Pkg, Tier};
 
     fn pkg(version: &str, cost: u64, cost_dev: u64, locked: bool) -> Pkg {
         let version = Version::parse(version).unwrap();
@@ -198,11 +205,20 @@ mod tests {
             name: "foo".into(),
             bucket: Bucket::of(&version),
             version,
-            cost,
-            cost_dev,
+            tiers: vec![
+                Tier {
+                    set: run_set(),
+                    var: 0,
+                    cost: cost_dev,
+                },
+                Tier {
+                    set: deploy_set(),
+                    var: 1,
+                    cost,
+                },
+            ],
             locked,
             x: 0,
-            d: None,
             lag: 0,
             b: None,
         }

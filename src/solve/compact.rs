@@ -32,29 +32,28 @@ struct Position {
 
 pub fn compact(m: &Model, rows: &[Row]) -> Compact {
     let first_chain = m.num_vars();
-    // families in version order: per bucket its x variables (id 3g), its deploy variables
-    // (id 3g+1; also at most one true, since d ≤ x) and its built variables (3g+2, b ≤ x)
+    // families in version order: per bucket its x variables, its built variables (b ≤ x)
+    // and its variables per price step k ≥ 1 (r ≤ x): each family holds at most one true
     let mut members: BTreeMap<usize, Vec<(semver::Version, VarId)>> = BTreeMap::new();
-    // MINAUDIT_DEBUG_NO_D_CHAINS=1 leaves the d sums unchained: the formulation under which
-    // HiGHS 1.16 claimed a wrong optimum (fixtures/instances/README.md); for reproducing only
-    let chain_deploy = std::env::var_os("MINAUDIT_DEBUG_NO_D_CHAINS").is_none();
+    let kinds = 1 + m.pkgs.iter().map(|p| p.tiers.len()).max().unwrap_or(1);
+    let family = |g: usize, kind: usize| g * kinds + kind;
     for (p, pkg) in m.pkgs.iter().enumerate() {
         let g = m.group_of.get(p).copied().unwrap_or(p);
         members
-            .entry(3 * g)
+            .entry(family(g, 0))
             .or_default()
             .push((pkg.version.clone(), pkg.x));
-        if let Some(d) = pkg.d.filter(|_| chain_deploy) {
-            members
-                .entry(3 * g + 1)
-                .or_default()
-                .push((pkg.version.clone(), d));
-        }
         if let Some(b) = pkg.b {
             members
-                .entry(3 * g + 2)
+                .entry(family(g, 1))
                 .or_default()
                 .push((pkg.version.clone(), b));
+        }
+        for (k, t) in pkg.tiers.iter().enumerate().skip(1) {
+            members
+                .entry(family(g, 1 + k))
+                .or_default()
+                .push((pkg.version.clone(), t.var));
         }
     }
     let mut at: Vec<Option<Position>> = (0..m.num_vars()).map(|_| None).collect();

@@ -43,23 +43,27 @@ impl Criterion {
         matches!(self, Criterion::Lines | Criterion::Audits)
     }
 
-    /// What a package adds to this criterion, as (variable, coefficient) terms. A package with
-    /// a deploy variable costs `cost_dev·b + (cost − cost_dev)·d` and is an audit through `b`
-    /// when its dev price is already > 0, else through `d`; `b` is the built indicator under a
-    /// target filter and `x` itself otherwise (a version not built costs nothing). Changes and
-    /// lag are properties of the lock, so they read `x`.
+    /// What a package adds to this criterion, as (variable, coefficient) terms. Lines add each
+    /// price step's increment on its variable (step 0's is the built indicator: `x` itself
+    /// without a target filter, so a version not built costs nothing); an audit is counted on
+    /// the first step whose cost is above 0. Changes and lag are properties of the lock, so
+    /// they read `x`.
     pub fn coefficients(self, p: &Pkg) -> Vec<(VarId, u64)> {
-        let b = p.built_var();
         let terms = match self {
-            Criterion::Lines => match p.d {
-                None => vec![(b, p.cost)],
-                Some(d) => vec![(b, p.cost_dev), (d, p.cost - p.cost_dev)],
-            },
-            Criterion::Audits => match p.d {
-                None => vec![(b, u64::from(p.cost > 0))],
-                Some(_) if p.cost_dev > 0 => vec![(b, 1)],
-                Some(d) => vec![(d, u64::from(p.cost > 0))],
-            },
+            Criterion::Lines => {
+                let mut below = 0;
+                p.tiers
+                    .iter()
+                    .map(|t| (t.var, t.cost - std::mem::replace(&mut below, t.cost)))
+                    .collect()
+            }
+            Criterion::Audits => p
+                .tiers
+                .iter()
+                .find(|t| t.cost > 0)
+                .map(|t| (t.var, 1))
+                .into_iter()
+                .collect(),
             Criterion::Changed => vec![(p.x, u64::from(!p.locked))],
             Criterion::Lag => vec![(p.x, p.lag)],
         };

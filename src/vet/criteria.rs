@@ -18,12 +18,29 @@ use super::format::{AuditsFile, CriteriaEntry, SAFE_TO_DEPLOY, SAFE_TO_RUN};
 /// At most 64 criteria, like cargo-vet.
 pub const MAX_CRITERIA: usize = 64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct CriteriaSet(u64);
 
 impl CriteriaSet {
     pub fn none() -> Self {
         CriteriaSet(0)
+    }
+    /// Every bit set: the largest set in the order sets sort by (range ends).
+    pub fn full() -> Self {
+        CriteriaSet(u64::MAX)
     }
     pub fn set(&mut self, idx: usize) {
         self.0 |= 1 << idx;

@@ -273,6 +273,103 @@ fn a_second_writing_run_waits_for_the_first() {
     );
 }
 
+/// `(crate, from, to)` of a JSON plan's `changes`.
+fn changes_of(stdout: &[u8]) -> Vec<(String, String, String)> {
+    let v: serde_json::Value = serde_json::from_slice(stdout).expect("json plan");
+    v["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().expect("string").to_string();
+            (s("crate"), s("from"), s("to"))
+        })
+        .collect()
+}
+
+/// Two runs with different objectives started together end as the same two runs one after
+/// the other: the second waits for the first and plans from the lock the first wrote (it used
+/// to plan from the lock both had read, report no change and leave the first's lock behind).
+#[test]
+fn a_second_run_plans_from_the_lock_the_first_wrote() {
+    const FIRST: &str = "--objective=-lines,-audits,-changed,-lag";
+    const SECOND: &str = "--objective=-lag";
+    let json = ["--format", "json"];
+    // the reference: one after the other
+    let alone = world();
+    for objective in [FIRST, SECOND] {
+        let out = command(&alone, None)
+            .args(json)
+            .arg(objective)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let reference = command(&alone, None)
+        .args(json)
+        .arg(SECOND)
+        .arg("--dry-run")
+        .output()
+        .expect("run");
+    assert!(
+        changes_of(&reference.stdout).is_empty(),
+        "the reference ends at the second's optimum"
+    );
+    let final_lock = std::fs::read(alone.ws.join("Cargo.lock")).expect("lock");
+
+    let w = world();
+    let original = std::fs::read(w.ws.join("Cargo.lock")).expect("lock");
+    // the first run's check takes a while, so the second starts while it holds the lock
+    let slow = wrapper(&w, "sleep 2");
+    let mut first = command(&w, Some(&slow))
+        .args(json)
+        .arg(FIRST)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let lines = stderr_lines(&mut first);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !lines
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .expect("the first run reports its progress")
+        .contains("Checking")
+    {}
+    let second = command(&w, None)
+        .args(json)
+        .arg(SECOND)
+        .output()
+        .expect("second run");
+    let first_out = first.wait_with_output().expect("first run");
+    assert!(first_out.status.success());
+    let second_err = String::from_utf8_lossy(&second.stderr);
+    assert!(second.status.success(), "{second_err}");
+    let (down, up) = (changes_of(&first_out.stdout), changes_of(&second.stdout));
+    assert!(
+        !down.is_empty() && !up.is_empty(),
+        "both runs change the lock"
+    );
+    // the second's changes start where the first's ended
+    for (krate, from, _) in &up {
+        let was = down
+            .iter()
+            .find(|(k, _, _)| k == krate)
+            .map(|(_, _, to)| to);
+        assert_eq!(was, Some(from), "{krate}: {second_err}");
+    }
+    let written = std::fs::read(w.ws.join("Cargo.lock")).expect("lock");
+    assert_eq!(
+        written, final_lock,
+        "the same lock as one run after the other"
+    );
+    assert_ne!(written, original);
+    assert!(second_err.contains("waiting for file lock"), "{second_err}");
+}
+
 #[cfg(unix)]
 fn interrupted_check_leaves_no_copy(signal: i32) {
     let w = world();

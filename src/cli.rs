@@ -1,5 +1,6 @@
-//! Command-line types only (clap derive). Parsing happens here; validation of what the flags
-//! mean together happens in `app`, so the rest of the crate never sees raw strings.
+//! Command-line types only (clap derive). Parsing happens here, and so does every check of a
+//! single flag's value (value parsers: a bad flag fails before any file or network is
+//! touched); what the flags mean together is checked in `app`.
 
 use std::path::PathBuf;
 
@@ -35,11 +36,12 @@ pub enum Command {
     WhatIf(WhatIfArgs),
     /// Why this version was chosen, and what the alternatives cost
     Explain {
-        /// Crate name, optionally `NAME@VERSION`
-        krate: String,
+        /// Crate name, optionally `NAME@VERSION` (that version's row only)
+        #[arg(value_parser = parse_crate_spec)]
+        krate: CrateSpec,
 
         /// Versions solved at the same time (each solve uses one thread)
-        #[arg(short, long, value_name = "N", default_value_t = 2)]
+        #[arg(short, long, value_name = "N", default_value_t = 2, value_parser = parse_jobs)]
         jobs: usize,
     },
 }
@@ -111,7 +113,7 @@ pub struct WhatIfArgs {
     pub full_solve: bool,
 
     /// Scenarios solved at the same time (each solve uses one thread)
-    #[arg(short, long, value_name = "N", default_value_t = 2)]
+    #[arg(short, long, value_name = "N", default_value_t = 2, value_parser = parse_jobs)]
     pub jobs: usize,
 }
 
@@ -176,11 +178,11 @@ pub struct CommonArgs {
     pub registry_dir: Option<PathBuf>,
 
     /// Ignore versions published after DATE (YYYY-MM-DD or RFC 3339)
-    #[arg(long, value_name = "DATE", global = true)]
+    #[arg(long, value_name = "DATE", global = true, value_parser = parse_exclude_newer)]
     pub exclude_newer: Option<String>,
 
     /// Ignore versions younger than this (e.g. 7d, 48h, 2w)
-    #[arg(long, value_name = "DURATION", global = true)]
+    #[arg(long, value_name = "DURATION", global = true, value_parser = parse_min_age)]
     pub min_age: Option<String>,
 
     /// Only price what builds for this target triple (repeatable)
@@ -219,7 +221,8 @@ pub struct CommonArgs {
         long,
         value_name = "CRITERIA",
         global = true,
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = parse_objective
     )]
     pub objective: Option<String>,
 
@@ -229,7 +232,7 @@ pub struct CommonArgs {
     pub plan: PlanMode,
 
     /// Give up proving optimality after this many seconds and report the gap
-    #[arg(long, value_name = "SECONDS", global = true)]
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = parse_time_limit)]
     pub time_limit: Option<f64>,
 
     /// RustSec advisory-db checkout: versions a non-informational advisory affects are never
@@ -256,6 +259,72 @@ pub struct CommonArgs {
     /// More status output on stderr (repeatable)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+}
+
+/// `explain`'s `NAME` or `NAME@VERSION` (an exact version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrateSpec {
+    pub name: String,
+    pub version: Option<semver::Version>,
+}
+
+fn parse_crate_spec(text: &str) -> Result<CrateSpec, String> {
+    let (name, version) = match text.split_once('@') {
+        Some((name, v)) => {
+            let version = semver::Version::parse(v).map_err(|e| {
+                format!("`{v}` is not a version ({e}); write NAME@MAJOR.MINOR.PATCH, e.g. serde@1.0.200")
+            })?;
+            (name, Some(version))
+        }
+        None => (text, None),
+    };
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(format!(
+            "`{name}` is not a crate name (letters, digits, `-` and `_`)"
+        ));
+    }
+    Ok(CrateSpec {
+        name: name.to_owned(),
+        version,
+    })
+}
+
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_time_limit(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 => Ok(s),
+        Ok(_) => Err("must be a positive, finite number of seconds".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_objective(text: &str) -> Result<String, String> {
+    crate::solve::Order::parse(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_exclude_newer(text: &str) -> Result<String, String> {
+    crate::index::cooldown::parse_exclude_newer(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_min_age(text: &str) -> Result<String, String> {
+    crate::index::cooldown::parse_min_age(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -317,6 +386,57 @@ mod tests {
                 assert!(r.fail_on_violation && !r.no_optimum);
             }
             other => panic!("expected report, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused_while_parsing() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["cargo-minaudit", "minaudit"];
+            argv.extend_from_slice(args);
+            CargoCli::try_parse_from(argv)
+        };
+        for bad in [
+            &["report", "--no-optimum", "--objective=bogus"][..],
+            &["report", "--time-limit", "NaN"],
+            &["report", "--time-limit", "inf"],
+            &["report", "--time-limit", "0"],
+            &["report", "--time-limit=-3"],
+            &["explain", "serde", "--jobs", "0"],
+            &["what-if", "--jobs", "0"],
+            &["report", "--exclude-newer", "yesterday"],
+            &["report", "--min-age", "7 parsecs"],
+            &["explain", "serde@garbage!!"],
+            &["explain", "ser de"],
+        ] {
+            let err = parse(bad).expect_err(&bad.join(" "));
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{bad:?}"
+            );
+            assert_eq!(err.exit_code(), 2);
+        }
+        let CargoCli::Minaudit(args) = parse(&[
+            "explain",
+            "serde@1.0.200",
+            "--objective=-lines,-lag",
+            "--time-limit",
+            "2.5",
+            "--min-age",
+            "7d",
+            "--exclude-newer",
+            "2025-01-01",
+        ])
+        .expect("valid");
+        assert_eq!(args.common.time_limit, Some(2.5));
+        match args.command {
+            Some(Command::Explain { krate, jobs }) => {
+                assert_eq!(krate.name, "serde");
+                assert_eq!(krate.version, Some(semver::Version::new(1, 0, 200)));
+                assert_eq!(jobs, 2);
+            }
+            other => panic!("expected explain, got {other:?}"),
         }
     }
 

@@ -6,6 +6,11 @@
 //! whose CA is only in the system store (DESIGN.md §8). DNS answers are cached per host and
 //! port because concurrent lookups here sometimes stall for exactly 5 s; one lookup per host
 //! is enough for a run.
+//!
+//! A host that does not answer must fail the run in about half a minute, naming it: connects
+//! and first response bytes have short limits ([`CONNECT_TIMEOUT`], [`RESPONSE_TIMEOUT`]), and
+//! a request the host never answered is retried once ([`NO_ANSWER_RETRIES`]), not as often as
+//! a server error.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,6 +22,33 @@ use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
+/// Time to open a connection (DNS, TCP, TLS).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time from a sent request to the first bytes of its answer.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(12);
+
+/// Retries after a request the host never answered (no connection, or no response in time).
+pub const NO_ANSWER_RETRIES: u32 = 1;
+
+/// Whether `e` means the host never answered: worth one retry, not a server error's three.
+pub fn is_no_answer(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind;
+    match e {
+        ureq::Error::Timeout(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::ConnectionRefused
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::TimedOut
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable
+        ),
+        _ => false,
+    }
+}
+
 /// Builds the agent every registry download should share.
 pub fn registry_agent() -> ureq::Agent {
     let config: Config = ureq::Agent::config_builder()
@@ -25,7 +57,8 @@ pub fn registry_agent() -> ureq::Agent {
                 .root_certs(RootCerts::PlatformVerifier)
                 .build(),
         )
-        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_recv_response(Some(RESPONSE_TIMEOUT))
         .timeout_global(Some(Duration::from_secs(120)))
         .http_status_as_error(false)
         .user_agent(concat!("cargo-minaudit/", env!("CARGO_PKG_VERSION")))

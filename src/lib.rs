@@ -8,6 +8,7 @@
 pub mod advisory; // RustSec advisory-db: parse (pure over text), queries (pure), dir loader (IO edge)
 pub mod app; // IO edge: sequences everything, one fn per subcommand
 pub mod cargo_config; // IO edge: crates-io source replacement from .cargo/config.toml
+pub mod cleanup; // IO edge: temp paths removed on every exit, signals included; stale ones of killed runs
 pub mod cli; // clap types only
 pub mod http; // IO edge: the shared HTTPS agent and DNS-caching resolver
 pub mod index; // Index trait (IO edge impls) + pure version types and cooldown filter

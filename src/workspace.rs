@@ -32,6 +32,9 @@ pub struct Workspace {
     pub root: PathBuf,
     pub root_manifest: PathBuf,
     pub lockfile_path: PathBuf,
+    /// The Cargo.lock text this workspace was read from (`None`: no lock); a writer replaces
+    /// the file only while it still holds exactly this text.
+    pub lock_text: Option<String>,
     pub members: Vec<Member>,
     /// Packages in the current lock that minaudit keeps as they are: path packages that are not
     /// members, and git packages. Empty when there is no `Cargo.lock` yet.
@@ -259,6 +262,14 @@ impl CargoMetadataSource {
     }
 
     fn run(&self, cmd: &MetadataCommand, locked: bool) -> Result<Metadata, WorkspaceError> {
+        // cargo runs in the manifest's directory: a missing one would read as a missing cargo
+        if let Some(dir) = self.run_dir().filter(|d| !d.is_dir()) {
+            return Err(WorkspaceError::Manifest {
+                path: self.manifest_path.clone().unwrap_or_default(),
+                message: format!("the directory {} does not exist", dir.display()),
+                hint: "check --manifest-path; it names the workspace's Cargo.toml".to_string(),
+            });
+        }
         cmd.exec().map_err(|e| match e {
             cargo_metadata::Error::CargoMetadata { stderr } => {
                 let stderr = match self.run_dir() {
@@ -338,13 +349,18 @@ impl WorkspaceSource for CargoMetadataSource {
         let root_manifest = meta.workspace_root.as_std_path().join("Cargo.toml");
         let manifest_text = read(&root_manifest)?;
         let lockfile_path = meta.workspace_root.as_std_path().join("Cargo.lock");
-        let lock = if lockfile_path.is_file() {
-            let text = read(&lockfile_path)?;
-            Some(lockfile::parse(&text, &lockfile_path)?)
+        let lock_text = if lockfile_path.is_file() {
+            Some(read(&lockfile_path)?)
         } else {
             None
         };
-        workspace_from_metadata(&meta, &manifest_text, lock.as_ref())
+        let lock = match &lock_text {
+            Some(text) => Some(lockfile::parse(text, &lockfile_path)?),
+            None => None,
+        };
+        let mut workspace = workspace_from_metadata(&meta, &manifest_text, lock.as_ref())?;
+        workspace.lock_text = lock_text;
+        Ok(workspace)
     }
 
     fn resolved_graph(&self) -> Result<ResolvedGraph, WorkspaceError> {
@@ -382,7 +398,8 @@ impl FixtureSource {
             Some(text) => Some(lockfile::parse(text, &lock_path)?),
             None => None,
         };
-        let workspace = workspace_from_metadata(&meta, root_manifest, lock.as_ref())?;
+        let mut workspace = workspace_from_metadata(&meta, root_manifest, lock.as_ref())?;
+        workspace.lock_text = lockfile.map(str::to_owned);
         let graph = match full_json {
             Some(json) => Some(graph_from_metadata(&parse_metadata_json(json)?)?),
             None => None,
@@ -509,6 +526,7 @@ pub fn workspace_from_metadata(
 
     Ok(Workspace {
         lockfile_path: root.join("Cargo.lock"),
+        lock_text: None,
         root,
         root_manifest,
         members,

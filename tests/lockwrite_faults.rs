@@ -6,7 +6,8 @@
 //! - the lock's directory is read-only (skipped when running as root, which ignores it);
 //! - unsatisfiable requirements (a member requires a version that does not exist);
 //! - a crash between the temp-file write and the rename (the atomic helper, directly): the old
-//!   file stays; so does it when the temp path cannot be created at all.
+//!   file stays, the temp file goes (a killed run's goes on the next replace); the old file
+//!   also stays when the temp path cannot be created at all.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -199,20 +200,22 @@ fn crash_before_rename_keeps_the_old_file() {
     assert_eq!(std::fs::read(&target).expect("read"), b"old contents\n");
     assert!(!atomic::temp_path(&target).exists(), "temp file removed");
 
-    // a panic in the same place (nothing cleans up, like a killed process)
+    // a panic in the same place: unwinding removes the temp file too
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let _ = atomic::replace_with_hook(&target, b"new contents\n", &mut |_| panic!("killed"));
     }));
     assert!(result.is_err());
     assert_eq!(std::fs::read(&target).expect("read"), b"old contents\n");
-    assert!(
-        atomic::temp_path(&target).exists(),
-        "a killed run leaves its temp file"
-    );
-    // the next run replaces the leftover and succeeds
+    assert!(!atomic::temp_path(&target).exists(), "temp file removed");
+    // a killed process's leftover (its pid is gone) is removed by the next replace
+    let mut gone = std::process::Command::new("true").spawn().expect("spawn");
+    let dead = gone.id();
+    gone.wait().expect("wait");
+    let leftover = dir.path().join(format!(".Cargo.lock.minaudit-{dead}.tmp"));
+    std::fs::write(&leftover, b"half").expect("write");
     atomic::replace(&target, b"new contents\n").expect("replace");
     assert_eq!(std::fs::read(&target).expect("read"), b"new contents\n");
-    assert!(!atomic::temp_path(&target).exists());
+    assert!(!atomic::temp_path(&target).exists() && !leftover.exists());
     // only the target remains in the directory
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .expect("ls")

@@ -175,12 +175,14 @@ fn size_and_entry_caps_apply() {
     let small = ArchiveLimits {
         max_total_bytes: 1_000,
         max_entries: 100,
+        ..ArchiveLimits::default()
     };
     let err = unpack_crate(&bytes, "demo", "0.1.0", tmp.path(), small).unwrap_err();
     assert!(err.to_string().contains("/b`"), "{err}");
     let few = ArchiveLimits {
         max_total_bytes: 1 << 20,
         max_entries: 2,
+        ..ArchiveLimits::default()
     };
     let err = unpack_crate(&bytes, "demo", "0.1.0", tmp.path(), few).unwrap_err();
     assert!(

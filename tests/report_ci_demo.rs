@@ -300,6 +300,33 @@ fn fail_on_violation_gates_only_when_there_is_a_violation() {
     assert_eq!(data, ungated, "the gate changed stdout");
 }
 
+/// The README's one-step CI gate (`report --format markdown --fail-if-improvable 0 >>
+/// $GITHUB_STEP_SUMMARY`) still writes its summary when violation conflicts leave no optimum:
+/// the gate fails (exit 1) and says why, and stdout is the report of the current lock.
+#[test]
+fn the_one_step_ci_gate_writes_its_summary_despite_violation_conflicts() {
+    let demo = Demo::new();
+    add_violation(&demo);
+    let ungated = demo.report(&["--format", "markdown"]);
+    assert_eq!(ungated.status.code(), Some(0), "{}", stderr(&ungated));
+    let out = demo.report(&["--format", "markdown", "--fail-if-improvable", "0"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("--fail-if-improvable cannot be checked") && err.contains("violation"),
+        "{err}"
+    );
+    assert!(!stdout(&out).is_empty());
+    assert_eq!(stdout(&out), stdout(&ungated), "the gate changed stdout");
+    for extra in [&["--fail-above", "0"][..], &["--fail-on-violation"]] {
+        let mut args = vec!["--format", "markdown", "--fail-if-improvable", "0"];
+        args.extend_from_slice(extra);
+        let out = demo.report(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&ungated), "{extra:?} changed stdout");
+    }
+}
+
 /// `--target` prices the optimum too (it used to be refused), and the gates read the
 /// targeted figures.
 #[test]

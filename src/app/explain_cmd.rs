@@ -1,10 +1,14 @@
 //! `cargo minaudit explain CRATE`: why the optimum holds the version of CRATE it holds, and
 //! what the cheapest lock with each other candidate version would cost (each one forced into
 //! the model and solved to proven optimality for lines, with the same lazy exact pricing).
+//! `explain NAME@VERSION` prints that version's row only; a version the registry never
+//! published is an error before anything is priced.
 
 use serde::Serialize;
 
-use crate::cli::{CommonArgs, OutputFormat};
+use anyhow::Context;
+
+use crate::cli::{CommonArgs, CrateSpec, OutputFormat};
 use crate::report::group_digits;
 use crate::shell::Shell;
 use crate::solve::Status;
@@ -36,18 +40,36 @@ struct Explanation {
     krate: String,
     optimal_backlog_lines: u64,
     versions: Vec<ExplainRow>,
+    /// The versions the optimal lock holds (also when `versions` is one other version's row).
+    #[serde(skip)]
+    chosen: Vec<String>,
 }
 
-pub fn run(common: &CommonArgs, spec: &str, jobs: usize, shell: &Shell) -> anyhow::Result<Outcome> {
-    let name = spec.split('@').next().unwrap_or(spec);
+pub fn run(
+    common: &CommonArgs,
+    spec: &CrateSpec,
+    jobs: usize,
+    shell: &Shell,
+) -> anyhow::Result<Outcome> {
+    let name = spec.name.as_str();
     let s = Session::load(common, shell)?;
+    if let Some(version) = &spec.version {
+        check_published(&s, name, version)?;
+    }
     let current = price_lock(&s, &s.graph, shell)?;
     let request = ExplainRequest { krate: name, jobs };
     let found = find_optimum(&s, common, &current, shell, Some(request))?;
     let best = found.optimal.total_lines();
+    let chosen: Vec<String> = found
+        .alternatives
+        .iter()
+        .filter(|a| a.chosen)
+        .map(|a| a.version.to_string())
+        .collect();
     let versions: Vec<ExplainRow> = found
         .alternatives
         .iter()
+        .filter(|a| spec.version.as_ref().is_none_or(|v| &a.version == v))
         .map(|a| ExplainRow {
             version: a.version.to_string(),
             chosen: a.chosen,
@@ -59,15 +81,31 @@ pub fn run(common: &CommonArgs, spec: &str, jobs: usize, shell: &Shell) -> anyho
             error: a.error.clone(),
         })
         .collect();
+    let mut versions = versions;
+    if let (Some(v), true) = (&spec.version, versions.is_empty()) {
+        // published, but no requirement of the workspace admits it: not a candidate
+        versions.push(ExplainRow {
+            version: v.to_string(),
+            chosen: false,
+            backlog_lines: None,
+            extra_lines: None,
+            own_lines: None,
+            used_for: None,
+            solver: None,
+            error: None,
+        });
+    }
     let ex = Explanation {
         schema_version: 1,
         krate: name.to_string(),
         optimal_backlog_lines: best,
         versions,
+        chosen,
     };
     let text = match common.format {
         OutputFormat::Json => serde_json::to_string_pretty(&ex)? + "\n",
-        _ => human(&ex),
+        OutputFormat::Human => human(&ex),
+        OutputFormat::Markdown => markdown(&ex),
     };
     print!("{text}");
     let failed: Vec<&str> = ex
@@ -84,10 +122,84 @@ pub fn run(common: &CommonArgs, spec: &str, jobs: usize, shell: &Shell) -> anyho
     Ok(Outcome::Ok)
 }
 
+/// Errors unless the registry index lists `version` of `name`.
+fn check_published(s: &Session, name: &str, version: &semver::Version) -> anyhow::Result<()> {
+    let found = s
+        .index
+        .load_crates(&[name.to_owned()])
+        .with_context(|| format!("cannot read {name}'s versions from the registry index"))?;
+    let Some(Some(krate)) = found.get(name) else {
+        anyhow::bail!(
+            "{name} is not in the registry ({})\nhint: check the crate name",
+            s.index.describe()
+        );
+    };
+    if krate.versions.iter().any(|v| &v.version == version) {
+        return Ok(());
+    }
+    let mut published: Vec<&semver::Version> = krate.versions.iter().map(|v| &v.version).collect();
+    published.sort();
+    let newest: Vec<String> = published
+        .iter()
+        .rev()
+        .take(5)
+        .map(|v| v.to_string())
+        .collect();
+    anyhow::bail!(
+        "{name} {version} is not a published version of {name}\nhint: published versions include {}",
+        newest.join(", ")
+    )
+}
+
+fn markdown(ex: &Explanation) -> String {
+    let mut out = format!(
+        "### `{}`: the cheapest lock holding each version\n\nOptimal backlog: **{}** lines.\n\n",
+        ex.krate,
+        group_digits(ex.optimal_backlog_lines)
+    );
+    out += "| version | backlog | vs optimum | this version |\n|---|---:|---:|---:|\n";
+    for r in &ex.versions {
+        let version = if r.chosen {
+            format!("**{}** (optimal lock)", r.version)
+        } else {
+            r.version.clone()
+        };
+        match (r.backlog_lines, r.extra_lines) {
+            (Some(b), Some(x)) => {
+                out += &format!(
+                    "| {version} | {} | {} | {} ({}) |\n",
+                    group_digits(b),
+                    if x == 0 {
+                        "=".to_string()
+                    } else {
+                        format!("+{}", group_digits(x as u64))
+                    },
+                    group_digits(r.own_lines.unwrap_or(0)),
+                    r.used_for.unwrap_or("deploy")
+                );
+            }
+            _ if r.error.is_some() => {
+                let why = r.error.as_deref().unwrap_or_default();
+                let first = why.lines().next().unwrap_or_default();
+                out += &format!("| {version} | error: {first} | | |\n");
+            }
+            _ => out += &format!("| {version} | no valid lock holds it | | |\n"),
+        }
+    }
+    out
+}
+
 fn human(ex: &Explanation) -> String {
     let mut out = String::new();
     let chosen: Vec<&ExplainRow> = ex.versions.iter().filter(|r| r.chosen).collect();
-    if chosen.is_empty() {
+    if chosen.is_empty() && !ex.chosen.is_empty() {
+        out += &format!(
+            "{} {}: the optimal lock holds it (backlog {} lines)\n",
+            ex.krate,
+            ex.chosen.join(", "),
+            group_digits(ex.optimal_backlog_lines)
+        );
+    } else if chosen.is_empty() {
         out += &format!(
             "{}: the optimal lock does not need it (backlog {} lines)\n",
             ex.krate,

@@ -31,6 +31,24 @@ pub fn cache_dir(common: &CommonArgs) -> anyhow::Result<PathBuf> {
     Ok(base.join("cargo-minaudit"))
 }
 
+/// Creates `dir` if needed and checks that files can be made in it: every pricing run writes
+/// there (index copies, counts, unpacked crates for git), so a read-only one fails up front.
+pub fn ensure_writable(dir: &Path) -> anyhow::Result<()> {
+    let hint = "hint: make the directory writable, or pass --cache-dir DIR (or set MINAUDIT_CACHE_DIR) to use another one";
+    std::fs::create_dir_all(dir).map_err(|e| {
+        anyhow::anyhow!("cannot create the cache dir {}: {e}\n{hint}", dir.display())
+    })?;
+    let probe = dir.join(format!(".minaudit-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write in the cache dir {}: {e}\n{hint}",
+            dir.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 pub struct LoadedWorkspace {
     pub workspace: Workspace,
     pub graph: ResolvedGraph,
@@ -131,6 +149,7 @@ pub struct Session {
 impl Session {
     pub fn load(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Session> {
         let cache_dir = cache_dir(common)?;
+        ensure_writable(&cache_dir)?;
         let LoadedWorkspace {
             workspace,
             graph: resolved,

@@ -4,6 +4,7 @@
 //! Exit codes (DESIGN.md §5): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
 mod alternatives;
+mod check_copy;
 mod explain_cmd;
 mod imports;
 mod inputs;
@@ -13,6 +14,7 @@ mod pricing;
 mod recheck;
 mod report_cmd;
 mod whatif_cmd;
+mod workspace_lock;
 mod write_lock;
 
 use clap::Parser;
@@ -31,6 +33,7 @@ pub enum Outcome {
 pub fn main_with_exit_code() -> i32 {
     // before any thread starts (glibc reads the arena limit when a thread first allocates)
     memory::limit_malloc_arenas();
+    crate::cleanup::install_signal_cleanup();
     let CargoCli::Minaudit(args) = CargoCli::parse();
     let shell = Shell::new(verbosity(&args));
     match run(&args, &shell) {

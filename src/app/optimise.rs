@@ -1303,6 +1303,11 @@ pub(super) fn lazy_solve(
 }
 
 pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
+    // held from before the lock is read until it is written: one writing run at a time
+    let _write_lock = match dry_run {
+        false => super::workspace_lock::lock_for_writing(common, shell)?,
+        true => None,
+    };
     let s = Session::load(common, shell)?;
     // `--target`: the current lock priced for what builds, like `report --target`
     let (graph, mut target_scope) = super::report_cmd::scope_session(&s, common, shell)?;

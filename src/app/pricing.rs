@@ -19,6 +19,7 @@
 //! tar-stream part is cheap; deltas run git once more).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -119,13 +120,22 @@ fn manifest_text(bytes: &[u8], prefix: &str) -> Result<Option<String>, ArchiveEr
     let mut text = None;
     walk(bytes, prefix, ArchiveLimits::default(), |entry, reader| {
         if entry.rel_path == "Cargo.toml" {
+            // a manifest is read whole: far below this in any real crate
+            const MAX_MANIFEST_BYTES: u64 = 16 << 20;
             let mut buf = Vec::new();
-            reader
+            std::io::Read::take(reader, MAX_MANIFEST_BYTES + 1)
                 .read_to_end(&mut buf)
                 .map_err(|e| ArchiveError::Corrupt {
                     entry: Some(entry.rel_path.clone()),
                     message: e.to_string(),
                 })?;
+            if buf.len() as u64 > MAX_MANIFEST_BYTES {
+                return Err(ArchiveError::TooLarge {
+                    entry: entry.rel_path.clone(),
+                    limit: MAX_MANIFEST_BYTES,
+                    what: "bytes in Cargo.toml",
+                });
+            }
             text = Some(String::from_utf8_lossy(&buf).into_owned());
         }
         Ok::<(), ArchiveError>(())

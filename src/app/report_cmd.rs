@@ -3,7 +3,8 @@
 //! (the same search, `optimise::find_optimum`; skipped with `--no-optimum`). Writes nothing.
 //!
 //! CI gates (exit 1, message on stderr, data on stdout unchanged): `--fail-above LINES`,
-//! `--fail-if-improvable LINES` (the optimum saves more than LINES), `--fail-on-violation`.
+//! `--fail-if-improvable LINES` (the optimum saves more than LINES, or the store's violation
+//! conflicts leave no optimum to compare with), `--fail-on-violation`.
 //!
 //! `--target T` (repeatable) narrows what needs an audit to what compiles for T (and for the
 //! host on behalf of build scripts and proc-macros): [`scope_to_targets`] runs the
@@ -49,9 +50,6 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
     let violations = violations_of(&current.outcome);
     let found = match optimum_blocker(args, !violations.is_empty()) {
         None => Some(optimise::find_optimum(&s, common, &current, shell, None)?),
-        Some(reason) if args.fail_if_improvable.is_some() => {
-            anyhow::bail!("--fail-if-improvable needs the optimum, but {reason}")
-        }
         Some(reason) if !args.no_optimum => {
             shell.warn(format!("the optimum is not computed: {reason}"));
             None
@@ -246,7 +244,11 @@ pub fn gate_failures(report: &Report, args: &ReportArgs) -> Vec<String> {
             ));
         }
     }
-    if let (Some(limit), Some(optimal)) = (args.fail_if_improvable, &report.optimal) {
+    match (args.fail_if_improvable, &report.optimal) {
+        (Some(_), None) => failed.push(
+            "--fail-if-improvable cannot be checked: the audit store has violation conflicts, so the optimum is not computed\nhint: run `cargo vet` for the details and resolve them".to_string(),
+        ),
+        (Some(limit), Some(optimal)) => {
         let saving = current.saturating_sub(optimal.backlog_lines);
         if saving > limit {
             failed.push(format!(
@@ -258,6 +260,8 @@ pub fn gate_failures(report: &Report, args: &ReportArgs) -> Vec<String> {
                 report.changes.len()
             ));
         }
+        }
+        (None, _) => {}
     }
     if args.fail_on_violation && !report.violations.is_empty() {
         let crates: Vec<&str> = report.violations.iter().map(|v| v.krate.as_str()).collect();

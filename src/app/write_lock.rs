@@ -1,19 +1,17 @@
 //! IO edge: write the optimal Cargo.lock, only after Cargo itself accepted it.
 //!
-//! Steps:
-//! 1. read and parse the current Cargo.lock, build the new one (`lockwrite::new_lock`, pure);
-//!    the same resolve as now means "already optimal": nothing is touched (idempotence);
-//! 2. copy the workspace (every file except `target/` at the root and `.git/` directories:
-//!    cargo needs each member's manifest and its target files, `.cargo/config.toml` and
-//!    whatever local registry it names) to a temp dir, put the new lock there, and run
+//! Steps (the run holds the workspace's write lock throughout, `workspace_lock`):
+//! 1. re-read Cargo.lock; it must still be the text the run was loaded from, else stop (another
+//!    program changed it); build the new lock (`lockwrite::new_lock`, pure); the same resolve
+//!    as now means "already optimal": nothing is touched (idempotence);
+//! 2. Cargo checks the new lock in a private copy of the workspace (`check_copy`):
 //!    `cargo metadata --locked --format-version 1` and `cargo update --workspace --locked`
-//!    (`--offline` when asked) with the user's `CARGO_HOME`, so Cargo's index cache is used;
-//!    any refusal aborts with Cargo's message and the real lock untouched;
-//! 3. replace the real Cargo.lock atomically (`lockwrite::atomic`), then print cargo-style
-//!    status lines and what cargo-vet needs next.
-//!
-//! Known limit: `.cargo/config.toml` files in directories *above* the workspace root do not
-//! apply to the copy (those in the workspace and in `CARGO_HOME` do).
+//!    (`--offline` when asked) with the user's `CARGO_HOME`, so Cargo's index cache is used.
+//!    A refusal aborts with the real lock untouched; Cargo then checks the current lock in
+//!    the same copy, so the message says whether the new lock or the copy is at fault;
+//! 3. replace the real Cargo.lock atomically (`lockwrite::atomic`: a symlinked lock keeps its
+//!    link and its target is replaced), re-reading it just before the rename and aborting if
+//!    it changed; then print cargo-style status lines and what cargo-vet needs next.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +22,8 @@ use anyhow::Context;
 use crate::index::IndexCrate;
 use crate::lockfile::{self, Lockfile};
 use crate::lockwrite::{self, atomic, Plan};
+
+use super::check_copy::CheckCopy;
 use crate::model::{Model, Roots};
 use crate::report::Change;
 use crate::shell::Shell;
@@ -47,6 +47,12 @@ pub fn write(req: &WriteRequest<'_>, shell: &Shell) -> anyhow::Result<()> {
     let path = &req.workspace.lockfile_path;
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if req.workspace.lock_text.as_deref() != Some(text.as_str()) {
+        return Err(atomic::AtomicWriteError::Changed {
+            target: path.clone(),
+        }
+        .into());
+    }
     let current = lockfile::parse(&text, path)?;
     let new = lockwrite::new_lock(&Plan {
         current: &current,
@@ -70,37 +76,42 @@ pub fn write(req: &WriteRequest<'_>, shell: &Shell) -> anyhow::Result<()> {
     }
     let rendered = lockfile::render(&new);
     shell.status("Checking", "the new Cargo.lock with cargo (--locked)");
-    validate(&req.workspace.root, &rendered, req.offline)?;
-    atomic::replace(path, rendered.as_bytes())?;
+    validate(&req.workspace.root, &rendered, &text, req.offline)?;
+    atomic::replace_if_unchanged(path, rendered.as_bytes(), text.as_bytes())?;
     report_written(path, &new, &current, req.changes, shell);
     Ok(())
 }
 
-/// Cargo's verdict on `lock_text` for the workspace at `root`, in a temp copy.
-fn validate(root: &Path, lock_text: &str, offline: bool) -> anyhow::Result<()> {
-    let tmp = tempfile::Builder::new()
-        .prefix("minaudit-check-")
-        .tempdir()
-        .context("cannot create a temp dir to check the new lock\nhint: set TMPDIR to a writable directory")?;
-    let copy = tmp.path().join("ws");
-    copy_workspace(root, &copy).with_context(|| {
+/// Cargo's verdict on `lock_text` for the workspace at `root`, in a private copy; when Cargo
+/// refuses, the `current` lock is checked in the same copy to tell whose fault it is.
+fn validate(root: &Path, lock_text: &str, current: &str, offline: bool) -> anyhow::Result<()> {
+    let copy = CheckCopy::new(root, lock_text).with_context(|| {
         format!(
-            "cannot copy the workspace {} to check the new lock; nothing was written",
+            "cannot copy the workspace {} to a temp dir to check the new lock; nothing was written\nhint: set TMPDIR to a writable directory with room for the workspace",
             root.display()
         )
     })?;
-    std::fs::write(copy.join("Cargo.lock"), lock_text)
-        .context("cannot write the new lock into the temp copy; nothing was written")?;
     let mut metadata = vec!["metadata", "--locked", "--format-version", "1"];
     let mut update = vec!["update", "--workspace", "--locked"];
     if offline {
         metadata.push("--offline");
         update.push("--offline");
     }
-    for args in [metadata, update] {
-        run_cargo(&copy, &args)?;
+    for args in [&metadata, &update] {
+        let Err(refusal) = run_cargo(&copy.workspace(), args)? else {
+            continue;
+        };
+        copy.set_lock(current)
+            .context("cannot write the current lock into the temp copy; nothing was written")?;
+        let hint = match run_cargo(&copy.workspace(), args)? {
+            Ok(()) => "Cargo accepts the current lock in the same copy, so this is a bug in cargo-minaudit's model; please report it with the output above",
+            Err(_) => "Cargo refuses the current lock in that copy too: the copy lacks something the workspace needs (a `.cargo/config.toml` above the workspace root, or a file outside it); run cargo minaudit --dry-run and apply the changes with `cargo update --precise`",
+        };
+        anyhow::bail!(
+            "cargo rejected the new lock in a temp copy of the workspace; Cargo.lock was not changed:\n{refusal}\nhint: {hint}"
+        );
     }
-    let after = std::fs::read_to_string(copy.join("Cargo.lock")).unwrap_or_default();
+    let after = copy.lock_text().unwrap_or_default();
     anyhow::ensure!(
         after == lock_text,
         "cargo accepted the new lock but rewrote it; nothing was written\nhint: this is a bug in cargo-minaudit's lock rendering, please report it"
@@ -108,7 +119,8 @@ fn validate(root: &Path, lock_text: &str, offline: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_cargo(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+/// Runs Cargo in `dir`: `Ok(Err(what it said))` when it refuses.
+fn run_cargo(dir: &Path, args: &[&str]) -> anyhow::Result<Result<(), String>> {
     let cargo = std::env::var_os("CARGO")
         .map(PathBuf::from)
         .unwrap_or_else(|| "cargo".into());
@@ -124,44 +136,15 @@ fn run_cargo(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
                 cargo.display()
             )
         })?;
-    if !out.status.success() {
-        anyhow::bail!(
-            "cargo rejected the new lock (`{shown}` exited with {}); Cargo.lock was not changed:\n{}\nhint: this is a bug in cargo-minaudit's model, please report it with the output above",
+    Ok(if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{shown}` exited with {}:\n{}",
             out.status,
             String::from_utf8_lossy(&out.stderr).trim_end()
-        );
-    }
-    Ok(())
-}
-
-/// Copies `from` to `to`: every file and directory, except `target/` at the root and `.git/`
-/// anywhere; symlinks are recreated as symlinks.
-fn copy_workspace(from: &Path, to: &Path) -> std::io::Result<()> {
-    fn walk(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
-        std::fs::create_dir_all(to)?;
-        for e in std::fs::read_dir(from)? {
-            let e = e?;
-            let name = e.file_name();
-            if name == ".git" || (top && name == "target") {
-                continue;
-            }
-            let (src, dst) = (e.path(), to.join(&name));
-            let ty = e.file_type()?;
-            if ty.is_symlink() {
-                let target = std::fs::read_link(&src)?;
-                #[cfg(unix)]
-                std::os::unix::fs::symlink(&target, &dst)?;
-                #[cfg(not(unix))]
-                std::fs::copy(&src, &dst).map(|_| ())?;
-            } else if ty.is_dir() {
-                walk(&src, &dst, false)?;
-            } else {
-                std::fs::copy(&src, &dst)?;
-            }
-        }
-        Ok(())
-    }
-    walk(from, to, true)
+        ))
+    })
 }
 
 /// Cargo-style status lines for what changed, and cargo-vet's follow-ups.

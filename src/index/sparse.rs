@@ -167,6 +167,8 @@ impl SparseIndex {
             .user_agent(concat!("cargo-minaudit/", env!("CARGO_PKG_VERSION")))
             .max_idle_connections(threads * 2)
             .max_idle_connections_per_host(threads)
+            .timeout_connect(Some(crate::http::CONNECT_TIMEOUT))
+            .timeout_recv_response(Some(crate::http::RESPONSE_TIMEOUT))
             .timeout_global(Some(cfg.timeout))
             .build();
         let agent = ureq::Agent::with_parts(
@@ -235,9 +237,11 @@ impl SparseIndex {
         };
         let conditional = etag.is_some() || last_modified.is_some();
         let mut last_error = String::new();
-        let attempts = self.cfg.retries + 1;
-        for attempt in 0..attempts {
-            if attempt > 0 {
+        let mut attempts = self.cfg.retries + 1;
+        let mut attempt = 0;
+        while attempt < attempts {
+            attempt += 1;
+            if attempt > 1 {
                 self.count(|s| s.retries += 1);
                 std::thread::sleep(self.cfg.backoff * 2u32.saturating_pow(attempt - 1));
             }
@@ -259,13 +263,16 @@ impl SparseIndex {
             let mut resp = match req.call() {
                 Ok(r) => r,
                 Err(e) if is_transient(&e) => {
+                    if crate::http::is_no_answer(&e) {
+                        attempts = attempts.min(crate::http::NO_ANSWER_RETRIES + 1);
+                    }
                     last_error = e.to_string();
                     continue;
                 }
                 Err(e) => {
                     return Err(IndexError::Network {
                         url,
-                        attempts: attempt + 1,
+                        attempts: attempt,
                         message: e.to_string(),
                     })
                 }
@@ -336,7 +343,7 @@ impl SparseIndex {
         }
         Err(IndexError::Network {
             url,
-            attempts,
+            attempts: attempt,
             message: last_error,
         })
     }
@@ -373,12 +380,20 @@ impl Index for SparseIndex {
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<(usize, FetchResult)>> = Mutex::new(Vec::with_capacity(names.len()));
         let workers = self.cfg.threads.clamp(1, names.len().max(1));
+        // one request that got no answer fails the walk: the others would wait as long
+        let failed = std::sync::atomic::AtomicBool::new(false);
         std::thread::scope(|s| {
             for _ in 0..workers {
                 s.spawn(|| loop {
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(name) = names.get(i) else { break };
                     let r = self.fetch_one(name);
+                    if matches!(r, Err(IndexError::Network { .. })) {
+                        failed.store(true, Ordering::Relaxed);
+                    }
                     results
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())

@@ -253,6 +253,9 @@ pub fn member_builds(
     for f in sel.feature_list() {
         let hits: Vec<(usize, String)> = match f.split_once('/') {
             Some((m, feat)) if index.contains_key(m) => {
+                if !manifests[index[m]].has(feat) {
+                    return Err(FeatureSelectionError::UnknownFeature(f));
+                }
                 vec![(index[m], feat.to_string())]
             }
             _ => selected
@@ -728,6 +731,10 @@ mod tests {
         assert_eq!(
             member_builds(&ws, &sel(&["lone"], &["json"], false, false)),
             Err(FeatureSelectionError::UnknownFeature("json".into()))
+        );
+        assert_eq!(
+            member_builds(&ws, &sel(&[], &["app/nope"], false, false)),
+            Err(FeatureSelectionError::UnknownFeature("app/nope".into()))
         );
     }
 

@@ -302,20 +302,27 @@ impl HttpsSource {
         )
     }
 
-    /// One attempt: `Ok(Some(bytes))`, `Ok(None)` for 404, `Err((message, retryable))`.
-    fn attempt(&self, url: &str) -> Result<Option<Vec<u8>>, (String, bool)> {
-        let response = self
-            .agent
-            .get(url)
-            .call()
-            .map_err(|e| (e.to_string(), true))?;
+    /// One attempt: `Ok(Some(bytes))`, `Ok(None)` for 404, `Err((message, retries left
+    /// at most))`.
+    fn attempt(&self, url: &str) -> Result<Option<Vec<u8>>, (String, u32)> {
+        let response = self.agent.get(url).call().map_err(|e| {
+            let retries = if crate::http::is_no_answer(&e) {
+                crate::http::NO_ANSWER_RETRIES
+            } else {
+                self.retries
+            };
+            (e.to_string(), retries)
+        })?;
         let status = response.status().as_u16();
         if status == 404 || status == 410 {
             return Ok(None);
         }
         if status != 200 {
             let retryable = status == 429 || status >= 500;
-            return Err((format!("http status {status}"), retryable));
+            return Err((
+                format!("http status {status}"),
+                if retryable { self.retries } else { 0 },
+            ));
         }
         response
             .into_body()
@@ -323,7 +330,7 @@ impl HttpsSource {
             .limit(self.max_bytes)
             .read_to_vec()
             .map(Some)
-            .map_err(|e| (format!("reading body: {e}"), true))
+            .map_err(|e| (format!("reading body: {e}"), self.retries))
     }
 }
 
@@ -344,8 +351,8 @@ impl CrateSource for HttpsSource {
                         "the registry's index lists this version but the download host has no file for it; check the version on crates.io, or lock another version".to_owned(),
                     ));
                 }
-                Err((message, retryable)) => {
-                    if !retryable || attempts > self.retries {
+                Err((message, retries)) => {
+                    if attempts > retries.min(self.retries) {
                         return Err(PriceError::Download {
                             name: name.to_owned(),
                             version: version.to_owned(),

@@ -54,7 +54,7 @@ pub enum ArchiveError {
     OutsidePrefix { entry: String, prefix: String },
     #[error("unsupported entry `{entry}` in .crate archive: {kind} (only regular files and directories are allowed)\nhint: cargo-vet would count this differently; price this crate by hand")]
     UnsupportedEntry { entry: String, kind: String },
-    #[error(".crate archive too large at entry `{entry}`: more than {limit} {what} once unpacked\nhint: raise the limit only if you trust this crate")]
+    #[error(".crate archive too large at entry `{entry}`: more than {limit} {what}\nhint: `cargo package` never makes such an archive; do not trust this crate, and count it by hand if you must")]
     TooLarge {
         entry: String,
         limit: u64,
@@ -75,6 +75,8 @@ pub struct ArchiveLimits {
     /// Sum of all entry sizes (cargo's own unpack limit is 512 MiB).
     pub max_total_bytes: u64,
     pub max_entries: u64,
+    /// Lines of one file: git holds ~44 bytes a line to diff it, so this bounds a delta's memory.
+    pub max_file_lines: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -82,6 +84,7 @@ impl Default for ArchiveLimits {
         ArchiveLimits {
             max_total_bytes: 512 * 1024 * 1024,
             max_entries: 200_000,
+            max_file_lines: 2_000_000,
         }
     }
 }

@@ -275,3 +275,62 @@ pub fn tempdir() -> tempfile::TempDir {
         .tempdir()
         .unwrap()
 }
+
+/// A `.crate` whose first entry is a `kind` header (`L`: GNU long name, `x`: pax) claiming
+/// `claimed` bytes, followed by that many bytes of `a`, gzipped to about `claimed / 1000`
+/// bytes: built from one flushed deflate chunk repeated, so no step holds the whole stream.
+pub fn hostile_metadata_crate(kind: u8, claimed: u64) -> Vec<u8> {
+    const CHUNK: usize = 16 << 20;
+    assert_eq!(
+        claimed % CHUNK as u64,
+        0,
+        "claimed is a whole number of chunks"
+    );
+    let mut header = tar::Header::new_gnu();
+    header.as_gnu_mut().unwrap().name[..13].copy_from_slice(b"././@LongLink");
+    header.set_mode(0o644);
+    header.set_entry_type(tar::EntryType::new(kind));
+    header.set_size(claimed);
+    header.set_cksum();
+    let piece = |data: &[u8], last: bool| {
+        // a fresh compressor per piece and a full flush make the pieces independent
+        let mut c = flate2::Compress::new(flate2::Compression::best(), false);
+        let flush = if last {
+            flate2::FlushCompress::Finish
+        } else {
+            flate2::FlushCompress::Full
+        };
+        let mut out = Vec::with_capacity(data.len() / 500 + 1024);
+        loop {
+            let consumed = c.total_in() as usize;
+            let status = c.compress_vec(&data[consumed..], &mut out, flush).unwrap();
+            let flushed = c.total_in() as usize == data.len() && out.len() < out.capacity();
+            if status == flate2::Status::StreamEnd || (!last && flushed) {
+                break;
+            }
+            out.reserve(1 << 16);
+        }
+        out
+    };
+    let chunk = vec![b'a'; CHUNK];
+    let (head, body, tail) = (
+        piece(header.as_bytes(), false),
+        piece(&chunk, false),
+        piece(&[], true),
+    );
+    let mut crc = flate2::Crc::new();
+    crc.update(header.as_bytes());
+    let mut chunk_crc = flate2::Crc::new();
+    chunk_crc.update(&chunk);
+    let repeats = claimed / CHUNK as u64;
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    gz.extend_from_slice(&head);
+    for _ in 0..repeats {
+        gz.extend_from_slice(&body);
+        crc.combine(&chunk_crc);
+    }
+    gz.extend_from_slice(&tail);
+    gz.extend_from_slice(&crc.sum().to_le_bytes());
+    gz.extend_from_slice(&((512 + claimed) as u32).to_le_bytes());
+    gz
+}

@@ -275,13 +275,24 @@ fn cargo_vet_agrees_on_every_written_lock() {
         let fmt = vet().args(["vet", "fmt"]).output().expect("cargo vet fmt");
         assert!(fmt.status.success(), "{}: cargo vet fmt", s.name);
         let out = vet()
-            .args(["vet", "suggest", "--locked", "--frozen", "--output-format", "json"])
+            .args([
+                "vet",
+                "suggest",
+                "--locked",
+                "--frozen",
+                "--output-format",
+                "json",
+            ])
             .arg("--cache-dir")
             .arg(demo.tmp.path().join("vet-cache"))
             .output()
             .expect("cargo vet is installed");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!err.contains("failed to start download"), "{}: {err}", s.name);
+        assert!(
+            !err.contains("failed to start download"),
+            "{}: {err}",
+            s.name
+        );
         let theirs: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{}: cargo vet json ({e}): {err}", s.name));
         assert!(out.status.success(), "{}: cargo vet suggest: {err}", s.name);
@@ -327,7 +338,10 @@ fn an_imported_audit_counts_through_the_criteria_map() {
         json_ok(&out)
     };
     let mapped = run(true);
-    assert_eq!(mapped["optimal"]["backlog_lines"].as_u64(), Some(2908 - 539));
+    assert_eq!(
+        mapped["optimal"]["backlog_lines"].as_u64(),
+        Some(2908 - 539)
+    );
     let audits = mapped["optimal"]["audits"].as_array().expect("audits");
     assert!(audits.iter().all(|a| a["crate"] != "smallmap"));
     let unmapped = run(false);

@@ -171,7 +171,11 @@ impl model::uses::UseRules for WorldRules<'_> {
         })
     }
     fn edge(&self, from: &str, _: &Version, dep: &IndexDep) -> model::uses::Flow {
-        match self.p.dep.get(&(from.to_string(), dep.crate_name().to_string())) {
+        match self
+            .p
+            .dep
+            .get(&(from.to_string(), dep.crate_name().to_string()))
+        {
             Some(l) => model::uses::Flow::Set(level_set(*l)),
             None => model::uses::Flow::Inherit,
         }
@@ -224,7 +228,11 @@ fn levels(w: &World, uses: &Uses) -> BTreeMap<Pid, u8> {
                 continue; // not built: it sends nothing
             };
             for v in vs {
-                let sent = p.dep.get(&(u.0.clone(), v.0.clone())).copied().unwrap_or(own);
+                let sent = p
+                    .dep
+                    .get(&(u.0.clone(), v.0.clone()))
+                    .copied()
+                    .unwrap_or(own);
                 let e = next.get_mut(v).unwrap();
                 *e = (*e).max(sent);
             }
@@ -727,7 +735,7 @@ fn walk(w: &World, chosen: &BTreeSet<(String, Version)>, routing: &Routing) -> O
         for (i, d) in root.deps.iter().enumerate() {
             let iv = pick(w, chosen, routing, &format!("root{r}"), i, d)?;
             let req = request(iv, d, &BTreeSet::new())?;
-            if !(w.filtered && !builds(d)) {
+            if !w.filtered || builds(d) {
                 root_uses.push(((iv.name.clone(), iv.version.clone()), d.kind));
             }
             pending.push((iv, req));

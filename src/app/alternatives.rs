@@ -149,4 +149,3 @@ fn own_price(pkg: &model::Pkg, sol: &solve::Solution) -> (u64, &'static str) {
         }
     }
 }
-

@@ -30,11 +30,10 @@ use crate::optimise::changes::changes;
 use crate::optimise::conflict;
 use crate::optimise::member_features::{member_builds, FeatureSelection, RootBuilds};
 use crate::optimise::prices::{Price, PriceContext};
-use crate::optimise::requirements::StoreRules;
-use crate::vet::criteria::CriteriaSet;
 use crate::optimise::reduce::{
     dominated, drop_interchangeable, interchangeable_groups, requirements_by_crate,
 };
+use crate::optimise::requirements::StoreRules;
 use crate::optimise::roots::roots_from_workspace;
 use crate::price::archive::crate_prefix;
 use crate::price::audit_lines::{AuditLineCounter, VersionRef};
@@ -49,6 +48,7 @@ use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
 use crate::target_filter::{EdgeBuilds, HostFacts, RustcCfgSource};
+use crate::vet::criteria::CriteriaSet;
 use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
 use crate::vet::suggest::{PublishedVersions, SuggestOutcome, SuggestedAudit as VetAudit};
@@ -464,7 +464,10 @@ fn refine(
         let mut cheaper: Vec<(u64, PKey)> = cands.by_crate[&key.0]
             .iter()
             .map(|c| (key.0.clone(), c.version().clone(), key.2))
-            .filter(|k| book.get(k).is_some_and(|p| !p.is_exact() && p.model_cost() < exact))
+            .filter(|k| {
+                book.get(k)
+                    .is_some_and(|p| !p.is_exact() && p.model_cost() < exact)
+            })
             .map(|k| (book[&k].model_cost(), k))
             .collect();
         cheaper.sort();
@@ -1042,16 +1045,16 @@ pub fn find_optimum_with(
         super::recheck::check(
             s,
             common,
-            store,
             &super::recheck::Chosen {
                 model: &m,
                 values,
                 roots: &roots,
                 index: &snapshot.crates,
+                store,
+                published: &published,
+                checksums: &checksums,
             },
             figures,
-            &published,
-            &checksums,
             shell,
         )
     };
@@ -1232,9 +1235,9 @@ pub(super) fn lazy_solve(
         let left_out = if env.prune && !until_priced {
             let exact = |i: usize| {
                 let p = &m.pkgs[i];
-                p.tiers.iter().all(|t| {
-                    st.book[&(p.name.clone(), p.version.clone(), t.set)].is_exact()
-                })
+                p.tiers
+                    .iter()
+                    .all(|t| st.book[&(p.name.clone(), p.version.clone(), t.set)].is_exact())
             };
             let groups = env
                 .groups

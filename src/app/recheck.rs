@@ -33,12 +33,15 @@ pub(super) struct ModelFigures {
     pub total: u64,
 }
 
-/// The chosen lock's inputs.
+/// The chosen lock's inputs, and the registry facts and store that price it.
 pub(super) struct Chosen<'a> {
     pub model: &'a model::Model,
     pub values: &'a [bool],
     pub roots: &'a model::Roots,
     pub index: &'a BTreeMap<String, crate::index::IndexCrate>,
+    pub store: &'a Store,
+    pub published: &'a PublishedVersions,
+    pub checksums: &'a Checksums,
 }
 
 /// Prices the chosen lock exactly as the current lock is priced, and checks the model's
@@ -46,13 +49,11 @@ pub(super) struct Chosen<'a> {
 pub(super) fn check(
     s: &Session,
     common: &CommonArgs,
-    store: &Store,
     chosen: &Chosen<'_>,
     figures: &ModelFigures,
-    published: &PublishedVersions,
-    checksums: &Checksums,
     shell: &Shell,
 ) -> anyhow::Result<SuggestOutcome> {
+    let store = chosen.store;
     let path = &s.workspace.lockfile_path;
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -72,11 +73,11 @@ pub(super) fn check(
     };
     let exact = Pricer {
         source: s.source.as_ref(),
-        checksums,
+        checksums: chosen.checksums,
         cache_dir: &s.cache_dir,
         shell,
     }
-    .price(store, &graph, published)?;
+    .price(store, &graph, chosen.published)?;
     let mut prices = figures.prices.clone();
     // first-party packages audited as crates.io (`audit-as-crates-io`) are not the model's
     // to choose: their audits are the same on every lock and count on both sides
@@ -126,7 +127,10 @@ fn differences(
     let store = store.for_suggest();
     let mut exact_lines: BTreeMap<(String, Version), u64> = BTreeMap::new();
     if let SuggestOutcome::Suggestions { audits, .. } = exact {
-        for a in audits.iter().filter(|a| !first_party.contains(a.krate.as_str())) {
+        for a in audits
+            .iter()
+            .filter(|a| !first_party.contains(a.krate.as_str()))
+        {
             for v in &a.for_versions {
                 *exact_lines
                     .entry((a.krate.clone(), v.semver.clone()))

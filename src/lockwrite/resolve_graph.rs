@@ -76,11 +76,13 @@ pub fn resolved_graph(
             registry_package(id, index, &proc_macro)?
         } else {
             let key = (id.name.as_str(), &id.version, id.source.as_deref());
-            (*fixed.get(&key).ok_or_else(|| ResolveGraphError::UnknownFixed {
-                name: id.name.clone(),
-                version: id.version.clone(),
-                origin: id.source.clone().unwrap_or_else(|| "path".into()),
-            })?)
+            (*fixed
+                .get(&key)
+                .ok_or_else(|| ResolveGraphError::UnknownFixed {
+                    name: id.name.clone(),
+                    version: id.version.clone(),
+                    origin: id.source.clone().unwrap_or_else(|| "path".into()),
+                })?)
             .clone()
         };
         id_of.insert(id, pkg.id.clone());

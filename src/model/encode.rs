@@ -28,8 +28,8 @@ use super::candidates::{Candidate, Candidates};
 use super::features::FeatureValue;
 use super::roots::Roots;
 use super::uses::{self, Flow, UseRules};
-use crate::vet::criteria::CriteriaSet;
 use super::ModelError;
+use crate::vet::criteria::CriteriaSet;
 
 pub type VarId = usize;
 pub type PkgId = usize;
@@ -467,7 +467,11 @@ pub fn build_features_filtered(
                 version: c.version().clone(),
             })?;
             // step 0 is presence; the others get their variable below, once b is known
-            tiers.push(Tier { set, var: if k == 0 { x } else { usize::MAX }, cost });
+            tiers.push(Tier {
+                set,
+                var: if k == 0 { x } else { usize::MAX },
+                cost,
+            });
         }
         let mut pkg = Pkg {
             name: c.name().to_string(),

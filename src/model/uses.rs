@@ -104,10 +104,8 @@ pub fn tiers(cands: &Candidates<'_>, roots: &Roots, rules: &dyn UseRules) -> Tie
         .iter()
         .map(|c| rules.fixed(c.name(), c.version()))
         .collect();
-    let mut reach: Vec<Vec<CriteriaSet>> = fixed
-        .iter()
-        .map(|f| f.iter().copied().collect())
-        .collect();
+    let mut reach: Vec<Vec<CriteriaSet>> =
+        fixed.iter().map(|f| f.iter().copied().collect()).collect();
     let mut queue: Vec<usize> = Vec::new();
     let add = |reach: &mut Vec<Vec<CriteriaSet>>, queue: &mut Vec<usize>, q: usize, s| {
         if fixed[q].is_none() && !reach[q].contains(&s) {

@@ -17,6 +17,7 @@ pub mod lockwrite; // new Cargo.lock from a solved model (pure); atomic file rep
 pub mod model; // 0/1 model of Cargo's lockfile resolve (pure)
 pub mod optimise; // pure glue: roots, price book (exact or lower bound), change table
 pub mod price; // crate downloads + line counts (IO edge), suggest pricing (pure)
+pub mod publishers; // publisher facts for wildcard audits and trusted entries: pure planning and parsing, crates.io API (IO edge)
 pub mod registry_builder; // fixture registries for tests and the demo (IO edge, test support)
 pub mod report; // report data + renderers (pure)
 pub mod shell; // IO edge: cargo-style status lines and progress bars on stderr

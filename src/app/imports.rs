@@ -40,6 +40,7 @@ pub fn apply_universe(
         return Ok(CostUniverse {
             kind: "imports.lock".into(),
             sources,
+            publisher_facts: None,
         });
     }
     for name in overrides.keys() {
@@ -93,6 +94,7 @@ pub fn apply_universe(
     Ok(CostUniverse {
         kind: "imports".into(),
         sources,
+        publisher_facts: None,
     })
 }
 

@@ -148,6 +148,16 @@ pub struct Session {
 
 impl Session {
     pub fn load(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Session> {
+        Session::load_with(common, shell, &[])
+    }
+
+    /// [`Session::load`], with publisher facts for every version of `publisher_crates` too
+    /// (what-if's `--trust-publisher` crates).
+    pub fn load_with(
+        common: &CommonArgs,
+        shell: &Shell,
+        publisher_crates: &[String],
+    ) -> anyhow::Result<Session> {
         let cache_dir = cache_dir(common)?;
         ensure_writable(&cache_dir)?;
         let LoadedWorkspace {
@@ -156,11 +166,20 @@ impl Session {
         } = load_workspace(common, shell)?;
         let store_dir = workspace.vet_store_dir();
         let mut store = crate::vet::store_fs::read_store_dir(&store_dir)?;
-        let universe =
+        let mut universe =
             super::imports::apply_universe(&mut store, common, &store_dir, &cache_dir, shell)?;
         let graph = crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?;
         let registry = choose_registry(common, &workspace.root)?;
         let index = open_index(&registry, common, &cache_dir)?;
+        let request = super::publishers::FactsRequest {
+            resolved: &resolved,
+            index: index.as_ref(),
+            cache_dir: &cache_dir,
+            mode: super::publishers::FactsMode::of(common),
+            extra_crates: publisher_crates,
+        };
+        universe.publisher_facts =
+            super::publishers::add_publisher_facts(&mut store, &request, shell)?;
         let source = crate_source(&registry, common, &cache_dir);
         Ok(Session {
             cache_dir,

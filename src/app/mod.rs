@@ -11,6 +11,7 @@ mod inputs;
 mod memory;
 mod optimise;
 mod pricing;
+mod publishers;
 mod recheck;
 mod report_cmd;
 mod whatif_cmd;

@@ -707,6 +707,7 @@ mod tests {
         Report {
             schema_version: report::SCHEMA_VERSION,
             cost_universe: report::CostUniverse {
+                publisher_facts: None,
                 kind: "imports.lock".into(),
                 sources: vec![],
             },

@@ -137,7 +137,12 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     // `report` searches, without the shortcuts of `optimise::Variant::shortcuts`
     let shortcuts = std::env::var_os("MINAUDIT_WHATIF_NO_SHORTCUTS").is_none();
     let started = Instant::now();
-    let s = Session::load(&base, shell)?;
+    // a pretended trusted publisher covers versions by their publishers: look them all up
+    let trusted_crates: Vec<String> = scenarios
+        .iter()
+        .flat_map(|sc| sc.trust_publishers.iter().map(|(k, _)| k.clone()))
+        .collect();
+    let s = Session::load_with(&base, shell, &trusted_crates)?;
     // every scenario walks the same registry: remember what the first walk loaded
     let s = Session {
         index: Box::new(MemoIndex::new(s.index)),

@@ -22,6 +22,9 @@ pub fn render_human(report: &Report) -> String {
             universe.join(", ")
         }
     );
+    if let Some(facts) = &report.cost_universe.publisher_facts {
+        let _ = writeln!(out, "{}", super::publisher_facts_line(facts));
+    }
     for v in &report.violations {
         let _ = writeln!(out, "violation: {} {}: {}", v.krate, v.version, v.detail);
     }

@@ -107,6 +107,9 @@ pub fn render_markdown(report: &Report) -> String {
             names.join(", ")
         }
     );
+    if let Some(facts) = &report.cost_universe.publisher_facts {
+        let _ = writeln!(out, "\n{}", super::publisher_facts_line(facts));
+    }
     if !report.violations.is_empty() {
         let _ = writeln!(out, "\n### Violations\n");
         for v in &report.violations {

@@ -127,6 +127,48 @@ pub struct CostUniverse {
     pub kind: String,
     /// One entry per imported audit source: its name and where its audits were read from.
     pub sources: Vec<AuditSource>,
+    /// Publisher facts behind wildcard audits and trusted entries; absent when no package of
+    /// the lock has such an entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher_facts: Option<PublisherFacts>,
+}
+
+/// One line on publisher facts for the human and markdown reports, when there are any.
+pub fn publisher_facts_line(facts: &PublisherFacts) -> String {
+    let mut line = format!(
+        "publisher facts ({}): {} crates with wildcard audits or trusted entries, {} versions looked up",
+        facts.source, facts.crates, facts.versions_looked_up
+    );
+    if facts.versions_unchecked > 0 {
+        line.push_str(&format!(
+            ", {} without facts counted as not covered ({})",
+            facts.versions_unchecked,
+            facts.unchecked_crates.join(", ")
+        ));
+    }
+    line
+}
+
+/// Which versions' publishers were known: a wildcard audit or trusted entry covers a version
+/// only by its publisher and publish date, and a version without them counts as not covered.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct PublisherFacts {
+    /// Crates of the lock with a wildcard audit or a local trusted entry.
+    pub crates: usize,
+    /// Where facts were read: `imports.lock` (`--frozen-imports`), `imports.lock and caches`
+    /// (`--offline`), or `imports.lock, caches and the crates.io API`.
+    pub source: String,
+    /// Published versions of those crates that imports.lock's rows decide, or that no entry's
+    /// date range can cover.
+    pub versions_from_imports_lock: usize,
+    /// Versions whose publisher was read from a cache or the API.
+    pub versions_looked_up: usize,
+    /// Versions an entry could cover whose publisher is unknown: counted as not covered.
+    pub versions_unchecked: usize,
+    /// The crates those unchecked versions belong to.
+    pub unchecked_crates: Vec<String>,
+    /// Requests sent to the crates.io API.
+    pub requests: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -333,6 +375,7 @@ mod tests {
         let report = Report {
             schema_version: SCHEMA_VERSION,
             cost_universe: CostUniverse {
+                publisher_facts: None,
                 kind: "imports.lock".into(),
                 sources: vec![],
             },

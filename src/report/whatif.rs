@@ -432,6 +432,7 @@ mod tests {
         assert_eq!((err.backlog_lines, err.delta_lines), (None, None));
         let report = WhatIfReport::new(
             CostUniverse {
+                publisher_facts: None,
                 kind: "imports.lock".into(),
                 sources: vec![],
             },

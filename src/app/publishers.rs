@@ -1,0 +1,250 @@
+//! Publisher facts for every version a wildcard audit or a local trusted entry could cover,
+//! added to the store as imports.lock rows before anything is priced (`report`, the optimiser,
+//! `explain`, `what-if` all price from that store).
+//!
+//! Per relevant crate (`publishers::relevant_crates` over the lock's registry packages), the
+//! versions without an imports.lock row are looked up, in order:
+//! 1. minaudit's cache (`<cache>/publishers/NAME.json`) and cargo-vet's `crates-io-cache.json`;
+//! 2. the crates.io API, only when those lack a version the index lists (cargo-vet's rule),
+//!    and the answer replaces minaudit's cache file.
+//!
+//! `--frozen-imports` reads imports.lock rows only, exactly what `cargo vet --locked` sees;
+//! `--offline` reads the caches but asks no API. A version still without facts counts as not
+//! covered; the report says how many, and a failed request is a warning naming the count.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::cli::CommonArgs;
+use crate::index::Index;
+use crate::publishers::api::{CratesIoApi, CRATES_IO_API};
+use crate::publishers::parse::{parse_own_cache, parse_vet_cache, render_own_cache};
+use crate::publishers::{
+    merge_facts, relevant_crates, rows_for, versions_needing_facts, CrateFacts, IndexedVersion,
+    PublisherError, PublisherSource,
+};
+use crate::report::PublisherFacts;
+use crate::shell::Shell;
+use crate::vet::store::Store;
+use crate::workspace::ResolvedGraph;
+
+/// Environment variable naming another API root (a mirror, or a test server).
+pub const API_URL_ENV: &str = "MINAUDIT_CRATES_IO_API";
+
+/// Which sources a run may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactsMode {
+    /// imports.lock rows only (`--frozen-imports`).
+    ImportsLock,
+    /// imports.lock rows and the caches (`--offline`).
+    Caches,
+    /// imports.lock rows, the caches, then the API.
+    Online,
+}
+
+impl FactsMode {
+    pub fn of(common: &CommonArgs) -> FactsMode {
+        if common.frozen_imports {
+            FactsMode::ImportsLock
+        } else if common.offline {
+            FactsMode::Caches
+        } else {
+            FactsMode::Online
+        }
+    }
+}
+
+/// What to look up: the store to extend, the lock's packages, and crates that need facts for
+/// every version whatever the store says (what-if's `--trust-publisher`).
+pub struct FactsRequest<'a> {
+    pub resolved: &'a ResolvedGraph,
+    pub index: &'a dyn Index,
+    pub cache_dir: &'a Path,
+    pub mode: FactsMode,
+    pub extra_crates: &'a [String],
+}
+
+/// cargo-vet's `crates-io-cache.json`: `$XDG_CACHE_HOME/cargo-vet/`, else `~/.cache/cargo-vet/`
+/// (its `dirs::cache_dir()` on Linux).
+fn vet_cache_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("cargo-vet").join("crates-io-cache.json"))
+}
+
+fn read_vet_cache(shell: &Shell) -> BTreeMap<String, CrateFacts> {
+    let Some(path) = vet_cache_path() else {
+        return BTreeMap::new();
+    };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return BTreeMap::new();
+    };
+    parse_vet_cache(&text).unwrap_or_else(|e| {
+        shell.warn(format!(
+            "ignoring cargo-vet's publisher cache {}: {e}",
+            path.display()
+        ));
+        BTreeMap::new()
+    })
+}
+
+fn own_cache_path(cache_dir: &Path, krate: &str) -> PathBuf {
+    cache_dir.join("publishers").join(format!("{krate}.json"))
+}
+
+fn read_own_cache(cache_dir: &Path, krate: &str) -> Option<CrateFacts> {
+    let text = std::fs::read_to_string(own_cache_path(cache_dir, krate)).ok()?;
+    parse_own_cache(&text).ok()
+}
+
+fn write_own_cache(cache_dir: &Path, krate: &str, facts: &CrateFacts) {
+    let path = own_cache_path(cache_dir, krate);
+    // a cache that cannot be written only costs a request next time
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, render_own_cache(facts)).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
+}
+
+/// Looks the facts up and adds them to `store` as publisher rows, with the real API.
+pub fn add_publisher_facts(
+    store: &mut Store,
+    req: &FactsRequest<'_>,
+    shell: &Shell,
+) -> anyhow::Result<Option<PublisherFacts>> {
+    let base = std::env::var(API_URL_ENV).unwrap_or_else(|_| CRATES_IO_API.to_owned());
+    let api = CratesIoApi::new(&base);
+    add_publisher_facts_from(store, req, &api, shell)
+}
+
+/// [`add_publisher_facts`] with any source (tests pass a fixture).
+pub fn add_publisher_facts_from(
+    store: &mut Store,
+    req: &FactsRequest<'_>,
+    source: &dyn PublisherSource,
+    shell: &Shell,
+) -> anyhow::Result<Option<PublisherFacts>> {
+    let mut locked: BTreeMap<&str, BTreeSet<&semver::Version>> = BTreeMap::new();
+    for p in &req.resolved.packages {
+        if p.source
+            .as_deref()
+            .is_some_and(|s| s.starts_with("registry+"))
+        {
+            locked.entry(&p.name).or_default().insert(&p.version);
+        }
+    }
+    let relevant = relevant_crates(store, locked.keys().copied(), req.extra_crates);
+    if relevant.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<String> = relevant.iter().cloned().collect();
+    let loaded = req.index.load_crates(&names)?;
+    let vet_cache = match req.mode {
+        FactsMode::ImportsLock => BTreeMap::new(),
+        FactsMode::Caches | FactsMode::Online => read_vet_cache(shell),
+    };
+
+    let mut summary = PublisherFacts {
+        crates: relevant.len(),
+        ..PublisherFacts::default()
+    };
+    let mut failures: Vec<(String, PublisherError)> = Vec::new();
+    let mut rate_limited = false;
+    let mut unchecked_crates = BTreeSet::new();
+    for krate in &relevant {
+        let Some(Some(ic)) = loaded.get(krate) else {
+            continue;
+        };
+        let held = locked.get(krate.as_str());
+        let versions: Vec<IndexedVersion> = ic
+            .versions
+            .iter()
+            .filter(|v| !v.yanked || held.is_some_and(|h| h.contains(&v.version)))
+            .map(|v| IndexedVersion {
+                version: v.version.clone(),
+                published: v
+                    .pubtime
+                    .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date()),
+            })
+            .collect();
+        let any_date = req.extra_crates.contains(krate);
+        let needed = versions_needing_facts(store, krate, &versions, any_date);
+        summary.versions_from_imports_lock += versions.len() - needed.len();
+        if needed.is_empty() {
+            continue;
+        }
+        let mut facts = CrateFacts::new();
+        if req.mode != FactsMode::ImportsLock {
+            if let Some(own) = read_own_cache(req.cache_dir, krate) {
+                merge_facts(&mut facts, &own);
+            }
+            if let Some(vet) = vet_cache.get(krate) {
+                merge_facts(&mut facts, vet);
+            }
+        }
+        let lacking = needed.iter().any(|v| !facts.contains_key(v));
+        if lacking && req.mode == FactsMode::Online && !rate_limited {
+            shell.status("Fetching", format!("publishers of `{krate}`"));
+            summary.requests += 1;
+            match source.crate_facts(krate) {
+                Ok(Some(fresh)) => {
+                    write_own_cache(req.cache_dir, krate, &fresh);
+                    let mut merged = fresh;
+                    merge_facts(&mut merged, &facts);
+                    facts = merged;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    rate_limited |= matches!(e, PublisherError::RateLimited { .. });
+                    failures.push((krate.clone(), e));
+                }
+            }
+        }
+        let rows = rows_for(&facts, &needed);
+        let known = needed.iter().filter(|v| facts.contains_key(*v)).count();
+        summary.versions_looked_up += known;
+        summary.versions_unchecked += needed.len() - known;
+        if known < needed.len() {
+            unchecked_crates.insert(krate.clone());
+        }
+        store.add_publisher_rows(krate, rows);
+    }
+    summary.unchecked_crates = unchecked_crates.into_iter().collect();
+    summary.source = match req.mode {
+        FactsMode::ImportsLock => "imports.lock",
+        FactsMode::Caches => "imports.lock and caches",
+        FactsMode::Online => "imports.lock, caches and the crates.io API",
+    }
+    .to_owned();
+
+    for (krate, e) in &failures {
+        shell.warn(format!("cannot read the publishers of `{krate}`: {e}"));
+    }
+    if summary.versions_unchecked > 0 {
+        let why = match req.mode {
+            FactsMode::ImportsLock => "--frozen-imports reads imports.lock rows only".to_owned(),
+            FactsMode::Caches => "--offline reads the caches only".to_owned(),
+            FactsMode::Online if !failures.is_empty() => {
+                format!("{} could not answer", source.describe())
+            }
+            FactsMode::Online => format!("{} does not list them", source.describe()),
+        };
+        let hint = match req.mode {
+            FactsMode::Online => {
+                "hint: run again later; the figures may fall once the publishers are known"
+            }
+            _ => "hint: run once online without --frozen-imports and --offline to look them up",
+        };
+        shell.warn(format!(
+            "{} versions of {} that wildcard audits or trusted entries could cover have no publisher facts ({why}); they count as not covered\n{hint}",
+            summary.versions_unchecked,
+            summary.unchecked_crates.join(", "),
+        ));
+    }
+    Ok(Some(summary))
+}

@@ -280,6 +280,61 @@ fn the_publisher_from_the_api_makes_the_cheapest_lock() {
     }
 }
 
+/// `explain` and `what-if --trust-publisher` price from the same facts: explain's row for the
+/// covered version is the optimum; a pretended trusted publisher looks up every version of its
+/// crate (the entry spans all dates) and covers the one that publisher released.
+#[test]
+fn explain_and_what_if_trust_publisher_use_the_facts() {
+    let (api, log) = serve(Answer::Recorded);
+    let demo = world(WILDCARD, "");
+    let v = json_ok(&run(&demo, &api, &["explain", "utf8-scan"]));
+    assert_eq!(v["optimal_backlog_lines"], 2719);
+    let row = v["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .find(|r| r["version"] == "0.1.1")
+        .expect("0.1.1's row");
+    assert_eq!(row["chosen"], true);
+    assert_eq!(row["own_lines"], 0);
+
+    // what-if's baseline reads the imports config.toml names: point it at the local peer file
+    let plain = world("", "");
+    let config = plain.dir.join("supply-chain/config.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    let peer = plain.tmp.path().join("peer.toml");
+    let text = text.replacen(
+        "https://example.org/supply-chain/audits.toml",
+        &peer.display().to_string(),
+        1,
+    );
+    std::fs::write(&config, text).expect("config");
+    let v = json_ok(&run(
+        &plain,
+        &api,
+        &["what-if", "--trust-publisher", "utf8-scan=4242"],
+    ));
+    assert_eq!(v["baseline"]["backlog_lines"], DEFAULT_OPTIMUM);
+    assert_eq!(v["scenarios"][0]["backlog_lines"], 2719);
+    assert_eq!(
+        v["cost_universe"]["publisher_facts"]["versions_looked_up"],
+        2
+    );
+    // a trusted publisher that released nothing here changes nothing
+    let v = json_ok(&run(
+        &plain,
+        &api,
+        &["what-if", "--trust-publisher", "utf8-scan=9999"],
+    ));
+    assert_eq!(v["scenarios"][0]["backlog_lines"], DEFAULT_OPTIMUM);
+    let paths: Vec<String> = log.lock().unwrap().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        ["/api/v1/crates/utf8-scan", "/api/v1/crates/utf8-scan"],
+        "one request per fresh cache dir"
+    );
+}
+
 /// Frozen imports read imports.lock rows only: without a row the version stays not covered
 /// and the report counts it; with the row the figure is the API's.
 #[test]

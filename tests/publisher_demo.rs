@@ -239,6 +239,7 @@ fn the_publisher_from_the_api_makes_the_cheapest_lock() {
         let facts = &v["cost_universe"]["publisher_facts"];
         assert_eq!(facts["crates"], 1, "{}: {facts}", w.name);
         assert_eq!(facts["versions_looked_up"], 1, "{}: {facts}", w.name);
+        assert_eq!(facts["versions_covered"], 1, "{}: {facts}", w.name);
         assert_eq!(facts["versions_unchecked"], 0, "{}: {facts}", w.name);
         assert_eq!(facts["requests"], 1, "{}: {facts}", w.name);
         {

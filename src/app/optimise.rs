@@ -570,6 +570,22 @@ pub struct Alternative {
 
 /// Phases 2–4: the cheapest valid lock for the session's workspace. `current` must be
 /// [`price_lock`] of `s.graph` (the whole graph, without violation conflicts).
+/// Candidates that a publisher row and a wildcard audit or trusted entry vet.
+fn covered_by_publisher(store: &crate::vet::store::Store, cands: &model::Candidates) -> usize {
+    let mut n = 0;
+    for (krate, rows) in &store.imports.publisher {
+        let Some(list) = cands.by_crate.get(krate) else {
+            continue;
+        };
+        n += rows
+            .iter()
+            .filter(|r| list.iter().any(|c| c.version() == &r.version.semver))
+            .filter(|r| crate::publishers::row_is_covered(store, krate, r))
+            .count();
+    }
+    n
+}
+
 pub fn find_optimum(
     s: &Session,
     common: &CommonArgs,
@@ -751,6 +767,13 @@ pub fn find_optimum_with(
 
     // Phase 3: lazy pricing.
     let store = variant.store.unwrap_or(&s.store);
+    let by_publisher = covered_by_publisher(store, &cands);
+    if by_publisher > 0 {
+        shell.status(
+            "Publishers",
+            format!("{by_publisher} candidate versions covered by wildcard audits or trusted entries through their publisher"),
+        );
+    }
     let mut ctx = PriceContext::new(store, &published);
     // what cargo-vet can require of each candidate, under the store's policies
     let rules = StoreRules::new(&store.config.policy, &store.mapper, &s.graph, &roots)?;

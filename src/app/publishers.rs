@@ -20,8 +20,8 @@ use crate::index::Index;
 use crate::publishers::api::{CratesIoApi, CRATES_IO_API};
 use crate::publishers::parse::{parse_own_cache, parse_vet_cache, render_own_cache};
 use crate::publishers::{
-    merge_facts, relevant_crates, rows_for, versions_needing_facts, CrateFacts, IndexedVersion,
-    PublisherError, PublisherSource,
+    merge_facts, relevant_crates, row_is_covered, rows_for, versions_needing_facts, CrateFacts,
+    IndexedVersion, PublisherError, PublisherSource,
 };
 use crate::report::PublisherFacts;
 use crate::shell::Shell;
@@ -154,7 +154,8 @@ pub fn add_publisher_facts_from(
         ..PublisherFacts::default()
     };
     let mut failures: Vec<(String, PublisherError)> = Vec::new();
-    let mut rate_limited = false;
+    // a host that refuses or rate-limits is not asked again in this run
+    let mut stop_asking = false;
     let mut unchecked_crates = BTreeSet::new();
     for krate in &relevant {
         let Some(Some(ic)) = loaded.get(krate) else {
@@ -188,7 +189,7 @@ pub fn add_publisher_facts_from(
             }
         }
         let lacking = needed.iter().any(|v| !facts.contains_key(v));
-        if lacking && req.mode == FactsMode::Online && !rate_limited {
+        if lacking && req.mode == FactsMode::Online && !stop_asking {
             shell.status("Fetching", format!("publishers of `{krate}`"));
             summary.requests += 1;
             match source.crate_facts(krate) {
@@ -200,7 +201,10 @@ pub fn add_publisher_facts_from(
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    rate_limited |= matches!(e, PublisherError::RateLimited { .. });
+                    stop_asking |= matches!(
+                        e,
+                        PublisherError::RateLimited { .. } | PublisherError::Transport { .. }
+                    );
                     failures.push((krate.clone(), e));
                 }
             }
@@ -208,6 +212,10 @@ pub fn add_publisher_facts_from(
         let rows = rows_for(&facts, &needed);
         let known = needed.iter().filter(|v| facts.contains_key(*v)).count();
         summary.versions_looked_up += known;
+        summary.versions_covered += rows
+            .iter()
+            .filter(|r| row_is_covered(store, krate, r))
+            .count();
         summary.versions_unchecked += needed.len() - known;
         if known < needed.len() {
             unchecked_crates.insert(krate.clone());

@@ -168,6 +168,25 @@ pub fn rows_for(facts: &CrateFacts, wanted: &BTreeSet<semver::Version>) -> Vec<P
         .collect()
 }
 
+/// Whether a wildcard audit (local or imported) or a local trusted entry of `krate` names
+/// `row`'s publisher over its date: the row then vets its version for that entry's criteria.
+pub fn row_is_covered(store: &Store, krate: &str, row: &PublisherRow) -> bool {
+    let files = std::iter::once(&store.audits).chain(store.imported.values());
+    let in_range = |source: &PublisherId, start: VetDate, end: VetDate| {
+        *source == row.source && start <= row.when && row.when < end
+    };
+    files
+        .flat_map(|f| f.wildcard_audits.get(krate).into_iter().flatten())
+        .any(|w| in_range(&w.source, w.start, w.end))
+        || store
+            .audits
+            .trusted
+            .get(krate)
+            .into_iter()
+            .flatten()
+            .any(|t| in_range(&t.source, t.start, t.end))
+}
+
 /// Merges `more` into `base`; what `base` already holds wins (a fresher source comes first).
 pub fn merge_facts(base: &mut CrateFacts, more: &CrateFacts) {
     for (v, f) in more {
@@ -298,7 +317,10 @@ user-id = 73222
         let target = VetVersion::new(v("1.1.0"));
         let before = AuditGraph::build(&s, "wasm-enc").unwrap();
         assert!(before.search(deploy, &target).is_err());
-        s.add_publisher_rows("wasm-enc", rows_for(&facts, &[v("1.1.0")].into()));
+        let rows = rows_for(&facts, &[v("1.1.0")].into());
+        assert!(row_is_covered(&s, "wasm-enc", &rows[0]));
+        assert!(!row_is_covered(&s, "tp-crate", &rows[0]));
+        s.add_publisher_rows("wasm-enc", rows);
         let after = AuditGraph::build(&s, "wasm-enc").unwrap();
         assert!(after.search(deploy, &target).is_ok());
     }

@@ -136,8 +136,8 @@ pub struct CostUniverse {
 /// One line on publisher facts for the human and markdown reports, when there are any.
 pub fn publisher_facts_line(facts: &PublisherFacts) -> String {
     let mut line = format!(
-        "publisher facts ({}): {} crates with wildcard audits or trusted entries, {} versions looked up",
-        facts.source, facts.crates, facts.versions_looked_up
+        "publisher facts ({}): {} crates with wildcard audits or trusted entries, {} versions looked up, {} of them covered",
+        facts.source, facts.crates, facts.versions_looked_up, facts.versions_covered
     );
     if facts.versions_unchecked > 0 {
         line.push_str(&format!(
@@ -163,6 +163,8 @@ pub struct PublisherFacts {
     pub versions_from_imports_lock: usize,
     /// Versions whose publisher was read from a cache or the API.
     pub versions_looked_up: usize,
+    /// Of those, the versions a wildcard audit or trusted entry covers by that publisher.
+    pub versions_covered: usize,
     /// Versions an entry could cover whose publisher is unknown: counted as not covered.
     pub versions_unchecked: usize,
     /// The crates those unchecked versions belong to.

@@ -408,6 +408,27 @@ fn api_failures_are_warnings_with_the_unchecked_count() {
     assert!(stderr(&out).contains("cannot reach http://127.0.0.1:9/api/v1/crates/utf8-scan"));
 }
 
+/// minaudit's cache is refreshed only when it lacks a version the index lists: a cache file
+/// without utf8-scan 0.1.1 sends one request, whose answer then covers it.
+#[test]
+fn a_cache_lacking_a_listed_version_is_refreshed() {
+    let (api, log) = serve(Answer::Recorded);
+    let demo = world(WILDCARD, "");
+    let dir = demo.cache.join("publishers");
+    std::fs::create_dir_all(&dir).expect("cache dir");
+    let stale =
+        "{\"version\":1,\"versions\":{\"0.1.0\":{\"when\":\"2024-01-10\",\"user-id\":1111}}}";
+    std::fs::write(dir.join("utf8-scan.json"), stale).expect("stale cache");
+    let offline = json_ok(&run(&demo, &api, &["report", "--offline"]));
+    assert_eq!(backlog(&offline, "optimal"), DEFAULT_OPTIMUM);
+    assert!(log.lock().unwrap().is_empty());
+    let v = json_ok(&run(&demo, &api, &["report"]));
+    assert_eq!(backlog(&v, "optimal"), 2719);
+    assert_eq!(log.lock().unwrap().len(), 1);
+    let cached = std::fs::read_to_string(dir.join("utf8-scan.json")).expect("cache");
+    assert!(cached.contains("0.1.1"), "{cached}");
+}
+
 /// Both entries at once: two requests, at least a second apart (crates.io's crawler policy).
 #[test]
 fn requests_are_one_per_second() {
@@ -427,6 +448,15 @@ fn requests_are_one_per_second() {
 fn cargo_vets_cache_is_read_offline() {
     let w = &WORLDS[1];
     let demo = world(w.audits, "");
+    // no cache yet: offline checks nothing, asks nothing, and says so
+    let out = run(&demo, "http://127.0.0.1:9/", &["report", "--offline"]);
+    let v = json_ok(&out);
+    assert_eq!(backlog(&v, "optimal"), DEFAULT_OPTIMUM);
+    assert_eq!(
+        v["cost_universe"]["publisher_facts"]["versions_unchecked"],
+        1
+    );
+    assert!(stderr(&out).contains("--offline reads the caches only"));
     let dir = demo.tmp.path().join("xdg/cargo-vet");
     std::fs::create_dir_all(&dir).expect("vet cache dir");
     let cache = r#"{"version":"2","users":{"1111":{"login":"dana-demo","name":"Dana Demo"}},"crates":{"packbits":{"versions":{

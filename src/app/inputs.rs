@@ -177,6 +177,7 @@ impl Session {
             cache_dir: &cache_dir,
             mode: super::publishers::FactsMode::of(common),
             extra_crates: publisher_crates,
+            vet_cache: super::publishers::vet_cache_path(),
         };
         universe.publisher_facts =
             super::publishers::add_publisher_facts(&mut store, &request, shell)?;

@@ -62,11 +62,13 @@ pub struct FactsRequest<'a> {
     pub cache_dir: &'a Path,
     pub mode: FactsMode,
     pub extra_crates: &'a [String],
+    /// cargo-vet's `crates-io-cache.json` ([`vet_cache_path`] for real runs).
+    pub vet_cache: Option<PathBuf>,
 }
 
 /// cargo-vet's `crates-io-cache.json`: `$XDG_CACHE_HOME/cargo-vet/`, else `~/.cache/cargo-vet/`
 /// (its `dirs::cache_dir()` on Linux).
-fn vet_cache_path() -> Option<PathBuf> {
+pub fn vet_cache_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -74,11 +76,11 @@ fn vet_cache_path() -> Option<PathBuf> {
     Some(base.join("cargo-vet").join("crates-io-cache.json"))
 }
 
-fn read_vet_cache(shell: &Shell) -> BTreeMap<String, CrateFacts> {
-    let Some(path) = vet_cache_path() else {
+fn read_vet_cache(path: Option<&Path>, shell: &Shell) -> BTreeMap<String, CrateFacts> {
+    let Some(path) = path else {
         return BTreeMap::new();
     };
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(text) = std::fs::read_to_string(path) else {
         return BTreeMap::new();
     };
     parse_vet_cache(&text).unwrap_or_else(|e| {
@@ -146,7 +148,7 @@ pub fn add_publisher_facts_from(
     let loaded = req.index.load_crates(&names)?;
     let vet_cache = match req.mode {
         FactsMode::ImportsLock => BTreeMap::new(),
-        FactsMode::Caches | FactsMode::Online => read_vet_cache(shell),
+        FactsMode::Caches | FactsMode::Online => read_vet_cache(req.vet_cache.as_deref(), shell),
     };
 
     let mut summary = PublisherFacts {
@@ -255,4 +257,173 @@ pub fn add_publisher_facts_from(
         ));
     }
     Ok(Some(summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{IndexCrate, IndexError, IndexVersion};
+    use crate::publishers::{FixturePublishers, VersionFacts};
+    use crate::shell::Verbosity;
+    use crate::vet::format::{PublisherId, VetDate};
+    use crate::workspace::GraphPackage;
+
+    struct Fixed(IndexCrate);
+
+    impl Index for Fixed {
+        fn load_crates(
+            &self,
+            names: &[String],
+        ) -> Result<BTreeMap<String, Option<IndexCrate>>, IndexError> {
+            Ok(names
+                .iter()
+                .map(|n| (n.clone(), (*n == self.0.name).then(|| self.0.clone())))
+                .collect())
+        }
+        fn describe(&self) -> String {
+            "fixed".into()
+        }
+    }
+
+    /// A source that must not be asked.
+    struct Refuses;
+
+    impl PublisherSource for Refuses {
+        fn describe(&self) -> String {
+            "nothing".into()
+        }
+        fn crate_facts(&self, krate: &str) -> Result<Option<CrateFacts>, PublisherError> {
+            panic!("asked for {krate}")
+        }
+    }
+
+    fn version(v: &str, pubtime: &str, yanked: bool) -> IndexVersion {
+        IndexVersion {
+            name: "wasm-enc".into(),
+            version: v.parse().unwrap(),
+            deps: Default::default(),
+            features: Default::default(),
+            links: None,
+            yanked,
+            rust_version: None,
+            cksum: String::new(),
+            pubtime: Some(pubtime.parse().unwrap()),
+        }
+    }
+
+    fn resolved() -> ResolvedGraph {
+        ResolvedGraph {
+            packages: vec![GraphPackage {
+                id: "wasm-enc 1.0.0".into(),
+                name: "wasm-enc".into(),
+                version: "1.0.0".parse().unwrap(),
+                source: Some("registry+https://github.com/rust-lang/crates.io-index".into()),
+                dependencies: vec![],
+                features: BTreeMap::new(),
+                links: None,
+                rust_version: None,
+                proc_macro: false,
+            }],
+            nodes: vec![],
+            workspace_members: vec![],
+        }
+    }
+
+    fn store() -> Store {
+        let audits = "[[wildcard-audits.wasm-enc]]\nwho = \"W\"\ncriteria = \"safe-to-deploy\"\nuser-id = 7\nstart = \"2023-01-01\"\nend = \"2025-01-01\"\n";
+        let imports = "[[publisher.wasm-enc]]\nversion = \"1.0.0\"\nwhen = \"2023-03-01\"\nuser-id = 7\nuser-login = \"w\"\n";
+        Store::from_texts("[cargo-vet]\nversion = \"0.10\"\n", audits, imports).unwrap()
+    }
+
+    fn facts() -> FixturePublishers {
+        let f = |d: &str, id: u64| VersionFacts {
+            when: VetDate(d.parse().unwrap()),
+            source: Some(PublisherId::User(id)),
+            user_login: None,
+            user_name: None,
+        };
+        let krate: CrateFacts = [
+            ("1.0.0".parse().unwrap(), f("2023-03-01", 7)),
+            ("1.1.0".parse().unwrap(), f("2024-02-01", 7)),
+            ("1.2.0".parse().unwrap(), f("2024-06-01", 8)),
+        ]
+        .into();
+        FixturePublishers {
+            crates: [("wasm-enc".to_owned(), krate)].into(),
+        }
+    }
+
+    /// 1.0.0 has a row, 1.1.0 and 1.2.0 need facts, 1.3.0 is yanked, 2.0.0 falls after the
+    /// entry's end (by its index date).
+    fn index() -> Fixed {
+        Fixed(IndexCrate {
+            name: "wasm-enc".into(),
+            versions: vec![
+                version("1.0.0", "2023-03-01T10:00:00Z", false),
+                version("1.1.0", "2024-02-01T10:00:00Z", false),
+                version("1.2.0", "2024-06-01T10:00:00Z", false),
+                version("1.3.0", "2024-07-01T10:00:00Z", true),
+                version("2.0.0", "2025-06-01T10:00:00Z", false),
+            ],
+        })
+    }
+
+    fn run(mode: FactsMode, source: &dyn PublisherSource, cache: &Path) -> (Store, PublisherFacts) {
+        let mut s = store();
+        let (graph, index) = (resolved(), index());
+        let req = FactsRequest {
+            resolved: &graph,
+            index: &index,
+            cache_dir: cache,
+            mode,
+            extra_crates: &[],
+            vet_cache: None,
+        };
+        let shell = Shell::new(Verbosity::Quiet);
+        let summary = add_publisher_facts_from(&mut s, &req, source, &shell)
+            .unwrap()
+            .expect("a relevant crate");
+        (s, summary)
+    }
+
+    #[test]
+    fn online_facts_become_rows_and_the_cache_answers_offline() {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, summary) = run(FactsMode::Online, &facts(), dir.path());
+        let rows: Vec<String> = s.imports.publisher["wasm-enc"]
+            .iter()
+            .map(|r| r.version.semver.to_string())
+            .collect();
+        assert_eq!(rows, ["1.0.0", "1.1.0", "1.2.0"]);
+        assert_eq!(summary.requests, 1);
+        assert_eq!(summary.versions_looked_up, 2);
+        assert_eq!(summary.versions_covered, 1, "1.2.0 is user 8's");
+        assert_eq!(summary.versions_unchecked, 0);
+        // the cache now holds every version: offline needs no source, and gives the same rows
+        let (s2, summary) = run(FactsMode::Caches, &Refuses, dir.path());
+        assert_eq!(s2.imports.publisher, s.imports.publisher);
+        assert_eq!(summary.requests, 0);
+        // online too: nothing is missing, so nothing is asked
+        let (_, summary) = run(FactsMode::Online, &Refuses, dir.path());
+        assert_eq!(summary.requests, 0);
+    }
+
+    #[test]
+    fn frozen_imports_read_rows_only_and_count_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        run(FactsMode::Online, &facts(), dir.path());
+        let (s, summary) = run(FactsMode::ImportsLock, &Refuses, dir.path());
+        assert_eq!(s.imports.publisher["wasm-enc"].len(), 1);
+        assert_eq!(summary.versions_unchecked, 2);
+        assert_eq!(summary.unchecked_crates, ["wasm-enc"]);
+        let (_, summary) = run(
+            FactsMode::Caches,
+            &Refuses,
+            tempfile::tempdir().unwrap().path(),
+        );
+        assert_eq!(
+            summary.versions_unchecked, 2,
+            "an empty cache checks nothing"
+        );
+    }
 }

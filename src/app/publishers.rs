@@ -131,16 +131,18 @@ pub fn add_publisher_facts_from(
     source: &dyn PublisherSource,
     shell: &Shell,
 ) -> anyhow::Result<Option<PublisherFacts>> {
-    let mut locked: BTreeMap<&str, BTreeSet<&semver::Version>> = BTreeMap::new();
-    for p in &req.resolved.packages {
-        if p.source
-            .as_deref()
-            .is_some_and(|s| s.starts_with("registry+"))
-        {
-            locked.entry(&p.name).or_default().insert(&p.version);
-        }
-    }
-    let relevant = relevant_crates(store, locked.keys().copied(), req.extra_crates);
+    let registry_names: BTreeSet<&str> = req
+        .resolved
+        .packages
+        .iter()
+        .filter(|p| {
+            p.source
+                .as_deref()
+                .is_some_and(|s| s.starts_with("registry+"))
+        })
+        .map(|p| p.name.as_str())
+        .collect();
+    let relevant = relevant_crates(store, registry_names, req.extra_crates);
     if relevant.is_empty() {
         return Ok(None);
     }
@@ -163,11 +165,10 @@ pub fn add_publisher_facts_from(
         let Some(Some(ic)) = loaded.get(krate) else {
             continue;
         };
-        let held = locked.get(krate.as_str());
+        // yanked versions too: a covered one is a delta base for cargo-vet's suggest
         let versions: Vec<IndexedVersion> = ic
             .versions
             .iter()
-            .filter(|v| !v.yanked || held.is_some_and(|h| h.contains(&v.version)))
             .map(|v| IndexedVersion {
                 version: v.version.clone(),
                 published: v
@@ -346,6 +347,7 @@ mod tests {
             ("1.0.0".parse().unwrap(), f("2023-03-01", 7)),
             ("1.1.0".parse().unwrap(), f("2024-02-01", 7)),
             ("1.2.0".parse().unwrap(), f("2024-06-01", 8)),
+            ("1.3.0".parse().unwrap(), f("2024-07-01", 7)),
         ]
         .into();
         FixturePublishers {
@@ -353,8 +355,8 @@ mod tests {
         }
     }
 
-    /// 1.0.0 has a row, 1.1.0 and 1.2.0 need facts, 1.3.0 is yanked, 2.0.0 falls after the
-    /// entry's end (by its index date).
+    /// 1.0.0 has a row; 1.1.0, 1.2.0 and the yanked 1.3.0 (a delta base) need facts; 2.0.0
+    /// falls after the entry's end (by its index date).
     fn index() -> Fixed {
         Fixed(IndexCrate {
             name: "wasm-enc".into(),
@@ -394,10 +396,10 @@ mod tests {
             .iter()
             .map(|r| r.version.semver.to_string())
             .collect();
-        assert_eq!(rows, ["1.0.0", "1.1.0", "1.2.0"]);
+        assert_eq!(rows, ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]);
         assert_eq!(summary.requests, 1);
-        assert_eq!(summary.versions_looked_up, 2);
-        assert_eq!(summary.versions_covered, 1, "1.2.0 is user 8's");
+        assert_eq!(summary.versions_looked_up, 3);
+        assert_eq!(summary.versions_covered, 2, "1.2.0 is user 8's");
         assert_eq!(summary.versions_unchecked, 0);
         // the cache now holds every version: offline needs no source, and gives the same rows
         let (s2, summary) = run(FactsMode::Caches, &Refuses, dir.path());
@@ -414,7 +416,7 @@ mod tests {
         run(FactsMode::Online, &facts(), dir.path());
         let (s, summary) = run(FactsMode::ImportsLock, &Refuses, dir.path());
         assert_eq!(s.imports.publisher["wasm-enc"].len(), 1);
-        assert_eq!(summary.versions_unchecked, 2);
+        assert_eq!(summary.versions_unchecked, 3);
         assert_eq!(summary.unchecked_crates, ["wasm-enc"]);
         let (_, summary) = run(
             FactsMode::Caches,
@@ -422,7 +424,7 @@ mod tests {
             tempfile::tempdir().unwrap().path(),
         );
         assert_eq!(
-            summary.versions_unchecked, 2,
+            summary.versions_unchecked, 3,
             "an empty cache checks nothing"
         );
     }

@@ -6,8 +6,9 @@
 //! `crates-io-cache.json`, and writes `[[publisher.NAME]]` rows into imports.lock only for the
 //! versions a lock uses. minaudit needs them for every version the optimiser may choose:
 //! - [`relevant_crates`]: only crates with a wildcard audit or a local trusted entry need them;
-//! - [`versions_needing_facts`]: of those, the versions an entry could cover (publish date
-//!   within some entry's range, when the index knows the date) and imports.lock has no row for;
+//! - [`versions_needing_facts`]: of those, the published versions (yanked too: a covered one is
+//!   a delta base) an entry could cover (publish date within some entry's range, when the index
+//!   knows the date) and imports.lock has no row for;
 //! - [`PublisherSource`]: where missing facts come from (`api`: the crates.io API with a cache;
 //!   [`FixturePublishers`] for tests); `parse` reads the API's answer and cargo-vet's cache;
 //! - [`rows_for`]: the facts as imports.lock rows, which the audit graph already matches.

@@ -39,6 +39,16 @@ const CORE: &str = "[policy.demo-core]\ncriteria = \"safe-to-deploy\"";
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
+        // the demo's own store: members deploy, the dev-dependency's tree safe-to-run
+        name: "the demo's policies",
+        config: &[],
+        audits: "",
+        optimal: 2908,
+        current: 3538,
+        criteria: &[("tinyrand", "safe-to-run"), ("smallmap", "safe-to-deploy")],
+        free: &["mockfs"],
+    },
+    Scenario {
         // a fuzzing-style member: nothing it builds needs an audit; its dev-dependency does
         name: "members criteria = []",
         config: &[

@@ -315,7 +315,6 @@ fn default_location_is_cargo_home_advisory_db() {
     );
 }
 
-
 /// Every file of the shared snapshot parses, and the blocking answer agrees with a brute-force
 /// reading of each advisory's own requirement strings on versions where RustSec's interval
 /// rules and Cargo's matching coincide (release versions, fully written requirements).

@@ -1058,7 +1058,8 @@ pub fn find_optimum_with(
             shell,
         )
     };
-    let optimal = check_lock(&solution.values, &figures)?;
+    let checked = check_lock(&solution.values, &figures)?;
+    let optimal = checked.outcome;
     // explain's rows: each forced lock re-checked the same way; a row that fails says why
     let alternatives: Vec<Alternative> = alternatives
         .into_iter()
@@ -1068,7 +1069,12 @@ pub fn find_optimum_with(
                 (Some(sol), false) => {
                     let figures = model_figures(&m, &sol.values, &st.book);
                     match check_lock(&sol.values, &figures) {
-                        Ok(exact) => row.backlog = Some(exact.total_lines()),
+                        Ok(exact) => {
+                            row.backlog = Some(exact.outcome.total_lines());
+                            if !exact.proven {
+                                row.status = Some(Status::Feasible);
+                            }
+                        }
                         Err(e) => {
                             row.backlog = None;
                             row.error = Some(format!("{e:#}"));
@@ -1094,8 +1100,13 @@ pub fn find_optimum_with(
             current.outcome.total_lines()
         );
     }
+    let status = if checked.proven {
+        solution.status
+    } else {
+        Status::Feasible
+    };
     let solver = SolverSummary {
-        status: solution.status.as_str().into(),
+        status: status.as_str().into(),
         gap: solution.gap,
         objective: opts.order.to_string(),
     };
@@ -1348,7 +1359,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
             index: &found.index,
             changes: &report.changes,
             offline: common.offline,
-            proven: found.solution.status == Status::Optimal,
+            proven: found.solver.status == Status::Optimal.as_str(),
         };
         super::write_lock::write(&req, shell)?;
     }

@@ -1,4 +1,4 @@
-//! cargo-vet policies on a private copy of `fixtures/demo`: for each rule of DESIGN.md §3 a
+//! cargo-vet policies on a private copy of `fixtures/demo`: for each rule of ARCHITECTURE.md, Semantics a
 //! store edit, `cargo minaudit` writes the lock (Cargo checks it), and the figures are
 //! checked by hand from the demo's audits: which packages a policy frees, which criteria an
 //! audit is asked for. Every run also passes minaudit's own re-check (the written lock priced

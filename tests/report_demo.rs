@@ -1,6 +1,6 @@
 //! `cargo minaudit report` end to end on a private copy of `fixtures/demo` (offline, private
 //! `CARGO_HOME` and `--cache-dir`): the three output formats (insta snapshots), the JSON
-//! contract of DESIGN.md §5, every suggested audit's line count recomputed with git itself on
+//! contract of README, JSON output, every suggested audit's line count recomputed with git itself on
 //! the unpacked `.crate` files (git is the oracle, not our counting code), cargo-vet's own
 //! `suggest` on the same copy when cargo-vet 0.10 is installed, and the `--fail-above` gate
 //! placed around the git-computed total.

@@ -1,4 +1,4 @@
-//! No answer on the model's word alone (DESIGN.md §6): the lock the optimiser chose is
+//! No answer on the model's word alone (ARCHITECTURE.md, Re-check): the lock the optimiser chose is
 //! rendered, turned into the resolve graph `cargo metadata` would report for it, scoped like
 //! the current lock (`--target`, `-p`/`--features`) and priced by the code that prices the
 //! current lock. That figure is the one shown and the lock is written only if it equals the

@@ -221,7 +221,6 @@ impl Counts<'_> {
             self.session.source.as_ref(),
             Some(git),
             LineCountCache::load(cache_dir).unwrap_or_default(),
-            None,
         );
         let counted = todo
             .par_iter()

@@ -3,7 +3,7 @@
 //!
 //! One `ureq::Agent` is shared by all download threads so connections are pooled. TLS uses the
 //! platform verifier: on these machines the registries sit behind a TLS-intercepting proxy
-//! whose CA is only in the system store (DESIGN.md §8). DNS answers are cached per host and
+//! whose CA is only in the system store (ARCHITECTURE.md). DNS answers are cached per host and
 //! port because concurrent lookups here sometimes stall for exactly 5 s; one lookup per host
 //! is enough for a run.
 //!

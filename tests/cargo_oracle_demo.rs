@@ -5,6 +5,9 @@
 //! Regenerate after editing world.toml:
 //! `cargo test --test cargo_oracle_demo -- --ignored regenerate_demo`
 
+#[path = "support/outside.rs"]
+mod outside;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -260,19 +263,14 @@ fn demo_works_when_copied_anywhere() {
 /// cargo-vet reads crates from `<cache-dir>/cache/<name>-<version>.crate` before downloading,
 /// so the demo registry's archives are copied there and everything runs offline.
 #[test]
+#[ignore = "needs cargo-vet 0.10 on PATH"]
 fn demo_store_is_canonical_cargo_vet_and_vets_as_designed() {
     let oracle = CargoOracle::new().expect("home");
     let dir = tempfile::tempdir().expect("tempdir");
     let copy = dir.path().join("demo");
     let committed = tree(&demo_dir());
     write_files(&copy, &committed).expect("copy");
-    match oracle.run(&copy, &["vet", "--version"]) {
-        Ok(v) if v.starts_with("cargo-vet 0.10") => {}
-        other => {
-            eprintln!("skipping: cargo-vet 0.10 not available ({other:?})");
-            return;
-        }
-    }
+    outside::require_cargo_vet(oracle.run(&copy, &["vet", "--version"]));
     let cache = dir.path().join("vet-cache");
     let crates: BTreeMap<String, Vec<u8>> = committed
         .iter()

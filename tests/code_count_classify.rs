@@ -336,29 +336,33 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<FileLines>) {
     }
 }
 
+/// The crates Cargo unpacked to build these tests (`$CARGO_HOME/registry/src`): real crates,
+/// always there once the tests are built.
+fn unpacked_crates() -> Vec<std::path::PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .expect("CARGO_HOME or HOME is set where cargo runs");
+    let src = home.join("registry/src");
+    let mut crate_dirs = Vec::new();
+    for reg in std::fs::read_dir(&src).into_iter().flatten().flatten() {
+        if let Ok(crates) = std::fs::read_dir(reg.path()) {
+            crate_dirs.extend(crates.flatten().map(|c| c.path()));
+        }
+    }
+    assert!(
+        !crate_dirs.is_empty(),
+        "no unpacked crates under {} (Cargo unpacks this project's dependencies there)",
+        src.display()
+    );
+    crate_dirs.sort();
+    crate_dirs
+}
+
 /// Real crates: every normalized manifest parses, the lib root is code, and code ≤ full.
 #[test]
 fn real_crates_in_cargo_registry_cache() {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
-    let Some(src) = home.map(|h| h.join("registry/src")) else {
-        eprintln!("skipping: no CARGO_HOME or HOME");
-        return;
-    };
-    let mut crate_dirs = Vec::new();
-    if let Ok(registries) = std::fs::read_dir(&src) {
-        for reg in registries.flatten() {
-            if let Ok(crates) = std::fs::read_dir(reg.path()) {
-                crate_dirs.extend(crates.flatten().map(|c| c.path()));
-            }
-        }
-    }
-    if crate_dirs.is_empty() {
-        eprintln!("skipping: no unpacked crates under {}", src.display());
-        return;
-    }
-    crate_dirs.sort();
+    let crate_dirs = unpacked_crates();
     // a spread sample keeps the test fast; CODE_COUNT_STEP=1 checks every crate
     let step = sample_step(crate_dirs.len(), 150);
     let (mut checked, mut code, mut full) = (0, 0u64, 0u64);
@@ -397,26 +401,7 @@ fn real_crates_in_cargo_registry_cache() {
 /// lists each target's `src_path`; ours must be the same lib, bins and build scripts.
 #[test]
 fn targets_agree_with_cargo_metadata_on_real_crates() {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
-    let Some(src) = home.map(|h| h.join("registry/src")) else {
-        eprintln!("skipping: no CARGO_HOME or HOME");
-        return;
-    };
-    let mut crate_dirs = Vec::new();
-    if let Ok(registries) = std::fs::read_dir(&src) {
-        for reg in registries.flatten() {
-            if let Ok(crates) = std::fs::read_dir(reg.path()) {
-                crate_dirs.extend(crates.flatten().map(|c| c.path()));
-            }
-        }
-    }
-    if crate_dirs.is_empty() {
-        eprintln!("skipping: no unpacked crates under {}", src.display());
-        return;
-    }
-    crate_dirs.sort();
+    let crate_dirs = unpacked_crates();
     let step = sample_step(crate_dirs.len(), 60);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut compared = 0;

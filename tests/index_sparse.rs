@@ -399,7 +399,7 @@ fn crates_io_serde_and_memchr() {
             k.versions.len()
         );
     }
-    // memchr 2.7.5 is the version priced in DESIGN.md; it must be there.
+    // memchr 2.7.5 is the version priced by hand in tests/report_network.rs; it must be there.
     assert!(got["memchr"]
         .as_ref()
         .unwrap()

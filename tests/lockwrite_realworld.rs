@@ -8,7 +8,9 @@
 //!
 //! `MINAUDIT_REALWORLD_PROJECTS=a,b` picks projects (default: the three smallest).
 
-use std::path::PathBuf;
+#[path = "support/outside.rs"]
+mod outside;
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -20,13 +22,6 @@ use minaudit::model::{self, CandidateOptions, Locked};
 use minaudit::optimise::roots::roots_from_workspace;
 use minaudit::solve::{self, Outcome, SolveOptions};
 use minaudit::workspace::{CargoMetadataSource, WorkspaceSource};
-
-fn shared() -> Option<PathBuf> {
-    let p = std::env::var_os("MINAUDIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")));
-    p.join("realworld/projects").is_dir().then_some(p)
-}
 
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).expect("mkdir");
@@ -57,10 +52,7 @@ fn cargo_ok(dir: &std::path::Path, args: &[&str]) -> Result<(), String> {
 #[test]
 #[ignore = "needs network: crates.io sparse index and crate downloads for cargo metadata"]
 fn writer_on_realworld_projects() {
-    let Some(shared) = shared() else {
-        eprintln!("skipping: ../shared/realworld not found (set MINAUDIT_SHARED)");
-        return;
-    };
+    let shared = outside::shared_dir();
     let projects = std::env::var("MINAUDIT_REALWORLD_PROJECTS").unwrap_or_else(|_| {
         "incrementalmerkletree,loot-condition-interpreter,libloadorder".to_string()
     });

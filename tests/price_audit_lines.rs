@@ -5,7 +5,7 @@
 mod price_support;
 
 use minaudit::price::audit_lines::{AuditLineCounter, CountOrigin, VersionRef};
-use minaudit::price::cache::{LineCountCache, VetDiffCache, LINE_COUNT_CACHE_FILE};
+use minaudit::price::cache::{LineCountCache, LINE_COUNT_CACHE_FILE};
 use minaudit::price::crate_source::MemorySource;
 use minaudit::price::diffstat::GitDiffer;
 use minaudit::price::PriceError;
@@ -20,7 +20,7 @@ fn computes_then_caches_then_persists() {
     mem.insert("demo", "1.1.0", new.clone());
     let tmp = tempdir();
     let git = GitDiffer::new(&tmp.path().join("scratch")).unwrap();
-    let counter = AuditLineCounter::new(&mem, Some(git), LineCountCache::default(), None);
+    let counter = AuditLineCounter::new(&mem, Some(git), LineCountCache::default());
     let v_old = VersionRef {
         version: "1.0.0",
         cksum: &old_ck,
@@ -49,7 +49,7 @@ fn computes_then_caches_then_persists() {
     assert_eq!(reloaded.len(), 2);
     // A fresh counter over an EMPTY source still answers from the saved cache.
     let empty = MemorySource::default();
-    let counter = AuditLineCounter::new(&empty, None, reloaded, None);
+    let counter = AuditLineCounter::new(&empty, None, reloaded);
     let hit = counter.count("demo", Some(v_old), v_new).unwrap();
     assert_eq!((hit.stat.count(), hit.origin), (10, CountOrigin::OurCache));
     // ...but not for other checksums, and a missing crate is an error, not 0 lines.
@@ -64,30 +64,12 @@ fn computes_then_caches_then_persists() {
 }
 
 #[test]
-fn reuses_cargo_vet_diff_cache_and_needs_git_for_deltas() {
-    let vet = VetDiffCache::parse(
-        "version = \"2\"\n[diffs.demo.\"1.0.0 -> 1.1.0\"]\ninsertions = 7\ndeletions = 1\nfiles_changed = 2\n",
-        std::path::Path::new("diff-cache.toml"),
-    )
-    .unwrap();
-    let empty = MemorySource::default();
-    let counter = AuditLineCounter::new(&empty, None, LineCountCache::default(), Some(vet));
-    let ck = "a".repeat(64);
-    let v = |version| VersionRef {
-        version,
-        cksum: &ck,
-    };
-    let hit = counter.count("demo", Some(v("1.0.0")), v("1.1.0")).unwrap();
-    assert_eq!(
-        (hit.stat.count(), hit.origin),
-        (8, CountOrigin::VetDiffCache)
-    );
-
+fn deltas_need_git() {
     let (old, new) = hand_pair();
     let mut mem = MemorySource::default();
     mem.insert("demo", "1.0.0", old.clone());
     mem.insert("demo", "1.1.0", new.clone());
-    let counter = AuditLineCounter::new(&mem, None, LineCountCache::default(), None);
+    let counter = AuditLineCounter::new(&mem, None, LineCountCache::default());
     let err = counter
         .count(
             "demo",

@@ -1,6 +1,6 @@
 //! Real crates from static.crates.io (opt-in: `cargo test --test price_network -- --ignored
 //! --nocapture`). Checksums come from the crates.io sparse index; numbers are checked against
-//! figures counted by hand with cargo-vet's method (DESIGN.md §3) and against git.
+//! figures counted by hand with cargo-vet's method (ARCHITECTURE.md, Semantics) and against git.
 
 mod price_support;
 

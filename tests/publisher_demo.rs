@@ -16,6 +16,8 @@
 //!
 //! Without the facts every world stays at 2,908 and the report counts the unchecked version.
 
+#[path = "support/outside.rs"]
+mod outside;
 mod report_support;
 
 use std::collections::BTreeMap;
@@ -499,6 +501,12 @@ fn cargo_vet_agrees_given_the_same_publisher_rows() {
                 .env("CARGO_NET_OFFLINE", "true");
             c
         };
+        let version = vet().args(["vet", "--version"]).output();
+        outside::require_cargo_vet(
+            version
+                .map_err(|e| e.to_string())
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned()),
+        );
         let fmt = vet().args(["vet", "fmt"]).output().expect("cargo vet fmt");
         assert!(fmt.status.success(), "{}: cargo vet fmt", w.name);
         let out = vet()

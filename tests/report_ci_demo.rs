@@ -1,6 +1,6 @@
 //! `cargo minaudit report` as a CI step, on a private copy of `fixtures/demo` (offline):
 //! the report prices the optimum with the same search as `--dry-run` (the two commands must
-//! agree key by key), `--no-optimum` skips it, the JSON keeps the types of DESIGN.md §5, and
+//! agree key by key), `--no-optimum` skips it, the JSON keeps the types of README, JSON output, and
 //! each gate (`--fail-above`, `--fail-if-improvable`, `--fail-on-violation`) exits 1 exactly
 //! when its condition holds, with its message on stderr and the data on stdout unchanged.
 //! The gate limits are placed around figures read from the JSON, whose current backlog is
@@ -66,7 +66,7 @@ fn report_and_dry_run_find_the_same_optimum_and_price_the_same_current_lock() {
     assert!(!report["changes"].as_array().expect("changes").is_empty());
 }
 
-/// The keys and types of DESIGN.md §5, with the optimum present.
+/// The keys and types of README, JSON output, with the optimum present.
 #[test]
 fn json_schema_of_a_report_with_the_optimum() {
     let demo = Demo::new();

@@ -7,6 +7,9 @@
 //! the predicted optimal backlog, and `report --format json` agrees with the plan.
 //! Run: `cargo test --test report_corpus_oracle -- --ignored --nocapture`.
 
+#[path = "support/outside.rs"]
+mod outside;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -14,19 +17,8 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn shared_dir() -> Option<PathBuf> {
-    let p = std::env::var_os("MINAUDIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"));
-    p.join("realworld/projects").is_dir().then_some(p)
-}
-
-fn corpus() -> Option<(PathBuf, Vec<String>)> {
-    let Some(shared) = shared_dir() else {
-        eprintln!("skipping: no ../shared/realworld/projects (set MINAUDIT_SHARED to its parent)");
-        return None;
-    };
-    let projects = shared.join("realworld/projects");
+fn corpus() -> (PathBuf, Vec<String>) {
+    let projects = outside::shared_dir().join("realworld/projects");
     let mut names: Vec<String> = std::fs::read_dir(&projects)
         .expect("projects")
         .filter_map(|e| {
@@ -43,14 +35,12 @@ fn corpus() -> Option<(PathBuf, Vec<String>)> {
         "no project with a supply-chain/ in {}",
         projects.display()
     );
-    Some((projects, names))
+    (projects, names)
 }
 
 /// Runs `script PROJECT` for every corpus project; the names whose output lacks PASS.
 fn run_script(script: &str) -> Vec<String> {
-    let Some((projects, names)) = corpus() else {
-        return vec![];
-    };
+    let (projects, names) = corpus();
     let mut failed = Vec::new();
     for name in &names {
         let out = Command::new("bash")

@@ -1,11 +1,14 @@
 //! `cargo minaudit report` end to end on a private copy of `fixtures/demo` (offline, private
 //! `CARGO_HOME` and `--cache-dir`): the three output formats (insta snapshots), the JSON
-//! contract of DESIGN.md §5, every suggested audit's line count recomputed with git itself on
+//! contract of README, JSON output, every suggested audit's line count recomputed with git itself on
 //! the unpacked `.crate` files (git is the oracle, not our counting code), cargo-vet's own
 //! `suggest` on the same copy when cargo-vet 0.10 is installed, and the `--fail-above` gate
 //! placed around the git-computed total.
 
 mod report_support;
+
+#[path = "support/outside.rs"]
+mod outside;
 
 use std::path::Path;
 use std::process::Command as StdCommand;
@@ -187,9 +190,10 @@ fn every_suggested_audit_matches_git_on_the_unpacked_crates() {
 
 /// cargo-vet 0.10 itself on the same copy, offline: its crate cache
 /// (`<cache-dir>/cache/NAME-VERSION.crate`, read before any download) is filled from the demo
-/// registry. Skips with a message when cargo-vet is not installed.
+/// registry.
 #[test]
-fn cargo_vet_suggest_agrees_when_installed() {
+#[ignore = "needs cargo-vet 0.10 on PATH"]
+fn cargo_vet_suggest_agrees() {
     let demo = Demo::new();
     let vet = |args: &[&str]| {
         StdCommand::new("cargo")
@@ -201,13 +205,9 @@ fn cargo_vet_suggest_agrees_when_installed() {
             .args(args)
             .output()
     };
-    match vet(&["--version"]) {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).starts_with("cargo-vet 0.10") => {}
-        other => {
-            eprintln!("skipping: cargo-vet 0.10 is not on PATH ({other:?}); install it with `cargo install --locked cargo-vet@0.10.3`");
-            return;
-        }
-    }
+    outside::require_cargo_vet(
+        vet(&["--version"]).map(|out| String::from_utf8_lossy(&out.stdout).into_owned()),
+    );
     let v = report_json(&demo);
     let vet_cache = demo.tmp.path().join("vet-cache");
     std::fs::create_dir_all(vet_cache.join("cache")).expect("vet cache");

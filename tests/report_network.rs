@@ -1,6 +1,6 @@
 //! Opt-in, through the binary: a one-package workspace locking nom 8.0.0 and memchr 2.7.5 (exact
 //! requirements), with a local full audit of nom 7.1.3 and no imports. `cargo minaudit report`
-//! must suggest exactly the hand-checked figures of DESIGN.md §3: memchr 2.7.5 full = 16,198
+//! must suggest exactly the hand-checked figures of ARCHITECTURE.md, Semantics: memchr 2.7.5 full = 16,198
 //! lines; nom 7.1.3 -> 8.0.0 = 8,838 + 4,078 = 12,916 lines; backlog 29,114.
 //! The same figures through the pricing API: tests/price_network.rs
 //! (`memchr_2_7_5_full_audit_is_16198`, `nom_7_1_3_to_8_0_0_is_12916`).

@@ -15,6 +15,9 @@
 //! The opt-in corpus test (`--ignored`, needs index.crates.io / static.crates.io) checks that
 //! the code backlog is smaller than the vet backlog on the six shared corpus projects.
 
+#[path = "support/outside.rs"]
+mod outside;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -273,20 +276,10 @@ fn tests_examples_docs_and_nested_packages_are_not_code() {
     assert_eq!(v["current"]["code_backlog_lines"], 29 + 205);
 }
 
-fn shared_dir() -> Option<PathBuf> {
-    let p = std::env::var_os("MINAUDIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    p.join("realworld/projects").is_dir().then_some(p)
-}
-
 #[test]
 #[ignore = "needs network: index.crates.io and static.crates.io for the corpus projects"]
 fn corpus_code_backlog_is_below_the_vet_backlog() {
-    let Some(shared) = shared_dir() else {
-        eprintln!("skipping: shared corpus not found (set MINAUDIT_SHARED)");
-        return;
-    };
+    let shared = outside::shared_dir();
     let cache = tempfile::tempdir().expect("tempdir");
     for project in [
         "cargo-vet",

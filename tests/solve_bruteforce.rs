@@ -2,7 +2,7 @@
 //! assignment (per (name, bucket): absent or one version), keep those an independent checker
 //! accepts, and compare the cheapest (lines, audits, changed) with what the solver returns.
 //!
-//! The checker below is written from Cargo's rules (DESIGN.md §2), not from the model: it
+//! The checker below is written from Cargo's rules (ARCHITECTURE.md, Semantics), not from the model: it
 //! walks the lockfile resolve from the roots through the chosen versions with feature sets.
 //! Generated requirements are mostly caret/tilde/exact (one bucket each), sometimes spanning
 //! buckets (`*`, `>=1.0.0`, `>=0.1.0, <2.0.0`): the checker then tries every routing. Dependencies may point back up (name-level cycles, which Cargo rejects
@@ -195,7 +195,7 @@ struct Uses {
     edges: BTreeMap<Pid, BTreeSet<Pid>>,
 }
 
-/// cargo-vet's required level of every package the building edges reach (DESIGN.md §3,
+/// cargo-vet's required level of every package the building edges reach (ARCHITECTURE.md, Semantics,
 /// `resolve_requirements`): a policy `criteria` replaces what dependents ask; otherwise the
 /// union (here the max) of what each dependent sends: its `dependency-criteria` for that
 /// dependency, else its own level; the root sends its dev-criteria along dev edges.

@@ -1,5 +1,5 @@
 //! Hand-computed small cases for the model and the optimiser: each expectation is worked out
-//! from Cargo's rules (DESIGN.md §2) in the comment above it, not read back from the code.
+//! from Cargo's rules (ARCHITECTURE.md, Semantics) in the comment above it, not read back from the code.
 
 use std::collections::BTreeMap;
 

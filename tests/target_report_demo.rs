@@ -10,6 +10,9 @@
 //! The opt-in corpus test (`--ignored`, needs index.crates.io / static.crates.io) runs glean and
 //! cargo-vet from the shared corpus with `--target x86_64-unknown-linux-gnu`.
 
+#[path = "support/outside.rs"]
+mod outside;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -552,20 +555,10 @@ fn registry_optional_dependencies_follow_the_selected_features() {
     assert!(optimal_lines(plain) < optimal_lines(with_derive));
 }
 
-fn shared_dir() -> Option<PathBuf> {
-    let p = std::env::var_os("MINAUDIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    p.join("realworld/projects").is_dir().then_some(p)
-}
-
 #[test]
 #[ignore = "needs network: index.crates.io and static.crates.io for the corpus projects"]
 fn corpus_projects_with_windows_only_crates_shrink_for_linux() {
-    let Some(shared) = shared_dir() else {
-        eprintln!("skipping: shared corpus not found (set MINAUDIT_SHARED)");
-        return;
-    };
+    let shared = outside::shared_dir();
     for project in ["glean", "cargo-vet"] {
         let sb = sandbox(&shared.join("realworld/projects").join(project));
         let default = json(&sb, false, &[]);
@@ -617,10 +610,7 @@ fn corpus_projects_with_windows_only_crates_shrink_for_linux() {
 #[test]
 #[ignore = "needs network (index.crates.io, static.crates.io) for the corpus projects"]
 fn corpus_package_selection_never_leaves_out_what_cargo_builds() {
-    let Some(shared) = shared_dir() else {
-        eprintln!("skipping: shared corpus not found (set MINAUDIT_SHARED)");
-        return;
-    };
+    let shared = outside::shared_dir();
     let pairs = std::env::var("MINAUDIT_FEATURE_CORPUS").unwrap_or_else(|_| {
         "glean:glean-core,librustzcash:zcash_primitives,incrementalmerkletree:shardtree".into()
     });
@@ -663,10 +653,7 @@ fn corpus_package_selection_never_leaves_out_what_cargo_builds() {
 #[test]
 #[ignore = "needs network (index.crates.io, static.crates.io) and minutes: two corpus solves"]
 fn corpus_optimum_shrinks_for_linux() {
-    let Some(shared) = shared_dir() else {
-        eprintln!("skipping: shared corpus not found (set MINAUDIT_SHARED)");
-        return;
-    };
+    let shared = outside::shared_dir();
     let projects = std::env::var("MINAUDIT_TARGET_CORPUS").unwrap_or_else(|_| "glean".into());
     for project in projects.split(',') {
         let sb = sandbox(&shared.join("realworld/projects").join(project));

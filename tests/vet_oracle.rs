@@ -10,6 +10,9 @@
 //! diffed is an error. libloadorder (GPL) is not copied into fixtures: point
 //! MINAUDIT_VET_ORACLE_DIR at a distill.py output that includes it to check it too.
 
+#[path = "support/outside.rs"]
+mod outside;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -24,13 +27,6 @@ use minaudit::vet::suggest::{check, suggest_with_requirements, PublishedVersions
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared_dir() -> Option<PathBuf> {
-    let p = std::env::var_os("MINAUDIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"));
-    p.join("realworld").is_dir().then_some(p)
 }
 
 fn read_json(path: &std::path::Path) -> serde_json::Value {
@@ -100,10 +96,7 @@ fn check_project(
     // imports.lock), as gen_full.sh built it for cargo-vet.
     let imports = oracle.join(format!("{project}.imports.json"));
     if imports.exists() {
-        let Some(shared) = shared else {
-            eprintln!("skipping {project}: needs ../shared's audit sources");
-            return;
-        };
+        let shared = shared.expect("a +full project is checked with ../shared's audit sources");
         let map = read_json(&imports);
         for (name, dir) in map.as_object().unwrap() {
             let path = shared
@@ -231,9 +224,20 @@ fn check_project(
     eprintln!("{project}: backlog {total_lines} lines, as cargo-vet");
 }
 
+/// The corpus projects whose stores are in fixtures (no ../shared needed).
 #[test]
-fn resolver_and_suggest_reproduce_cargo_vet_on_the_corpus() {
-    let shared = shared_dir();
+fn resolver_and_suggest_reproduce_cargo_vet_on_the_fixture_stores() {
+    reproduce_cargo_vet(None);
+}
+
+/// Every corpus project, with ../shared's stores and audit sources.
+#[test]
+#[ignore = "needs ../shared/realworld"]
+fn resolver_and_suggest_reproduce_cargo_vet_on_the_whole_corpus() {
+    reproduce_cargo_vet(Some(outside::shared_dir()));
+}
+
+fn reproduce_cargo_vet(shared: Option<PathBuf>) {
     let oracle = std::env::var_os("MINAUDIT_VET_ORACLE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("fixtures/vet/oracle"));
@@ -253,13 +257,15 @@ fn resolver_and_suggest_reproduce_cargo_vet_on_the_corpus() {
     let mut checked = 0;
     for p in &projects {
         let base = p.strip_suffix("+full").unwrap_or(p);
-        match store_dir(shared.as_deref(), base) {
-            Some(dir) => {
-                check_project(&oracle, &dir, shared.as_deref(), p);
-                checked += 1;
-            }
-            None => eprintln!("skipping {p}: its store is not in fixtures and ../shared is absent"),
+        let full = oracle.join(format!("{p}.imports.json")).exists();
+        match (store_dir(shared.as_deref(), base), &shared) {
+            (Some(dir), Some(_)) => check_project(&oracle, &dir, shared.as_deref(), p),
+            // without ../shared: the stores in fixtures, in imports.lock's universe
+            (Some(dir), None) if !full => check_project(&oracle, &dir, None, p),
+            (None, Some(s)) => panic!("{p}: no store in fixtures or {}", s.display()),
+            _ => continue,
         }
+        checked += 1;
     }
     // incrementalmerkletree's store is in fixtures, so at least one project always runs.
     assert!(checked >= 1);
@@ -268,11 +274,9 @@ fn resolver_and_suggest_reproduce_cargo_vet_on_the_corpus() {
 /// `package_graph_from_metadata` against distill.py's independent reading of the same
 /// `cargo metadata` output (needs ../shared and cargo able to resolve the project offline).
 #[test]
+#[ignore = "needs ../shared/realworld and Cargo's index cache for incrementalmerkletree"]
 fn metadata_graph_matches_the_distilled_graph() {
-    let Some(shared) = shared_dir() else {
-        eprintln!("skipping: ../shared not found (set MINAUDIT_SHARED)");
-        return;
-    };
+    let shared = outside::shared_dir();
     let project = "incrementalmerkletree";
     let manifest = shared
         .join("realworld/projects")
@@ -284,13 +288,11 @@ fn metadata_graph_matches_the_distilled_graph() {
         .arg(&manifest)
         .output()
         .unwrap();
-    if !out.status.success() {
-        eprintln!(
-            "skipping: cargo metadata --offline failed for {project} (registry cache empty?): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return;
-    }
+    assert!(
+        out.status.success(),
+        "cargo metadata --offline failed for {project} (fill Cargo's index cache first): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let metadata: cargo_metadata::Metadata = serde_json::from_slice(&out.stdout).unwrap();
     let ours = minaudit::vet::metadata_graph::package_graph_from_metadata(&metadata).unwrap();
     let theirs = load_graph(&read_json(

@@ -4,6 +4,9 @@
 //! Oracles: counts taken straight from the text with line scans (independent of serde), and the
 //! corpus's SOURCE.json statistics for the peer audit files.
 
+#[path = "support/outside.rs"]
+mod outside;
+
 use std::path::{Path, PathBuf};
 
 use minaudit::vet::format::{
@@ -15,21 +18,6 @@ use minaudit::vet::store_fs::read_store_dir;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared_dir() -> Option<PathBuf> {
-    let p = std::env::var_os("MINAUDIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"));
-    if p.join("realworld").is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: {} not found (set MINAUDIT_SHARED to the shared data directory)",
-            p.display()
-        );
-        None
-    }
 }
 
 /// Count lines starting with `prefix` (after trimming), a serde-independent count of entries.
@@ -117,8 +105,9 @@ fn fixture_store_parses_with_hand_checked_facts() {
 }
 
 #[test]
+#[ignore = "needs ../shared/realworld"]
 fn every_corpus_store_parses() {
-    let Some(shared) = shared_dir() else { return };
+    let shared = outside::shared_dir();
     let projects = shared.join("realworld/projects");
     let mut seen = 0;
     for entry in std::fs::read_dir(&projects).unwrap() {
@@ -185,8 +174,9 @@ fn every_corpus_store_parses() {
 }
 
 #[test]
+#[ignore = "needs ../shared/realworld"]
 fn corpus_audit_sources_match_their_statistics() {
-    let Some(shared) = shared_dir() else { return };
+    let shared = outside::shared_dir();
     let sources = shared.join("realworld/audit-sources");
     let mut checked = 0;
     for entry in std::fs::read_dir(&sources).unwrap() {

@@ -2,6 +2,9 @@
 //! (offline, nothing built), checked against the hand-written manifests, against the Cargo.lock
 //! parser (an independent reading of the same graph), and against saved metadata JSON.
 
+#[path = "support/outside.rs"]
+mod outside;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -275,14 +278,8 @@ fn stale_lock_is_reported_as_out_of_date() {
 #[test]
 #[ignore = "needs network: cargo metadata --locked fetches the crates.io index for corpus projects"]
 fn corpus_graphs_agree_with_their_locks() {
-    let shared = std::env::var_os("MINAUDIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let projects = shared.join("realworld/projects");
-    let Ok(entries) = std::fs::read_dir(&projects) else {
-        eprintln!("skipping: {} is absent", projects.display());
-        return;
-    };
+    let projects = outside::shared_dir().join("realworld/projects");
+    let entries = std::fs::read_dir(&projects).expect("the corpus projects");
     for entry in entries.flatten() {
         let dir = entry.path();
         if !dir.join("Cargo.lock").is_file() {
@@ -347,16 +344,12 @@ fn git_packages_are_fixed_and_git_sources_declared() {
 }
 
 #[test]
+#[ignore = "needs Cargo's index cache to hold this fixture's crates (cargo metadata --offline)"]
 fn registry_graph_sources_match_the_lock_when_the_index_is_cached() {
     let root = fixture("registry");
-    let graph = match source_for(&root).resolved_graph() {
-        Ok(g) => g,
-        Err(WorkspaceError::CargoMetadata { stderr, .. }) if stderr.contains("offline") => {
-            eprintln!("skipping: Cargo's index cache lacks this fixture's crates:\n{stderr}");
-            return;
-        }
-        Err(e) => panic!("{e}"),
-    };
+    let graph = source_for(&root)
+        .resolved_graph()
+        .unwrap_or_else(|e| panic!("{e}"));
     let text = std::fs::read_to_string(root.join("Cargo.lock")).expect("lock");
     let lock = lockfile::parse(&text, &root.join("Cargo.lock")).expect("lock");
     let graph_ids: BTreeSet<String> = graph

@@ -1,6 +1,6 @@
 //! RustSec advisory database: which versions of a crate have a known advisory.
 //!
-//! Security constraint of the optimiser (DESIGN.md §4): never trade security for fewer lines,
+//! Security constraint of the optimiser (README): never trade security for fewer lines,
 //! so a version with an applicable RustSec advisory must not be chosen. This module answers
 //! "which advisories does `name version` have" from an advisory-db checkout:
 //! - [`parse`] (pure over text): one advisory file (```` ```toml ```` front matter + markdown

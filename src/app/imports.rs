@@ -4,7 +4,7 @@
 //! - otherwise every import in config.toml is read whole: from `--import NAME=PATH|URL` when
 //!   given, else from its URL(s) in config.toml (cached under `<cache>/imports/`; with
 //!   `--offline` only the cache). A fetch that fails is an error with a hint, never a silent
-//!   fallback to imports.lock, because the figures differ (DESIGN.md §3).
+//!   fallback to imports.lock, because the figures differ (ARCHITECTURE.md, Semantics).
 
 use std::collections::BTreeMap;
 use std::path::Path;

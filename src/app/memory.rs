@@ -5,9 +5,7 @@
 //! first solve, and glibc keeps freed pages mapped unless they sit at the top of the heap. HiGHS
 //! then allocates on top of that, so the process's peak is the leftovers plus HiGHS's search.
 //! `malloc_trim(0)` releases every whole free page (glibc ≥ 2.8 advises them away wherever they
-//! are). Measured on `report -p loot-condition-interpreter` (the corpus run with the largest
-//! search), release build, 2026-12-03: 270 MiB resident before the first solve; the figures
-//! with and without the trim are in README's performance section.
+//! are), so the peak is HiGHS's search plus what is still in use.
 
 /// Returns whole free pages of the heap to the OS (glibc only; elsewhere nothing to do).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -22,9 +20,8 @@ pub fn return_free_memory() {
 pub fn return_free_memory() {}
 
 /// glibc gives each thread that allocates its own malloc arena (up to 8 per core), and the
-/// download, counting and diff threads each leave theirs fragmented: a cold `--dry-run` on
-/// librustzcash peaked at 501 MiB with the default, 424 MiB with two arenas (and ran 81.1 ->
-/// 75.9 s), 2026-12-03, 2-core machine. Two arenas keep the memory goal (<= 500 MiB) with room.
+/// download, counting and diff threads each leave theirs fragmented; two arenas bound that
+/// waste without slowing the threads down.
 /// `MALLOC_ARENA_MAX` in the environment still wins (glibc reads it before `main`; mallopt
 /// here only lowers the default when it is unset). Call it before any thread starts.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

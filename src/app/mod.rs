@@ -1,7 +1,7 @@
 //! The only place that sequences IO: parse flags, load inputs, run the pure core, print.
 //! One function per subcommand; `main.rs` only maps the outcome to an exit code.
 //!
-//! Exit codes (DESIGN.md §5): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
+//! Exit codes (README, JSON output): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
 mod alternatives;
 mod check_copy;

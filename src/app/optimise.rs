@@ -221,7 +221,6 @@ impl Counts<'_> {
             self.session.source.as_ref(),
             Some(git),
             LineCountCache::load(cache_dir).unwrap_or_default(),
-            None,
         );
         let counted = todo
             .par_iter()
@@ -366,14 +365,8 @@ fn price_exactly(
 }
 
 /// How many cheaper-bounded versions of a picked crate are priced exactly in the same round
-/// (cheapest bound first). Each is a `git diff` when it is a delta (~20–40 ms cold, cached
-/// after), a solve round costs seconds. Measured 2026-12-03 on the five corpus projects whose
-/// criteria fit one stage (warm `--dry-run`, per-file delta bounds), rivals per first pick
-/// 3–16 (48 per round shared out) → 32 → all (256): loot-condition-interpreter 20.1 → 15.2 →
-/// 14.5 s (3 → 2 → 2 rounds), glean 10.1 → 7.1 → 7.0 s (3 → 2 → 2), libloadorder 12.4 → 10.6
-/// → 10.3 s (5 → 4 → 4), incrementalmerkletree 3.1 → 2.6 → 2.5 s (4 → 3 → 3), cargo-vet 7.9 →
-/// 7.9 → 5.8 s (3 → 3 → 2). Cold, the extra diffs cost: cargo-vet 57.5 → 62.0 → 76.8 s,
-/// loot-condition-interpreter 73.2 → 62.4 s → 84.6 s; 32 is the middle way.
+/// (cheapest bound first). Each is a `git diff` when it is a delta (tens of milliseconds, then
+/// cached), a solve round costs seconds: more rivals save rounds warm and cost diffs cold.
 const RIVALS_PER_PICK: usize = 32;
 /// For a crate an earlier round picked too: all its cheaper-bounded versions, up to a cap
 /// that keeps a crate of thousands of releases from costing thousands of diffs in one round.
@@ -1081,7 +1074,8 @@ pub fn find_optimum_with(
             shell,
         )
     };
-    let optimal = check_lock(&solution.values, &figures)?;
+    let checked = check_lock(&solution.values, &figures)?;
+    let optimal = checked.outcome;
     // explain's rows: each forced lock re-checked the same way; a row that fails says why
     let alternatives: Vec<Alternative> = alternatives
         .into_iter()
@@ -1091,7 +1085,12 @@ pub fn find_optimum_with(
                 (Some(sol), false) => {
                     let figures = model_figures(&m, &sol.values, &st.book);
                     match check_lock(&sol.values, &figures) {
-                        Ok(exact) => row.backlog = Some(exact.total_lines()),
+                        Ok(exact) => {
+                            row.backlog = Some(exact.outcome.total_lines());
+                            if !exact.proven {
+                                row.status = Some(Status::Feasible);
+                            }
+                        }
                         Err(e) => {
                             row.backlog = None;
                             row.error = Some(format!("{e:#}"));
@@ -1117,8 +1116,13 @@ pub fn find_optimum_with(
             current.outcome.total_lines()
         );
     }
+    let status = if checked.proven {
+        solution.status
+    } else {
+        Status::Feasible
+    };
     let solver = SolverSummary {
-        status: solution.status.as_str().into(),
+        status: status.as_str().into(),
         gap: solution.gap,
         objective: opts.order.to_string(),
     };
@@ -1248,13 +1252,9 @@ pub(super) fn lazy_solve(
         };
         // The separate full solve (criteria in stages of their own) leaves out versions a
         // cheaper, newer interchangeable one makes useless (fixed to 0 for it; rows taken
-        // out again, so the model stays whole): its later stage, under the row fixing
-        // lines, gained (1.3 vs 2.2 s on incrementalmerkletree; 14.5 vs 15.3 s on
-        // loot-condition-interpreter). Not the rounds: in a lines-only round it changed
-        // which tied answer HiGHS returned and so the pricing path (loot: 7 rounds, 63 s,
-        // against 6, 50 s), and rounds of one weighted stage of every criterion were
-        // slower with it (loot-condition-interpreter 34.5 vs 28.4 s, glean 11.7 vs 11.0 s,
-        // libloadorder 14.0 vs 13.1 s, the same locks).
+        // out again, so the model stays whole): its later stage, under the row fixing lines,
+        // presolves faster. Not the pricing rounds: there it changes which tied answer HiGHS
+        // returns, and so the pricing path, without making the rounds faster.
         let left_out = if env.prune && !until_priced {
             let exact = |i: usize| {
                 let p = &m.pkgs[i];
@@ -1371,7 +1371,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
             index: &found.index,
             changes: &report.changes,
             offline: common.offline,
-            proven: found.solution.status == Status::Optimal,
+            proven: found.solver.status == Status::Optimal.as_str(),
         };
         super::write_lock::write(&req, shell)?;
     }

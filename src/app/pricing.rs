@@ -455,7 +455,7 @@ impl Pricer<'_> {
         );
 
         let git = GitDiffer::new(&self.cache_dir.join("diff-work"))?;
-        let counter = AuditLineCounter::new(self.source, Some(git), cache, None);
+        let counter = AuditLineCounter::new(self.source, Some(git), cache);
         let bar = self.shell.progress("Counting", wanted.len() as u64);
         let counted = wanted
             .par_iter()

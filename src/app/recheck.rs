@@ -1,4 +1,4 @@
-//! No answer on the model's word alone (DESIGN.md §6): the lock the optimiser chose is
+//! No answer on the model's word alone (ARCHITECTURE.md, Re-check): the lock the optimiser chose is
 //! rendered, turned into the resolve graph `cargo metadata` would report for it, scoped like
 //! the current lock (`--target`, `-p`/`--features`) and priced by the code that prices the
 //! current lock. That figure is the one shown and the lock is written only if it equals the
@@ -44,15 +44,24 @@ pub(super) struct Chosen<'a> {
     pub checksums: &'a Checksums,
 }
 
+/// The chosen lock priced as the current lock is.
+pub(super) struct Checked {
+    /// The figure to show.
+    pub outcome: SuggestOutcome,
+    /// False when, under a build scope, the model priced the lock above its exact figure: the
+    /// lock and its figure stand, its optimality is not proven.
+    pub proven: bool,
+}
+
 /// Prices the chosen lock exactly as the current lock is priced, and checks the model's
-/// figures against it. Returns the exact outcome (the figure to show).
+/// figures against it.
 pub(super) fn check(
     s: &Session,
     common: &CommonArgs,
     chosen: &Chosen<'_>,
     figures: &ModelFigures,
     shell: &Shell,
-) -> anyhow::Result<SuggestOutcome> {
+) -> anyhow::Result<Checked> {
     let store = chosen.store;
     let path = &s.workspace.lockfile_path;
     let text =
@@ -105,6 +114,20 @@ pub(super) fn check(
             }
         }
     }
+    let scoped = !common.targets.is_empty() || super::optimise::feature_selection(common).filters();
+    if scoped && exact.total_lines() < total {
+        // under --target / -p the model's "built" bit may price an edge cargo would not
+        // build for these targets: the lock's figure is exact, its optimality not proven
+        let why = differences(store, &graph, &prices, &exact, &first_party);
+        shell.warn(format!(
+            "the optimiser priced the lock it chose at {total} lines for what you build, cargo-vet's rules give {}; the lower figure is shown, but it is not proven the cheapest\n{why}",
+            exact.total_lines()
+        ));
+        return Ok(Checked {
+            outcome: exact,
+            proven: false,
+        });
+    }
     if total != exact.total_lines() {
         let why = differences(store, &graph, &prices, &exact, &first_party);
         anyhow::bail!(
@@ -112,7 +135,10 @@ pub(super) fn check(
             exact.total_lines()
         );
     }
-    Ok(exact)
+    Ok(Checked {
+        outcome: exact,
+        proven: true,
+    })
 }
 
 /// One line per package whose model price differs from cargo-vet's, with the criteria each

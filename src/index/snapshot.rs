@@ -8,7 +8,7 @@
 //!   may enable any optional dep); yanked versions count (they may be locked);
 //! - dev-dependencies are followed only when asked: cargo locks dev-deps of workspace
 //!   members only (the caller passes those as roots), never of registry packages
-//!   (DESIGN.md §2.2). Following them and every version's deps (`all_versions`) turns the
+//!   (ARCHITECTURE.md, Semantics). Following them and every version's deps (`all_versions`) turns the
 //!   closure of `tokio + clap + serde_json` into 8,580 crates and 252,779 versions (measured),
 //!   most of which no lockfile could contain;
 //! - deps whose `registry` names another registry are not followed (counted instead).

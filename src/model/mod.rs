@@ -1,4 +1,4 @@
-//! The 0/1 model of "every Cargo.lock Cargo's lockfile resolve accepts" (DESIGN.md §2).
+//! The 0/1 model of "every Cargo.lock Cargo's lockfile resolve accepts" (ARCHITECTURE.md, Semantics).
 //!
 //! Pure: index snapshot + roots + current lock + prices in, a [`Model`] of binaries and linear
 //! rows out. Pipeline: [`candidates::generate`] then [`encode::build`].

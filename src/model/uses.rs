@@ -1,5 +1,5 @@
 //! What cargo-vet requires of each version, as rules the model follows on every lock it can
-//! choose (cargo-vet's `resolve_requirements`, DESIGN.md §3), and the price tiers they give.
+//! choose (cargo-vet's `resolve_requirements`, ARCHITECTURE.md, Semantics), and the price tiers they give.
 //!
 //! A version's required set is the union of what its incoming edges deliver: a root's edge
 //! delivers a fixed set (the roots' own sets never depend on the registry versions chosen);

@@ -1,6 +1,6 @@
 //! The store's policies as rules the model follows on every lock it can choose
 //! ([`crate::model::uses::UseRules`]), exactly as cargo-vet's `resolve_requirements` applies
-//! them (DESIGN.md §3): policy `criteria` on any package (first- or third-party, `name` or
+//! them (ARCHITECTURE.md, Semantics): policy `criteria` on any package (first- or third-party, `name` or
 //! `name:version`), `dev-criteria` and `dependency-criteria` on members' dev edges,
 //! `dependency-criteria` on normal and build edges, safe-to-deploy for root members.
 //!

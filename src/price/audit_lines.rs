@@ -2,10 +2,7 @@
 //!
 //! Order of lookup, cheapest first:
 //! 1. our [`LineCountCache`] (keyed by checksums, so always safe to reuse);
-//! 2. cargo-vet's own `diff-cache.toml` ([`VetDiffCache`]), if the caller supplied it (only for
-//!    crates.io packages: its keys carry no checksums) — reusing it makes our figure equal
-//!    cargo-vet's by construction;
-//! 3. compute: a full audit from the tar stream ([`count_crate_lines`], equal to git's count,
+//! 2. compute: a full audit from the tar stream ([`count_crate_lines`], equal to git's count,
 //!    checked in the tests and on 21 real crates), a delta through git ([`GitDiffer`]), the only
 //!    way to reproduce git's rename detection and xdiff heuristics exactly.
 //!
@@ -15,7 +12,7 @@
 use std::sync::Mutex;
 
 use super::archive::crate_prefix;
-use super::cache::{DiffKey, LineCountCache, VetDiffCache};
+use super::cache::{DiffKey, LineCountCache};
 use super::crate_source::CrateSource;
 use super::diffstat::{CrateArchive, DiffStat, GitDiffer};
 use super::linecount::count_crate_lines;
@@ -33,7 +30,6 @@ pub struct VersionRef<'a> {
 #[serde(rename_all = "kebab-case")]
 pub enum CountOrigin {
     OurCache,
-    VetDiffCache,
     TarStream,
     Git,
 }
@@ -47,23 +43,16 @@ pub struct AuditLines {
 pub struct AuditLineCounter<'a> {
     source: &'a dyn CrateSource,
     git: Option<GitDiffer>,
-    vet_cache: Option<VetDiffCache>,
     cache: Mutex<LineCountCache>,
     limits: ArchiveLimits,
 }
 
 impl<'a> AuditLineCounter<'a> {
     /// `git` may be `None` when only full audits will be priced.
-    pub fn new(
-        source: &'a dyn CrateSource,
-        git: Option<GitDiffer>,
-        cache: LineCountCache,
-        vet_cache: Option<VetDiffCache>,
-    ) -> Self {
+    pub fn new(source: &'a dyn CrateSource, git: Option<GitDiffer>, cache: LineCountCache) -> Self {
         AuditLineCounter {
             source,
             git,
-            vet_cache,
             cache: Mutex::new(cache),
             limits: ArchiveLimits::default(),
         }
@@ -85,16 +74,6 @@ impl<'a> AuditLineCounter<'a> {
             return Ok(AuditLines {
                 stat,
                 origin: CountOrigin::OurCache,
-            });
-        }
-        if let Some(stat) = self
-            .vet_cache
-            .as_ref()
-            .and_then(|v| v.get(name, from.map(|f| f.version), to.version))
-        {
-            return Ok(AuditLines {
-                stat,
-                origin: CountOrigin::VetDiffCache,
             });
         }
         let new_bytes = self.source.crate_bytes(name, to.version, to.cksum)?;

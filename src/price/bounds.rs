@@ -1,5 +1,5 @@
 //! Lower bounds on audit costs from full-audit counts alone (pure), so the optimiser can rank
-//! thousands of candidate versions without running git for each (DESIGN.md §8: exact deltas
+//! thousands of candidate versions without running git for each (ARCHITECTURE.md: exact deltas
 //! need git, 15–150 ms a pair).
 //!
 //! For a delta `old -> new`, git's numstat gives per file pair `insertions - deletions =
@@ -12,11 +12,9 @@
 //! sums those). Binary files count 0 in numstat, so any path that is binary on either side is
 //! left out. A full audit's cost is exactly the tar-stream total.
 //!
-//! The bound was the net `|T(new) - T(old)|` over all files until 2026-12-03. Over the 2,653
-//! deltas the corpus runs diffed it reached 40.0 % of git's total; per file it reaches 51.1 %,
-//! never above git on any of them (`tests/price_diffstat.rs`,
-//! `cached_git_deltas_are_never_below_the_bound`), so the search is drawn to fewer versions
-//! whose real price it then has to learn.
+//! Per file rather than the net `|T(new) - T(old)|`: a tighter bound draws the search to fewer
+//! versions whose real price it then has to learn; `tests/price_diffstat.rs`
+//! (`cached_git_deltas_are_never_below_the_bound`) checks it never exceeds git.
 
 use std::collections::BTreeMap;
 

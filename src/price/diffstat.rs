@@ -102,11 +102,6 @@ impl GitDiffer {
         Ok(differ)
     }
 
-    pub fn with_limits(mut self, limits: ArchiveLimits) -> Self {
-        self.limits = limits;
-        self
-    }
-
     /// `git` with nothing from the user's environment that could change diff output.
     fn command(&self) -> Command {
         let mut cmd = Command::new(&self.git);

@@ -1,4 +1,4 @@
-//! Reports are data first (this module's types, serialised as the JSON contract of DESIGN.md §5),
+//! Reports are data first (this module's types, serialised as the JSON contract of README, JSON output),
 //! rendered late by one printer per format (`human`, `json`, `markdown`). Pure: renderers return
 //! strings; `app` decides where they go.
 
@@ -120,7 +120,7 @@ pub struct CutEdge {
 }
 
 /// Where the audits that vet packages came from. Numbers differ between universes
-/// (DESIGN.md §3: imports.lock alone vs the whole imported files), so every report says which.
+/// (ARCHITECTURE.md, Semantics: imports.lock alone vs the whole imported files), so every report says which.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CostUniverse {
     /// `"imports.lock"` (frozen, like `cargo vet --locked`) or `"imports"` (whole import files).

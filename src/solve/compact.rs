@@ -1,4 +1,4 @@
-//! The threshold form of a model's rows (DESIGN.md §8), built just before the backend call.
+//! The threshold form of a model's rows (ARCHITECTURE.md), built just before the backend call.
 //!
 //! Per (name, bucket) with versions `v_0 < … < v_{n−1}`, chain variables
 //! `s_a = Σ_{j≥a} x[v_j]` (`s_a = x[v_a] + s_{a+1}`, `s_{n−1}` is `x[v_{n−1}]` itself). A

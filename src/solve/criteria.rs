@@ -166,8 +166,7 @@ impl Order {
 /// The largest value the one weighted stage of every criterion may reach: integers stay exact
 /// in a double up to 2^53. One weighted stage is much faster than a stage per criterion (the
 /// later stage's row fixing the earlier optimum, a dense row of prices, makes its presolve slow
-/// and its LP relaxation weak): glean's full solve 14.3 s as two stages, one stage 2.5 s, the
-/// same lock. The first criterion's weight exceeds everything after it by a margin far above
+/// and its LP relaxation weak). The first criterion's weight exceeds everything after it by a margin far above
 /// HiGHS's tolerances (glean: 5.8·10^8 per line), so lines is proven as when solved alone;
 /// HiGHS prunes nodes of an integral objective at an absolute margin of one, which makes the
 /// tie-breaks exact too as long as its LP bounds are accurate to within one unit. Checked: the
@@ -176,7 +175,7 @@ impl Order {
 const MAX_STAGE_VALUE: u64 = 1 << 53;
 
 /// Otherwise, and when `staged` asks (experiments and tests comparing both): lines in a stage
-/// of its own, the other criteria merged while below 2^32 (the solve before 2026-12-02).
+/// of its own, the other criteria merged while below 2^32.
 const STAGED_LIMIT: u64 = 1 << 32;
 
 /// One MIP stage: criteria minimised together as `Σ weight·criterion`, the weights making the

@@ -95,13 +95,9 @@ pub fn solve(
     opt(&mut model, "mip_abs_gap", 0.0)?;
     // one thread: the machines are shared, and HiGHS's MIP search is mostly serial anyway
     opt(&mut model, "threads", 1)?;
-    // A smaller cut pool (HiGHS's default soft limit is 10,000 cuts): on the longest search we
-    // have, a full pool held ~100 MiB of the process's peak, and the smaller one also searched
-    // faster. Replayed over 5 random seeds each (release, idle 2-core machine,
-    // 2026-12-03), default -> 1,000: `report -p` on loot-condition-interpreter (79k rows,
-    // hundreds of B&B nodes) mean 31.7 -> 23.1 s, peak RSS max 548 -> 450 MiB; the same
-    // project without `-p` 11.3 -> 11.4 s, 345 -> 327 MiB; the other corpus instances, solved
-    // at the root, unchanged. Cuts only strengthen the relaxation: what is proven is the same.
+    // A smaller cut pool than HiGHS's 10,000: a full pool holds much memory on long branch and
+    // bound searches and searched no faster; cuts only strengthen the relaxation, so what is
+    // proven is the same.
     opt(&mut model, "mip_pool_soft_limit", MIP_POOL_SOFT_LIMIT)?;
     if !probing {
         // HiGHS's presolve rule bit for probing (kPresolveRuleProbing in HConst.h, 1.16)

@@ -51,15 +51,11 @@ pub struct SolveOptions {
     /// what to price next.
     pub until_priced: bool,
     /// HiGHS's presolve probing (off by default). Probing is an exact reduction: turning it on
-    /// changes how long a solve takes, never what it proves. On these models it costs more than
-    /// it saves: replaying the six corpus instances (both stages, release build, idle 2-core
-    /// machine, 2026-12-02) took 61.3 s with it and 47.7 s without (incrementalmerkletree 3.0 ->
-    /// 1.2 s, libloadorder 12.5 -> 7.0 s, loot-condition-interpreter 19.8 -> 16.1 s, glean
-    /// 15.1 -> 12.6 s, cargo-vet 5.8 -> 5.2 s; librustzcash 5.2 -> 5.8 s the one loss), and on
-    /// a what-if scenario of incrementalmerkletree it was 1.3 s of a 1.7 s solve.
+    /// changes how long a solve takes, never what it proves; on these models (many small
+    /// implication rows) it costs more than it saves.
     pub probing: bool,
-    /// Lines in a MIP stage of its own, the other criteria after it (the solve before
-    /// 2026-12-02), instead of one weighted stage when the weighted sum fits
+    /// Lines in a MIP stage of its own, the other criteria after it, instead of one weighted
+    /// stage when the weighted sum fits
     /// ([`criteria::stages`]). Experiments and tests comparing both; `MINAUDIT_STAGED=1`.
     pub staged: bool,
 }

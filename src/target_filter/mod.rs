@@ -1,6 +1,6 @@
 //! `--target TRIPLE` support: which packages compile for the targets the user ships.
 //!
-//! DESIGN.md §4: packages reachable only through edges that never build for the listed
+//! README: packages reachable only through edges that never build for the listed
 //! targets cost 0 (they stay in the lock). Three parts:
 //! - [`rustc_cfg`] (IO edge): the cfg values of a target, from `rustc --print cfg --target T`
 //!   (prints, never compiles; works for targets whose std is not installed), behind

@@ -25,7 +25,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-use super::criteria::{CriteriaMapper, CriteriaSet};
+use super::criteria::CriteriaSet;
 use super::format::{AuditEntry, AuditKind, Exemption, VetVersion};
 use super::store::Store;
 
@@ -346,11 +346,6 @@ impl AuditGraph {
             .cloned()
             .collect()
     }
-}
-
-/// The criteria names of a set, minimal, for reports.
-pub fn criteria_names(mapper: &CriteriaMapper, set: &CriteriaSet) -> Vec<String> {
-    mapper.minimal_names(set)
 }
 
 /// cargo-vet's `search_for_path` in `PreferExemptions` mode over a stale store (no fresh

@@ -164,11 +164,6 @@ impl CriteriaMapper {
         &self.names
     }
 
-    /// The closure of one criterion (itself and all it implies).
-    pub fn implied_by(&self, idx: usize) -> CriteriaSet {
-        self.implied[idx]
-    }
-
     /// The closed set of the named criteria; unknown names are an error.
     pub fn set_from<S: AsRef<str>>(
         &self,

@@ -359,7 +359,7 @@ fn frozen_imports_use_imports_lock_rows_and_count_what_they_lack() {
         assert_eq!(facts["unchecked_crates"][0], w.krate, "{}", w.name);
         let err = stderr(&out);
         assert!(
-            err.contains("1 versions of") && err.contains("count as not covered"),
+            err.contains("1 version of") && err.contains("count as not covered"),
             "{}: {err}",
             w.name
         );
@@ -398,7 +398,7 @@ fn api_failures_are_warnings_with_the_unchecked_count() {
         assert!(err.contains(says), "{says}: {err}");
         assert!(
             err.contains("cannot read the publishers of `utf8-scan`")
-                && err.contains("1 versions of utf8-scan"),
+                && err.contains("1 version of utf8-scan"),
             "{says}: {err}"
         );
     }

@@ -246,15 +246,16 @@ pub fn add_publisher_facts_from(
             FactsMode::Online => format!("{} does not list them", source.describe()),
         };
         let hint = match req.mode {
-            FactsMode::Online => {
-                "hint: run again later; the figures may fall once the publishers are known"
-            }
-            _ => "hint: run once online without --frozen-imports and --offline to look them up",
+            FactsMode::ImportsLock => "hint: drop --frozen-imports to look them up (crates.io API, cached), or run `cargo vet` online: it records the publishers of locked versions in imports.lock",
+            FactsMode::Caches => "hint: run once without --offline to look them up",
+            FactsMode::Online => "hint: run again later; the figures may fall once the publishers are known",
         };
+        let n = summary.versions_unchecked;
         shell.warn(format!(
-            "{} versions of {} that wildcard audits or trusted entries could cover have no publisher facts ({why}); they count as not covered\n{hint}",
-            summary.versions_unchecked,
+            "{n} version{} of {} that wildcard audits or trusted entries could cover {} no publisher facts ({why}); they count as not covered\n{hint}",
+            if n == 1 { "" } else { "s" },
             summary.unchecked_crates.join(", "),
+            if n == 1 { "has" } else { "have" },
         ));
     }
     Ok(Some(summary))

@@ -135,9 +135,13 @@ pub struct CostUniverse {
 
 /// One line on publisher facts for the human and markdown reports, when there are any.
 pub fn publisher_facts_line(facts: &PublisherFacts) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut line = format!(
-        "publisher facts ({}): {} crates with wildcard audits or trusted entries, {} versions looked up, {} of them covered",
-        facts.source, facts.crates, facts.versions_looked_up, facts.versions_covered
+        "publisher facts ({}): {} with wildcard audits or trusted entries, {} looked up, {} covered",
+        facts.source,
+        plural(facts.crates, "crate"),
+        plural(facts.versions_looked_up, "version"),
+        facts.versions_covered
     );
     if facts.versions_unchecked > 0 {
         line.push_str(&format!(
@@ -325,6 +329,24 @@ pub fn group_digits(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_publisher_facts_line_counts_what_stayed_unchecked() {
+        let facts = PublisherFacts {
+            crates: 1,
+            source: "imports.lock".into(),
+            versions_from_imports_lock: 3,
+            versions_looked_up: 2,
+            versions_covered: 1,
+            versions_unchecked: 4,
+            unchecked_crates: vec!["uniffi".into()],
+            requests: 0,
+        };
+        assert_eq!(
+            publisher_facts_line(&facts),
+            "publisher facts (imports.lock): 1 crate with wildcard audits or trusted entries, 2 versions looked up, 1 covered, 4 without facts counted as not covered (uniffi)"
+        );
+    }
 
     #[test]
     fn digits_are_grouped_in_threes_from_the_right() {

@@ -113,6 +113,38 @@ fn write_own_cache(cache_dir: &Path, krate: &str, facts: &CrateFacts) {
     }
 }
 
+/// What minaudit's cache and cargo-vet's say about `krate` (minaudit's first).
+fn cached_facts(
+    cache_dir: &Path,
+    vet_cache: &BTreeMap<String, CrateFacts>,
+    krate: &str,
+) -> CrateFacts {
+    let mut facts = read_own_cache(cache_dir, krate).unwrap_or_default();
+    if let Some(vet) = vet_cache.get(krate) {
+        merge_facts(&mut facts, vet);
+    }
+    facts
+}
+
+/// Asks `source` and caches its answer; the answer wins over `cached`, which is handed back
+/// with the error when the source fails.
+fn fetch(
+    source: &dyn PublisherSource,
+    cache_dir: &Path,
+    krate: &str,
+    cached: CrateFacts,
+) -> Result<CrateFacts, (PublisherError, CrateFacts)> {
+    match source.crate_facts(krate) {
+        Ok(Some(mut fresh)) => {
+            write_own_cache(cache_dir, krate, &fresh);
+            merge_facts(&mut fresh, &cached);
+            Ok(fresh)
+        }
+        Ok(None) => Ok(cached),
+        Err(e) => Err((e, cached)),
+    }
+}
+
 /// Looks the facts up and adds them to `store` as publisher rows, with the real API.
 pub fn add_publisher_facts(
     store: &mut Store,
@@ -182,36 +214,28 @@ pub fn add_publisher_facts_from(
         if needed.is_empty() {
             continue;
         }
-        let mut facts = CrateFacts::new();
-        if req.mode != FactsMode::ImportsLock {
-            if let Some(own) = read_own_cache(req.cache_dir, krate) {
-                merge_facts(&mut facts, &own);
-            }
-            if let Some(vet) = vet_cache.get(krate) {
-                merge_facts(&mut facts, vet);
-            }
-        }
-        let lacking = needed.iter().any(|v| !facts.contains_key(v));
-        if lacking && req.mode == FactsMode::Online && !stop_asking {
+        let cached = match req.mode {
+            FactsMode::ImportsLock => CrateFacts::new(),
+            FactsMode::Caches | FactsMode::Online => cached_facts(req.cache_dir, &vet_cache, krate),
+        };
+        let lacking = needed.iter().any(|v| !cached.contains_key(v));
+        let facts = if lacking && req.mode == FactsMode::Online && !stop_asking {
             shell.status("Fetching", format!("publishers of `{krate}`"));
             summary.requests += 1;
-            match source.crate_facts(krate) {
-                Ok(Some(fresh)) => {
-                    write_own_cache(req.cache_dir, krate, &fresh);
-                    let mut merged = fresh;
-                    merge_facts(&mut merged, &facts);
-                    facts = merged;
-                }
-                Ok(None) => {}
-                Err(e) => {
+            match fetch(source, req.cache_dir, krate, cached) {
+                Ok(facts) => facts,
+                Err((e, cached)) => {
                     stop_asking |= matches!(
                         e,
                         PublisherError::RateLimited { .. } | PublisherError::Transport { .. }
                     );
                     failures.push((krate.clone(), e));
+                    cached
                 }
             }
-        }
+        } else {
+            cached
+        };
         let rows = rows_for(&facts, &needed);
         let known = needed.iter().filter(|v| facts.contains_key(*v)).count();
         summary.versions_looked_up += known;

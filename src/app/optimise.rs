@@ -877,6 +877,7 @@ pub fn find_optimum_with(
         warm_start: !filtered || common.time_limit.is_some(),
         // MINAUDIT_STAGED=1 (experiments, tests): a MIP stage per criterion, as before 2026-12-02
         staged: std::env::var_os("MINAUDIT_STAGED").is_some(),
+        highs_options: highs_options_from_env(),
         ..SolveOptions::default()
     };
     let mut rounds = 0;
@@ -1590,6 +1591,11 @@ fn model_figures(
         total: audits.iter().map(|a| a.lines).sum(),
         prices,
     }
+}
+
+/// Experiments only: `MINAUDIT_HIGHS_OPTIONS="name=value,name=value"`, passed to HiGHS.
+fn highs_options_from_env() -> Vec<(String, String)> {
+    solve::parse_highs_options(&std::env::var("MINAUDIT_HIGHS_OPTIONS").unwrap_or_default())
 }
 
 /// The chosen versions with the set the assignment requires of each (their highest price

@@ -47,7 +47,7 @@ use crate::price::ArchiveLimits;
 use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
-use crate::target_filter::{EdgeBuilds, HostFacts, RustcCfgSource};
+use crate::target_filter::{EdgeBuilds, HostFacts};
 use crate::vet::criteria::CriteriaSet;
 use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
@@ -619,8 +619,7 @@ pub fn find_optimum_with(
     let edge_builds = if common.targets.is_empty() {
         None
     } else {
-        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
-        let platforms = super::report_cmd::platforms_of(&cfg, &common.targets)?;
+        let platforms = s.platforms(&common.targets)?;
         let facts = host_facts(&s.workspace, &s.resolved);
         let eb = EdgeBuilds::new(&platforms, &snapshot.crates, &roots, &facts);
         for (target, message) in &eb.unparsable {

@@ -1148,7 +1148,8 @@ impl Builder<'_, '_, '_> {
     }
 
     /// Merges the raw implications that differ only in their source version (same bucket)
-    /// and writes the model's implications. Plain rules assume `x[src]`, requirement rules the source's variable for their criterion.
+    /// and writes the model's implications. Plain rules assume `x[src]`, requirement rules
+    /// the source's variable for their criterion.
     fn merge(&mut self) {
         let raws = std::mem::take(&mut self.raws);
         let reqs = std::mem::take(&mut self.req_raws);

@@ -32,6 +32,9 @@ fn main() -> anyhow::Result<()> {
         verbose: std::env::var_os("MINAUDIT_SOLVER_LOG").is_some(),
         order,
         staged,
+        highs_options: solve::parse_highs_options(
+            &std::env::var("MINAUDIT_HIGHS_OPTIONS").unwrap_or_default(),
+        ),
         ..SolveOptions::default()
     };
     if std::env::var_os("MINAUDIT_REPLAY_CURRENT").is_some() {

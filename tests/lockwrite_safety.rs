@@ -10,27 +10,14 @@
 //! `CARGO` points to a wrapper script around the real cargo that misbehaves on `cargo update`
 //! (only the check runs it) in the way each test needs.
 
+mod report_support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        let dst = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_tree(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), &dst).expect("copy");
-        }
-    }
-}
+use report_support::{copy_tree, demo_src};
 
 struct World {
     _tmp: tempfile::TempDir,
@@ -45,7 +32,7 @@ struct World {
 fn world() -> World {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path().join("demo");
-    copy_tree(&demo_dir(), &ws);
+    copy_tree(&demo_src(), &ws);
     let (cache, tmpdir, marks) = (
         tmp.path().join("cache"),
         tmp.path().join("tmp"),

@@ -1089,7 +1089,17 @@ fn model_with(w: &World, rules: &dyn model::uses::UseRules) -> model::Model {
 
 /// The model as the solver gets it (lag filled), and the locked packages outside it.
 fn solver_model(w: &World) -> (model::Model, u64) {
-    let mut m = model_of(w);
+    solver_model_with(
+        w,
+        &WorldRules {
+            p: &w.policies,
+            ignore_fixed: false,
+        },
+    )
+}
+
+fn solver_model_with(w: &World, rules: &dyn model::uses::UseRules) -> (model::Model, u64) {
+    let mut m = model_with(w, rules);
     let in_model: BTreeSet<(String, Version)> = m
         .pkgs
         .iter()
@@ -1273,20 +1283,13 @@ fn brute_force_catches_a_model_that_ignores_policy_criteria() {
         if w.policies.fixed.is_empty() {
             continue;
         }
-        let mut m = model_with(
+        let (m, outside) = solver_model_with(
             &w,
             &WorldRules {
                 p: &w.policies,
                 ignore_fixed: true,
             },
         );
-        let in_model: BTreeSet<(String, Version)> = m
-            .pkgs
-            .iter()
-            .map(|p| (p.name.clone(), p.version.clone()))
-            .collect();
-        let outside = w.locked.difference(&in_model).count() as u64;
-        model::lag::fill(&mut m, &w.index, &Default::default());
         let opts = SolveOptions {
             order: w.order.clone(),
             ..SolveOptions::default()

@@ -144,6 +144,29 @@ pub struct Session {
     pub graph: crate::vet::required::PackageGraph,
     pub index: Box<dyn Index + Sync>,
     pub source: Box<dyn CrateSource + Sync>,
+    /// The host's and `--target` platforms per target list, read from rustc once.
+    pub platforms: PlatformsMemo,
+}
+
+/// rustc's cfg for each target list asked (the optimiser, the reports and every re-check of a
+/// run ask the same ones).
+#[derive(Default)]
+pub struct PlatformsMemo(
+    std::sync::Mutex<std::collections::HashMap<Vec<String>, crate::target_filter::Platforms>>,
+);
+
+impl Session {
+    /// The host and the `--target` platforms, from rustc (`RUSTC`), once per target list.
+    pub fn platforms(&self, targets: &[String]) -> anyhow::Result<crate::target_filter::Platforms> {
+        let mut memo = self.platforms.0.lock().expect("not poisoned");
+        if let Some(p) = memo.get(targets) {
+            return Ok(p.clone());
+        }
+        let cfg = crate::target_filter::RustcCfgSource::new(std::env::var_os("RUSTC"));
+        let p = super::report_cmd::platforms_of(&cfg, targets)?;
+        memo.insert(targets.to_vec(), p.clone());
+        Ok(p)
+    }
 }
 
 impl Session {
@@ -191,6 +214,7 @@ impl Session {
             graph,
             index,
             source,
+            platforms: PlatformsMemo::default(),
         })
     }
 }

@@ -47,7 +47,7 @@ use crate::price::ArchiveLimits;
 use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
-use crate::target_filter::{EdgeBuilds, HostFacts, RustcCfgSource};
+use crate::target_filter::{EdgeBuilds, HostFacts};
 use crate::vet::criteria::CriteriaSet;
 use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
@@ -635,8 +635,7 @@ pub fn find_optimum_with(
     let edge_builds = if common.targets.is_empty() {
         None
     } else {
-        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
-        let platforms = super::report_cmd::platforms_of(&cfg, &common.targets)?;
+        let platforms = s.platforms(&common.targets)?;
         let facts = host_facts(&s.workspace, &s.resolved);
         let eb = EdgeBuilds::new(&platforms, &snapshot.crates, &roots, &facts);
         for (target, message) in &eb.unparsable {
@@ -900,6 +899,7 @@ pub fn find_optimum_with(
         warm_start: !filtered || common.time_limit.is_some(),
         // MINAUDIT_STAGED=1 (experiments, tests): a MIP stage per criterion, as before 2026-12-02
         staged: std::env::var_os("MINAUDIT_STAGED").is_some(),
+        highs_options: highs_options_from_env(),
         ..SolveOptions::default()
     };
     let mut rounds = 0;
@@ -1613,6 +1613,11 @@ fn model_figures(
         total: audits.iter().map(|a| a.lines).sum(),
         prices,
     }
+}
+
+/// Experiments only: `MINAUDIT_HIGHS_OPTIONS="name=value,name=value"`, passed to HiGHS.
+fn highs_options_from_env() -> Vec<(String, String)> {
+    solve::parse_highs_options(&std::env::var("MINAUDIT_HIGHS_OPTIONS").unwrap_or_default())
 }
 
 /// The chosen versions with the set the assignment requires of each (their highest price

@@ -29,8 +29,7 @@ use crate::report::{
 };
 use crate::shell::Shell;
 use crate::target_filter::{
-    build_reach, parse_edge_target, BuildGraph, CfgSource, Platforms, RustcCfgSource,
-    TargetPlatform,
+    build_reach, parse_edge_target, BuildGraph, CfgSource, Platforms, TargetPlatform,
 };
 use crate::vet::audit_graph::{ConflictWith, ViolationConflict};
 use crate::vet::format::{AuditKind, AUDITS_TOML, CONFIG_TOML};
@@ -194,8 +193,7 @@ pub(super) fn scope_resolved(
     let (graph, targets, host) = if common.targets.is_empty() {
         (graph, vec![], String::new())
     } else {
-        let cfg = RustcCfgSource::new(std::env::var_os("RUSTC"));
-        let platforms = platforms_of(&cfg, &common.targets)?;
+        let platforms = s.platforms(&common.targets)?;
         let scoped = scope_to_targets(&resolved, &graph, &platforms)?;
         unparsable = scoped.unparsable;
         not_built.extend(scoped.not_built);

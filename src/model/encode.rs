@@ -332,7 +332,7 @@ pub enum EdgeFrom<'a> {
 }
 
 /// `--target`: whether an edge builds for the listed targets. Only edges that build carry
-/// "built" (and deploy use); an edge that does not still binds the lock (the lockfile
+/// "built" (and requirements); an edge that does not still binds the lock (the lockfile
 /// resolve ignores targets).
 pub type EdgeFilter<'f> = &'f dyn Fn(EdgeFrom<'_>, &IndexDep) -> bool;
 
@@ -1148,7 +1148,8 @@ impl Builder<'_, '_, '_> {
     }
 
     /// Merges the raw implications that differ only in their source version (same bucket)
-    /// and writes the model's implications. Plain rules assume `x[src]`, deploy rules `d[src]`.
+    /// and writes the model's implications. Plain rules assume `x[src]`, requirement rules
+    /// the source's variable for their criterion.
     fn merge(&mut self) {
         let raws = std::mem::take(&mut self.raws);
         let reqs = std::mem::take(&mut self.req_raws);

@@ -48,17 +48,15 @@ fn opt<V: highs::HighsOptionValue>(m: &mut highs::Model, k: &str, v: V) -> Resul
 
 /// Minimises `objective` subject to `rows`; variables below `num_binary` are binary, the rest
 /// continuous in [0, 1].
-#[allow(clippy::too_many_arguments)]
 pub fn solve(
     num_vars: usize,
     num_binary: usize,
     rows: &[Row],
     objective: &[(usize, f64)],
     start: Option<&[bool]>,
-    time_limit: Option<f64>,
-    verbose: bool,
-    probing: bool,
+    opts: &super::SolveOptions,
 ) -> Result<RawOutcome, SolveError> {
+    let (time_limit, verbose, probing) = (opts.time_limit, opts.verbose, opts.probing);
     let mut pv = ProblemVariables::new();
     let vars: Vec<Variable> = (0..num_vars)
         .map(|i| {
@@ -107,19 +105,15 @@ pub fn solve(
             1i32 << PRESOLVE_RULE_PROBING,
         )?;
     }
-    // experiments only: MINAUDIT_HIGHS_OPTIONS="name=value,name=value" (bool/int/float/string)
-    if let Ok(extra) = std::env::var("MINAUDIT_HIGHS_OPTIONS") {
-        for kv in extra.split(',').filter(|kv| !kv.is_empty()) {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            if let Ok(b) = v.parse::<bool>() {
-                opt(&mut model, k, b)?;
-            } else if let Ok(i) = v.parse::<i32>() {
-                opt(&mut model, k, i)?;
-            } else if let Ok(f) = v.parse::<f64>() {
-                opt(&mut model, k, f)?;
-            } else {
-                opt(&mut model, k, v)?;
-            }
+    for (k, v) in &opts.highs_options {
+        if let Ok(b) = v.parse::<bool>() {
+            opt(&mut model, k, b)?;
+        } else if let Ok(i) = v.parse::<i32>() {
+            opt(&mut model, k, i)?;
+        } else if let Ok(f) = v.parse::<f64>() {
+            opt(&mut model, k, f)?;
+        } else {
+            opt(&mut model, k, v.as_str())?;
         }
     }
     if let Some(t) = time_limit {

@@ -58,6 +58,20 @@ pub struct SolveOptions {
     /// stage when the weighted sum fits
     /// ([`criteria::stages`]). Experiments and tests comparing both; `MINAUDIT_STAGED=1`.
     pub staged: bool,
+    /// Extra HiGHS options as (name, value) for experiments (the app reads them from
+    /// `MINAUDIT_HIGHS_OPTIONS`); values parse as bool, int, float, else string.
+    pub highs_options: Vec<(String, String)>,
+}
+
+/// `name=value,name=value` as (name, value) pairs for [`SolveOptions::highs_options`].
+pub fn parse_highs_options(spec: &str) -> Vec<(String, String)> {
+    spec.split(',')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
 }
 
 impl Default for SolveOptions {
@@ -71,6 +85,7 @@ impl Default for SolveOptions {
             until_priced: false,
             probing: false,
             staged: false,
+            highs_options: Vec::new(),
         }
     }
 }
@@ -196,9 +211,7 @@ fn run_stage(
             &c.rows,
             objective,
             start_full.as_deref(),
-            opts.time_limit,
-            opts.verbose,
-            opts.probing,
+            opts,
         )?;
         let (values, proven, gap) = match raw {
             RawOutcome::Infeasible => return Ok(None),

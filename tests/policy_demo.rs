@@ -13,8 +13,6 @@
 
 mod report_support;
 
-use std::process::Command as StdCommand;
-
 use report_support::{json_ok, stderr, Demo};
 
 /// One store edit and what it must give.
@@ -266,48 +264,7 @@ fn a_wrong_model_price_fails_the_run_and_writes_nothing() {
 fn cargo_vet_agrees_on_every_written_lock() {
     for s in SCENARIOS.iter().chain([&CUSTOM]) {
         let (demo, v) = write_lock(s);
-        let vet_cache = demo.tmp.path().join("vet-cache/cache");
-        std::fs::create_dir_all(&vet_cache).expect("vet cache");
-        for e in std::fs::read_dir(demo.dir.join("registry")).expect("registry") {
-            let p = e.expect("entry").path();
-            if p.extension().is_some_and(|x| x == "crate") {
-                std::fs::copy(&p, vet_cache.join(p.file_name().expect("name"))).expect("copy");
-            }
-        }
-        let vet = || {
-            let mut c = StdCommand::new("cargo");
-            c.current_dir(&demo.dir)
-                .env("CARGO_HOME", &demo.cargo_home)
-                .env("CARGO_NET_OFFLINE", "true");
-            c
-        };
-        // the edited store must be in cargo-vet's own format for `--locked`
-        let fmt = vet().args(["vet", "fmt"]).output().expect("cargo vet fmt");
-        assert!(fmt.status.success(), "{}: cargo vet fmt", s.name);
-        let out = vet()
-            .args([
-                "vet",
-                "suggest",
-                "--locked",
-                "--frozen",
-                "--output-format",
-                "json",
-            ])
-            .arg("--cache-dir")
-            .arg(demo.tmp.path().join("vet-cache"))
-            .output()
-            .expect("cargo vet is installed");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !err.contains("failed to start download"),
-            "{}: {err}",
-            s.name
-        );
-        let theirs: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{}: cargo vet json ({e}): {err}", s.name));
-        assert!(out.status.success(), "{}: cargo vet suggest: {err}", s.name);
-        // no `suggest` object: nothing to audit
-        let total = theirs["suggest"]["total_lines"].as_u64().unwrap_or(0);
+        let total = demo.cargo_vet_suggest(s.name, true);
         assert_eq!(
             Some(total),
             v["optimal"]["backlog_lines"].as_u64(),

@@ -16,15 +16,12 @@
 //!
 //! Without the facts every world stays at 2,908 and the report counts the unchecked version.
 
-#[path = "support/outside.rs"]
-mod outside;
 mod report_support;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -486,52 +483,7 @@ fn cargo_vet_agrees_given_the_same_publisher_rows() {
             .expect("run cargo-minaudit");
         let v = json_ok(&out);
         assert_eq!(backlog(&v, "optimal"), w.optimal, "{}", w.name);
-        let vet_cache = demo.tmp.path().join("vet-cache/cache");
-        std::fs::create_dir_all(&vet_cache).expect("vet cache");
-        for e in std::fs::read_dir(demo.dir.join("registry")).expect("registry") {
-            let p = e.expect("entry").path();
-            if p.extension().is_some_and(|x| x == "crate") {
-                std::fs::copy(&p, vet_cache.join(p.file_name().expect("name"))).expect("copy");
-            }
-        }
-        let vet = || {
-            let mut c = StdCommand::new("cargo");
-            c.current_dir(&demo.dir)
-                .env("CARGO_HOME", &demo.cargo_home)
-                .env("CARGO_NET_OFFLINE", "true");
-            c
-        };
-        let version = vet().args(["vet", "--version"]).output();
-        outside::require_cargo_vet(
-            version
-                .map_err(|e| e.to_string())
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned()),
-        );
-        let fmt = vet().args(["vet", "fmt"]).output().expect("cargo vet fmt");
-        assert!(fmt.status.success(), "{}: cargo vet fmt", w.name);
-        let out = vet()
-            .args([
-                "vet",
-                "suggest",
-                "--locked",
-                "--frozen",
-                "--output-format",
-                "json",
-            ])
-            .arg("--cache-dir")
-            .arg(demo.tmp.path().join("vet-cache"))
-            .output()
-            .expect("cargo vet is installed");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !err.contains("failed to start download"),
-            "{}: {err}",
-            w.name
-        );
-        let theirs: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{}: cargo vet json ({e}): {err}", w.name));
-        assert!(out.status.success(), "{}: cargo vet suggest: {err}", w.name);
-        let total = theirs["suggest"]["total_lines"].as_u64().unwrap_or(0);
+        let total = demo.cargo_vet_suggest(w.name, true);
         assert_eq!(total, w.optimal, "{}: cargo vet suggest", w.name);
         // and cargo-vet without the row does not cover the version: the written lock costs more
         let imports = demo.dir.join("supply-chain/imports.lock");
@@ -544,31 +496,9 @@ fn cargo_vet_agrees_given_the_same_publisher_rows() {
             .map(|e| start + e + 2)
             .unwrap_or(text.len());
         std::fs::write(&imports, format!("{}{}", &text[..start], &text[end..])).expect("drop");
-        // cargo-vet annotates a wildcard's user id from the rows: format again without it
-        let fmt = vet().args(["vet", "fmt"]).output().expect("cargo vet fmt");
-        assert!(fmt.status.success(), "{}: cargo vet fmt", w.name);
-        let out = vet()
-            .args([
-                "vet",
-                "suggest",
-                "--locked",
-                "--frozen",
-                "--output-format",
-                "json",
-            ])
-            .arg("--cache-dir")
-            .arg(demo.tmp.path().join("vet-cache"))
-            .output()
-            .expect("cargo vet");
-        let err = String::from_utf8_lossy(&out.stderr);
-        let theirs: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{}: cargo vet json ({e}): {err}", w.name));
-        let total = theirs["suggest"]["total_lines"].as_u64().unwrap_or(0);
-        assert!(
-            total > w.optimal,
-            "{}: without the row {total}: {theirs}: {err}",
-            w.name
-        );
+        // cargo-vet annotates a wildcard's user id from the rows: formatted again without it
+        let total = demo.cargo_vet_suggest(w.name, false);
+        assert!(total > w.optimal, "{}: without the row {total}", w.name);
     }
 }
 

@@ -139,6 +139,59 @@ impl Demo {
         self.minaudit(&args).output().expect("run cargo-minaudit")
     }
 
+    /// `cargo vet suggest --locked --frozen` on the copy (cargo-vet 0.10 on PATH, offline, its
+    /// crate cache filled from the demo registry, the store formatted first as `--locked`
+    /// insists): the backlog it prints (0 when it suggests nothing). `label` names the case
+    /// in failures; with `strict` a failed suggest or a failed download fails the test.
+    pub fn cargo_vet_suggest(&self, label: &str, strict: bool) -> u64 {
+        let vet_cache = self.tmp.path().join("vet-cache");
+        std::fs::create_dir_all(vet_cache.join("cache")).expect("vet cache");
+        for e in std::fs::read_dir(self.dir.join("registry")).expect("registry") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "crate") {
+                let to = vet_cache.join("cache").join(p.file_name().expect("name"));
+                std::fs::copy(&p, to).expect("copy crate");
+            }
+        }
+        let vet = || {
+            let mut c = std::process::Command::new("cargo");
+            c.current_dir(&self.dir)
+                .env("CARGO_HOME", &self.cargo_home)
+                .env("CARGO_NET_OFFLINE", "true");
+            c
+        };
+        let version = vet().args(["vet", "--version"]).output();
+        match &version {
+            Ok(o) if String::from_utf8_lossy(&o.stdout).starts_with("cargo-vet 0.10") => {}
+            other => panic!(
+                "this opt-in test needs cargo-vet 0.10 on PATH (`cargo install --locked cargo-vet@0.10.3`): {other:?}"
+            ),
+        }
+        let fmt = vet().args(["vet", "fmt"]).output().expect("cargo vet fmt");
+        assert!(fmt.status.success(), "{label}: cargo vet fmt");
+        let out = vet()
+            .args([
+                "vet",
+                "suggest",
+                "--locked",
+                "--frozen",
+                "--output-format",
+                "json",
+            ])
+            .arg("--cache-dir")
+            .arg(&vet_cache)
+            .output()
+            .expect("cargo vet suggest");
+        let err = String::from_utf8_lossy(&out.stderr);
+        if strict {
+            assert!(!err.contains("failed to start download"), "{label}: {err}");
+            assert!(out.status.success(), "{label}: cargo vet suggest: {err}");
+        }
+        let theirs: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{label}: cargo vet json ({e}): {err}"));
+        theirs["suggest"]["total_lines"].as_u64().unwrap_or(0)
+    }
+
     /// Replaces the copy's (and cache's) absolute paths by stable placeholders.
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();

@@ -51,6 +51,15 @@ pub fn is_no_answer(e: &ureq::Error) -> bool {
 
 /// Builds the agent every registry download should share.
 pub fn registry_agent() -> ureq::Agent {
+    agent(
+        concat!("cargo-minaudit/", env!("CARGO_PKG_VERSION")),
+        Duration::from_secs(120),
+    )
+}
+
+/// An agent on the system's CA store, with the connect and response timeouts, a cap on the
+/// whole request, status codes as answers, and resolved addresses cached.
+pub fn agent(user_agent: &str, whole_request: Duration) -> ureq::Agent {
     let config: Config = ureq::Agent::config_builder()
         .tls_config(
             TlsConfig::builder()
@@ -59,9 +68,9 @@ pub fn registry_agent() -> ureq::Agent {
         )
         .timeout_connect(Some(CONNECT_TIMEOUT))
         .timeout_recv_response(Some(RESPONSE_TIMEOUT))
-        .timeout_global(Some(Duration::from_secs(120)))
+        .timeout_global(Some(whole_request))
         .http_status_as_error(false)
-        .user_agent(concat!("cargo-minaudit/", env!("CARGO_PKG_VERSION")))
+        .user_agent(user_agent)
         .build();
     ureq::Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default())
 }

@@ -9,13 +9,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ureq::config::Config;
-use ureq::tls::{RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
-
 use super::parse::parse_api_crate;
 use super::{CrateFacts, PublisherError, PublisherSource};
-use crate::http::{CachingResolver, CONNECT_TIMEOUT, NO_ANSWER_RETRIES, RESPONSE_TIMEOUT};
+use crate::http::NO_ANSWER_RETRIES;
 
 /// crates.io's web API root.
 pub const CRATES_IO_API: &str = "https://crates.io/";
@@ -46,20 +42,7 @@ impl CratesIoApi {
         if !base.ends_with('/') {
             base.push('/');
         }
-        let config: Config = ureq::Agent::config_builder()
-            .tls_config(
-                TlsConfig::builder()
-                    .root_certs(RootCerts::PlatformVerifier)
-                    .build(),
-            )
-            .timeout_connect(Some(CONNECT_TIMEOUT))
-            .timeout_recv_response(Some(RESPONSE_TIMEOUT))
-            .timeout_global(Some(Duration::from_secs(60)))
-            .http_status_as_error(false)
-            .user_agent(USER_AGENT)
-            .build();
-        let agent =
-            ureq::Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default());
+        let agent = crate::http::agent(USER_AGENT, Duration::from_secs(60));
         CratesIoApi {
             base,
             agent,

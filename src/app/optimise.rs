@@ -51,7 +51,7 @@ use crate::target_filter::{EdgeBuilds, HostFacts};
 use crate::vet::criteria::CriteriaSet;
 use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
-use crate::vet::suggest::{PublishedVersions, SuggestOutcome, SuggestedAudit as VetAudit};
+use crate::vet::suggest::{PublishedVersions, SuggestOutcome};
 
 use super::inputs::Session;
 use super::pricing::{self, CountFailure, Pricer};
@@ -561,8 +561,6 @@ pub struct Alternative {
     pub error: Option<String>,
 }
 
-/// Phases 2–4: the cheapest valid lock for the session's workspace. `current` must be
-/// [`price_lock`] of `s.graph` (the whole graph, without violation conflicts).
 /// Candidates that a publisher row and a wildcard audit or trusted entry vet.
 fn covered_by_publisher(store: &crate::vet::store::Store, cands: &model::Candidates) -> usize {
     let mut n = 0;
@@ -579,6 +577,8 @@ fn covered_by_publisher(store: &crate::vet::store::Store, cands: &model::Candida
     n
 }
 
+/// Phases 2–4: the cheapest valid lock for the session's workspace. `current` must be
+/// [`price_lock`] of `s.graph` (the whole graph, without violation conflicts).
 pub fn find_optimum(
     s: &Session,
     common: &CommonArgs,
@@ -1057,11 +1057,16 @@ pub fn find_optimum_with(
     // Phase 4: the plan, priced by the model, then again on the chosen lock as the current
     // lock is priced: only that figure is shown or written.
     let figures = model_figures(&m, &solution.values, &st.book);
+    let lock_path = &s.workspace.lockfile_path;
+    let lock_text = std::fs::read_to_string(lock_path)
+        .with_context(|| format!("cannot read {}", lock_path.display()))?;
+    let current_lock = crate::lockfile::parse(&lock_text, lock_path)?;
     let check_lock = |values: &[bool], figures: &super::recheck::ModelFigures| {
         super::recheck::check(
             s,
             common,
             &super::recheck::Chosen {
+                current: &current_lock,
                 model: &m,
                 values,
                 roots: &roots,
@@ -1595,24 +1600,21 @@ fn model_figures(
     values: &[bool],
     book: &BTreeMap<PKey, Price>,
 ) -> super::recheck::ModelFigures {
-    let mut audits: Vec<VetAudit> = Vec::new();
     let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
+    let mut total = 0;
     let mut prices: BTreeMap<(String, Version), (u64, CriteriaSet)> = BTreeMap::new();
     for key in picked_uses(m, values) {
         let price = &book[&key];
         prices.insert((key.0.clone(), key.1.clone()), (price.model_cost(), key.2));
-        if let Price::Exact { audits: list, .. } = price {
-            for a in list {
+        if let Price::Exact { audits, .. } = price {
+            for a in audits {
                 if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
-                    audits.push(a.clone());
+                    total += a.lines;
                 }
             }
         }
     }
-    super::recheck::ModelFigures {
-        total: audits.iter().map(|a| a.lines).sum(),
-        prices,
-    }
+    super::recheck::ModelFigures { total, prices }
 }
 
 /// Experiments only: `MINAUDIT_HIGHS_OPTIONS="name=value,name=value"`, passed to HiGHS.

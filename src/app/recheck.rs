@@ -35,6 +35,8 @@ pub(super) struct ModelFigures {
 
 /// The chosen lock's inputs, and the registry facts and store that price it.
 pub(super) struct Chosen<'a> {
+    /// The current Cargo.lock, the base the chosen lock is rendered on.
+    pub current: &'a crate::lockfile::Lockfile,
     pub model: &'a model::Model,
     pub values: &'a [bool],
     pub roots: &'a model::Roots,
@@ -63,12 +65,8 @@ pub(super) fn check(
     shell: &Shell,
 ) -> anyhow::Result<Checked> {
     let store = chosen.store;
-    let path = &s.workspace.lockfile_path;
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let current = crate::lockfile::parse(&text, path)?;
     let new = lockwrite::new_lock(&Plan {
-        current: &current,
+        current: chosen.current,
         model: chosen.model,
         values: chosen.values,
         roots: chosen.roots,
@@ -76,9 +74,12 @@ pub(super) fn check(
     })
     .context("cannot build the chosen Cargo.lock; nothing was written")?;
     let resolved = resolved_graph(&s.resolved, &new, chosen.roots, chosen.index)?;
-    let graph = match super::report_cmd::scope_resolved(s, common, &resolved)? {
-        Some(scoped) => scoped.graph,
-        None => crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?,
+    let (graph, scoped) = match super::report_cmd::scope_resolved(s, common, &resolved)? {
+        Some(scope) => (scope.graph, true),
+        None => (
+            crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?,
+            false,
+        ),
     };
     let exact = Pricer {
         source: s.source.as_ref(),
@@ -114,7 +115,6 @@ pub(super) fn check(
             }
         }
     }
-    let scoped = !common.targets.is_empty() || super::optimise::feature_selection(common).filters();
     if scoped && exact.total_lines() < total {
         // under --target / -p the model's "built" bit may price an edge cargo would not
         // build for these targets: the lock's figure is exact, its optimality not proven

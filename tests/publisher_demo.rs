@@ -16,15 +16,15 @@
 //!
 //! Without the facts every world stays at 2,908 and the report counts the unchecked version.
 
+#[path = "support/loopback_http.rs"]
+mod loopback_http;
 mod report_support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
+use loopback_http::{serve, Reply, Req};
 use report_support::{json_ok, stderr, Demo};
 
 const WILDCARD: &str = "\n[[wildcard-audits.utf8-scan]]\nwho = \"Dana Demo <dana@example.com>\"\ncriteria = \"safe-to-deploy\"\nuser-id = 4242\nstart = \"2024-09-01\"\nend = \"2025-09-01\"\n";
@@ -81,13 +81,6 @@ const WORLDS: [World; 3] = [
 
 const DEFAULT_OPTIMUM: u64 = 2908;
 
-#[derive(Debug, Clone)]
-struct Req {
-    path: String,
-    user_agent: String,
-    at: Instant,
-}
-
 /// What the loopback API answers for a crate: the recorded record, or a failure.
 #[derive(Clone, Copy)]
 enum Answer {
@@ -97,11 +90,7 @@ enum Answer {
 }
 
 /// Serves `/api/v1/crates/NAME` on a loopback port; returns the base URL and the request log.
-fn serve(answer: Answer) -> (String, Arc<Mutex<Vec<Req>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}/", listener.local_addr().expect("addr"));
-    let log: Arc<Mutex<Vec<Req>>> = Arc::default();
-    let log2 = log.clone();
+fn crates_io(answer: Answer) -> (String, Arc<Mutex<Vec<Req>>>) {
     let recorded: BTreeMap<String, String> = ["utf8-scan", "packbits", "textwrap-lite"]
         .iter()
         .map(|k| {
@@ -112,58 +101,17 @@ fn serve(answer: Answer) -> (String, Arc<Mutex<Vec<Req>>>) {
             )
         })
         .collect();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut out = stream;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
-                let mut user_agent = String::new();
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let h = h.trim_end();
-                    if h.is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = h.split_once(':') {
-                        if k.eq_ignore_ascii_case("user-agent") {
-                            user_agent = v.trim().to_owned();
-                        }
-                    }
-                }
-                log2.lock().unwrap().push(Req {
-                    path: path.clone(),
-                    user_agent,
-                    at: Instant::now(),
-                });
-                let name = path.trim_start_matches("/api/v1/crates/");
-                let (status, body) = match (answer, recorded.get(name)) {
-                    (Answer::Recorded, Some(text)) => (200, text.clone()),
-                    (Answer::Recorded, None) => (404, "{\"errors\":[]}".to_owned()),
-                    (Answer::Status(s), _) => (s, "{\"errors\":[]}".to_owned()),
-                    (Answer::Malformed, _) => (200, "<html>maintenance</html>".to_owned()),
-                };
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                    body.len()
-                );
-                if out.write_all(head.as_bytes()).is_err()
-                    || out.write_all(body.as_bytes()).is_err()
-                {
-                    break;
-                }
-            }
-        }
-    });
-    (base, log)
+    serve(Arc::new(move |req: &Req, _| -> Reply {
+        let name = req.path.trim_start_matches("/api/v1/crates/");
+        let (status, body) = match (answer, recorded.get(name)) {
+            (Answer::Recorded, Some(text)) => (200, text.clone()),
+            (Answer::Recorded, None) => (404, "{\"errors\":[]}".to_owned()),
+            (Answer::Status(s), _) => (s, "{\"errors\":[]}".to_owned()),
+            (Answer::Malformed, _) => (200, "<html>maintenance</html>".to_owned()),
+        };
+        let json = vec![("content-type", "application/json".to_owned())];
+        (status, json, body.into_bytes())
+    }))
 }
 
 fn fixtures() -> PathBuf {
@@ -228,7 +176,7 @@ fn changed_to(v: &serde_json::Value, krate: &str) -> Option<String> {
 #[test]
 fn the_publisher_from_the_api_makes_the_cheapest_lock() {
     for w in &WORLDS {
-        let (api, log) = serve(Answer::Recorded);
+        let (api, log) = crates_io(Answer::Recorded);
         let demo = world(w.audits, "");
         let out = run(&demo, &api, &["report"]);
         let v = json_ok(&out);
@@ -246,10 +194,10 @@ fn the_publisher_from_the_api_makes_the_cheapest_lock() {
             assert_eq!(log.len(), 1, "{}: one request", w.name);
             assert_eq!(log[0].path, format!("/api/v1/crates/{}", w.krate));
             assert!(
-                log[0].user_agent.starts_with("cargo-minaudit/")
-                    && log[0].user_agent.contains("cargo-vet"),
+                log[0].headers["user-agent"].starts_with("cargo-minaudit/")
+                    && log[0].headers["user-agent"].contains("cargo-vet"),
                 "a descriptive User-Agent: {}",
-                log[0].user_agent
+                log[0].headers["user-agent"]
             );
         }
 
@@ -285,7 +233,7 @@ fn the_publisher_from_the_api_makes_the_cheapest_lock() {
 /// crate (the entry spans all dates) and covers the one that publisher released.
 #[test]
 fn explain_and_what_if_trust_publisher_use_the_facts() {
-    let (api, log) = serve(Answer::Recorded);
+    let (api, log) = crates_io(Answer::Recorded);
     let demo = world(WILDCARD, "");
     let v = json_ok(&run(&demo, &api, &["explain", "utf8-scan"]));
     assert_eq!(v["optimal_backlog_lines"], 2719);
@@ -382,7 +330,7 @@ fn api_failures_are_warnings_with_the_unchecked_count() {
         (Answer::Status(429), "rate limited"),
         (Answer::Malformed, "not a crates.io crate record"),
     ] {
-        let (api, _log) = serve(answer);
+        let (api, _log) = crates_io(answer);
         let demo = world(w.audits, "");
         let out = run(&demo, &api, &["report"]);
         let err = stderr(&out);
@@ -411,7 +359,7 @@ fn api_failures_are_warnings_with_the_unchecked_count() {
 /// without utf8-scan 0.1.1 sends one request, whose answer then covers it.
 #[test]
 fn a_cache_lacking_a_listed_version_is_refreshed() {
-    let (api, log) = serve(Answer::Recorded);
+    let (api, log) = crates_io(Answer::Recorded);
     let demo = world(WILDCARD, "");
     let dir = demo.cache.join("publishers");
     std::fs::create_dir_all(&dir).expect("cache dir");
@@ -431,7 +379,7 @@ fn a_cache_lacking_a_listed_version_is_refreshed() {
 /// Both entries at once: two requests, at least a second apart (crates.io's crawler policy).
 #[test]
 fn requests_are_one_per_second() {
-    let (api, log) = serve(Answer::Recorded);
+    let (api, log) = crates_io(Answer::Recorded);
     let demo = world(&format!("{WILDCARD}{TRUSTED}"), "");
     let v = json_ok(&run(&demo, &api, &["report"]));
     assert_eq!(backlog(&v, "optimal"), DEFAULT_OPTIMUM - 189 - 328);

@@ -3,8 +3,8 @@
 //!
 //! Exit codes (README, JSON output): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
-mod alternatives;
 mod check_copy;
+mod counts;
 mod explain_cmd;
 mod imports;
 mod inputs;

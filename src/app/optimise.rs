@@ -14,11 +14,9 @@
 //! 4. the plan: change table, audits before and after, solver status and time.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use rayon::prelude::*;
 use semver::Version;
 
 use crate::cli::{CommonArgs, OutputFormat};
@@ -30,69 +28,35 @@ use crate::optimise::changes::changes;
 use crate::optimise::conflict;
 use crate::optimise::member_features::{member_builds, FeatureSelection, RootBuilds};
 use crate::optimise::prices::{Price, PriceContext};
-use crate::optimise::reduce::{
-    dominated, drop_interchangeable, interchangeable_groups, requirements_by_crate,
-};
+use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::requirements::StoreRules;
 use crate::optimise::roots::roots_from_workspace;
-use crate::price::archive::crate_prefix;
-use crate::price::audit_lines::{AuditLineCounter, VersionRef};
-use crate::price::bounds::delta_lower_bound;
-use crate::price::cache::LineCountCache;
-use crate::price::crate_source::CrateId;
-use crate::price::diffstat::GitDiffer;
-use crate::price::file_counts;
-use crate::price::linecount::{count_crate_lines, CrateLines};
-use crate::price::ArchiveLimits;
+use crate::optimise::search::{
+    self, book, Alternative, Book, LineCounts, ModelFigures, PKey, Search, SearchEnv,
+};
 use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
 use crate::target_filter::{EdgeBuilds, HostFacts};
 use crate::vet::criteria::CriteriaSet;
-use crate::vet::format::VetVersion;
 use crate::vet::required::PackageGraph;
 use crate::vet::suggest::{PublishedVersions, SuggestOutcome};
 
+use super::counts::{CountStore, CrateCounts, ShellProgress};
 use super::inputs::Session;
-use super::pricing::{self, CountFailure, Pricer};
+use super::pricing::{self, Pricer};
 use super::report_cmd::{backlog_of, joint_of};
 use super::Outcome;
 
-type Key = (String, Version);
-/// A version and the use it is priced for.
-/// A candidate version priced for one required set.
-type PKey = (String, Version, CriteriaSet);
-type AuditKey = (String, Option<Version>, Version);
-
-/// Line counts gathered during the run: full counts from the tar stream (exact), and exact
-/// delta counts from git.
-struct Counts<'a> {
-    session: &'a Session,
-    checksums: &'a pricing::Checksums,
-    full: BTreeMap<Key, Arc<CrateLines>>,
-    exact: BTreeMap<AuditKey, u64>,
-    /// Where the counts go back when the search ends (on every path), for the next search.
-    shared: Option<&'a mut SharedCounts>,
-}
-
-impl Drop for Counts<'_> {
-    fn drop(&mut self) {
-        if let Some(shared) = self.shared.take() {
-            shared.full.append(&mut self.full);
-            shared.exact.append(&mut self.exact);
-        }
-    }
-}
-
-/// Line counts kept across searches (`what-if`): they depend only on the crate files, never
-/// on the audit store or the roots, so every scenario reuses what earlier ones counted.
+/// What searches share across `what-if` scenarios.
 #[derive(Default, Clone)]
 pub struct SharedCounts {
-    full: BTreeMap<Key, Arc<CrateLines>>,
-    exact: BTreeMap<AuditKey, u64>,
+    /// Line counts: they depend only on the crate files, never on the audit store or the
+    /// roots, so every scenario reuses what earlier ones counted.
+    counts: CountStore,
     /// The price book of the searches with the session's store, and the crates whose every
     /// candidate it bounds: a later search with the same store starts from it.
-    book: BTreeMap<PKey, Price>,
+    book: Book,
     bounded: BTreeSet<String>,
     /// The versions (with their use) of the first search's answer, the baseline optimum: a
     /// scenario prices those of them its store makes inexact before its first solve.
@@ -123,369 +87,6 @@ pub struct Variant<'v> {
     /// and start from the baseline's slimmed index walk when the roots, cooldown and targets
     /// are the baseline's (the same walk, not redone).
     pub shortcuts: bool,
-}
-
-impl Counts<'_> {
-    fn cksum(&self, name: &str, v: &Version) -> anyhow::Result<String> {
-        self.checksums
-            .get(&(name.to_owned(), v.clone()))
-            .cloned()
-            .with_context(|| {
-                format!("cannot price {name} {v}: the registry index does not list that version")
-            })
-    }
-
-    /// Counts every crate file not counted yet: from the per-file count cache when it has the
-    /// file (no download, no gunzip), else downloaded (parallel, checksum-verified), counted
-    /// and recorded there.
-    fn ensure_full(&mut self, keys: &BTreeSet<Key>, shell: &Shell) -> anyhow::Result<()> {
-        let todo: Vec<Key> = keys
-            .iter()
-            .filter(|k| !self.full.contains_key(*k))
-            .cloned()
-            .collect();
-        if todo.is_empty() {
-            return Ok(());
-        }
-        let ids = todo
-            .iter()
-            .map(|(n, v)| {
-                Ok(CrateId {
-                    name: n.clone(),
-                    version: v.to_string(),
-                    cksum: self.cksum(n, v)?,
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let cache_dir = &self.session.cache_dir;
-        let cached: Vec<Option<CrateLines>> = ids
-            .par_iter()
-            .map(|id| file_counts::load(cache_dir, &id.name, &id.version, &id.cksum))
-            .collect();
-        let mut misses: Vec<(&CrateId, &Key)> = Vec::new();
-        for ((id, key), lines) in ids.iter().zip(&todo).zip(cached) {
-            match lines {
-                Some(lines) => {
-                    self.full.insert(key.clone(), Arc::new(lines));
-                }
-                None => misses.push((id, key)),
-            }
-        }
-        if misses.is_empty() {
-            return Ok(());
-        }
-        let source = self.session.source.as_ref();
-        let fetch: Vec<CrateId> = misses.iter().map(|(id, _)| (*id).clone()).collect();
-        pricing::fetch_all(source, &fetch, shell)?;
-        let counted = misses
-            .par_iter()
-            .map(|(id, key)| {
-                let bytes = source.crate_bytes(&id.name, &id.version, &id.cksum)?;
-                let lines = count_crate_lines(
-                    &bytes,
-                    &crate_prefix(&id.name, &id.version),
-                    ArchiveLimits::default(),
-                )
-                .with_context(|| format!("cannot count lines of {} {}", id.name, id.version))?;
-                // a cache that cannot be written only costs the next run this count
-                let _ = file_counts::save(cache_dir, &id.name, &id.version, &id.cksum, &lines);
-                Ok(((*key).clone(), Arc::new(lines)))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        self.full.extend(counted);
-        Ok(())
-    }
-
-    /// Exact counts (git for deltas) of every audit not counted yet.
-    fn ensure_exact(&mut self, audits: &BTreeSet<AuditKey>, shell: &Shell) -> anyhow::Result<()> {
-        let todo: Vec<AuditKey> = audits
-            .iter()
-            .filter(|a| !self.exact.contains_key(*a))
-            .cloned()
-            .collect();
-        if todo.is_empty() {
-            // nothing to diff: skip loading and rewriting the on-disk count cache
-            return Ok(());
-        }
-        let mut files = BTreeSet::new();
-        for (n, from, to) in &todo {
-            files.insert((n.clone(), to.clone()));
-            if let Some(f) = from {
-                files.insert((n.clone(), f.clone()));
-            }
-        }
-        self.ensure_full(&files, shell)?;
-        let cache_dir = &self.session.cache_dir;
-        let git = GitDiffer::new(&cache_dir.join("diff-work"))?;
-        let counter = AuditLineCounter::new(
-            self.session.source.as_ref(),
-            Some(git),
-            LineCountCache::load(cache_dir).unwrap_or_default(),
-        );
-        let counted = todo
-            .par_iter()
-            .map(|key| {
-                let (n, from, to) = key;
-                let lines = match from {
-                    None => self.full[&(n.clone(), to.clone())].total,
-                    Some(f) => {
-                        let (fv, tv) = (f.to_string(), to.to_string());
-                        let (fc, tc) = (self.cksum(n, f)?, self.cksum(n, to)?);
-                        counter
-                            .count(
-                                n,
-                                Some(VersionRef {
-                                    version: &fv,
-                                    cksum: &fc,
-                                }),
-                                VersionRef {
-                                    version: &tv,
-                                    cksum: &tc,
-                                },
-                            )
-                            .with_context(|| format!("cannot count lines of {n} {f} -> {to}"))?
-                            .stat
-                            .count()
-                    }
-                };
-                Ok((key.clone(), lines))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        if let Err(e) = counter.into_cache().save(cache_dir) {
-            shell.warn(format!("could not save the line-count cache: {e}"));
-        }
-        self.exact.extend(counted);
-        Ok(())
-    }
-
-    /// The best figure known for an audit: exact when counted, else a proven lower bound.
-    /// (Deltas an earlier run counted are not taken as exact before this search asks for
-    /// them: the search, and so the lock among equally good ones, must not depend on what the
-    /// cache dir happens to hold. `ensure_exact` reads them from there instead of diffing.)
-    fn figure(&self, key: &AuditKey) -> Option<(u64, bool)> {
-        if let Some(&n) = self.exact.get(key) {
-            return Some((n, true));
-        }
-        let (n, from, to) = key;
-        let new = self.full.get(&(n.clone(), to.clone()))?;
-        match from {
-            None => Some((new.total, true)),
-            Some(f) => Some((
-                delta_lower_bound(self.full.get(&(n.clone(), f.clone()))?, new),
-                false,
-            )),
-        }
-    }
-}
-
-fn audit_key(krate: &str, from: Option<&VetVersion>, to: &VetVersion) -> AuditKey {
-    (
-        krate.to_owned(),
-        from.map(|f| f.semver.clone()),
-        to.semver.clone(),
-    )
-}
-
-/// Prices one candidate from the counts gathered so far: exact when every audit of suggest's
-/// choice is exact, else the (proven) lower bound.
-fn price_from_counts(
-    ctx: &mut PriceContext<'_>,
-    counts: &Counts<'_>,
-    key: &PKey,
-) -> anyhow::Result<Price> {
-    let cost = |krate: &str, from: Option<&VetVersion>, to: &VetVersion| {
-        let k = audit_key(krate, from, to);
-        counts
-            .figure(&k)
-            .map(|(n, _)| n)
-            .ok_or_else(|| CountFailure(format!("internal: {krate} {to} was not counted")))
-    };
-    // Whether the *chosen* audit's figure is exact decides the state.
-    let priced = ctx.price_with(&key.0, &key.1, key.2, &cost)?;
-    Ok(match priced {
-        None => Price::Vetted,
-        Some((lines, audits)) => {
-            let all_exact = audits.iter().all(|a| {
-                counts
-                    .figure(&audit_key(&a.krate, a.from.as_ref(), &a.to))
-                    .is_some_and(|(_, e)| e)
-            });
-            if all_exact {
-                Price::Exact { lines, audits }
-            } else {
-                Price::AtLeast(lines)
-            }
-        }
-    })
-}
-
-/// Records a price that replaces a bound, and says so loudly if the bound was above it: the
-/// optimality proof rests on every bound being at most the exact price.
-fn set_exact(book: &mut BTreeMap<PKey, Price>, key: &PKey, price: Price, shell: &Shell) {
-    if let Some(Price::AtLeast(bound)) = book.get(key) {
-        if price.model_cost() < *bound {
-            shell.warn(format!(
-                "internal: the lower bound {bound} of {} {} ({:?}) is above its exact price {}; the optimum may have been missed, please report it",
-                key.0,
-                key.1,
-                key.2,
-                price.model_cost()
-            ));
-        }
-    }
-    book.insert(key.clone(), price);
-}
-
-/// Prices `keys` exactly (git for deltas) and records the prices.
-fn price_exactly(
-    ctx: &mut PriceContext<'_>,
-    counts: &mut Counts<'_>,
-    book: &mut BTreeMap<PKey, Price>,
-    keys: &[PKey],
-    shell: &Shell,
-) -> anyhow::Result<()> {
-    let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
-    for key in keys {
-        for (from, to) in ctx.candidate_audits(&key.0, &key.1, key.2)? {
-            need_exact.insert((key.0.clone(), from, to));
-        }
-    }
-    counts.ensure_exact(&need_exact, shell)?;
-    for key in keys {
-        let price = price_from_counts(ctx, counts, key)?;
-        anyhow::ensure!(
-            price.is_exact(),
-            "internal: {} {} still inexact after exact counting",
-            key.0,
-            key.1
-        );
-        set_exact(book, key, price, shell);
-    }
-    Ok(())
-}
-
-/// How many cheaper-bounded versions of a picked crate are priced exactly in the same round
-/// (cheapest bound first). Each is a `git diff` when it is a delta (tens of milliseconds, then
-/// cached), a solve round costs seconds: more rivals save rounds warm and cost diffs cold.
-const RIVALS_PER_PICK: usize = 32;
-/// For a crate an earlier round picked too: all its cheaper-bounded versions, up to a cap
-/// that keeps a crate of thousands of releases from costing thousands of diffs in one round.
-const RIVALS_PER_REPICK: usize = 256;
-
-/// The book's keys of one version (one per required set the model can give it).
-fn keys_of(book: &BTreeMap<PKey, Price>, name: &str, version: &Version) -> Vec<PKey> {
-    let lo = (name.to_owned(), version.clone(), CriteriaSet::none());
-    let hi = (name.to_owned(), version.clone(), CriteriaSet::full());
-    book.range(lo..=hi).map(|(k, _)| k.clone()).collect()
-}
-
-/// Bounds every candidate of the crates `names` not bounded yet (tar-stream counts): the
-/// proven lower bound replaces the 0 they start with. Returns (keys bounded, files needed).
-fn bound_crates(
-    ctx: &mut PriceContext<'_>,
-    counts: &mut Counts<'_>,
-    book: &mut BTreeMap<PKey, Price>,
-    bounded: &mut BTreeSet<String>,
-    cands: &model::Candidates<'_>,
-    names: BTreeSet<String>,
-    shell: &Shell,
-) -> anyhow::Result<(usize, usize)> {
-    let touched: BTreeSet<String> = names
-        .into_iter()
-        .filter(|n| !bounded.contains(n) && cands.by_crate.contains_key(n))
-        .collect();
-    let mut need_files: BTreeSet<Key> = BTreeSet::new();
-    let mut to_bound: Vec<PKey> = Vec::new();
-    for name in &touched {
-        for c in &cands.by_crate[name] {
-            for key in keys_of(book, name, c.version()) {
-                if book[&key] == Price::Vetted {
-                    continue;
-                }
-                for (from, to) in ctx.candidate_audits(name, c.version(), key.2)? {
-                    need_files.insert((name.clone(), to));
-                    if let Some(f) = from {
-                        need_files.insert((name.clone(), f));
-                    }
-                }
-                to_bound.push(key);
-            }
-        }
-    }
-    counts.ensure_full(&need_files, shell)?;
-    for key in &to_bound {
-        let price = price_from_counts(ctx, counts, key)?;
-        book.insert(key.clone(), price);
-    }
-    bounded.extend(touched);
-    Ok((to_bound.len(), need_files.len()))
-}
-
-/// Bounds every candidate of the crates `picked` touches (tar-stream counts), then prices the
-/// picked versions exactly (git for deltas), with some of their cheaper-bounded rivals; all of
-/// them (up to `RIVALS_PER_REPICK`) for the crates in `picked_before`: a crate the solver comes
-/// back to round after round would otherwise cost a solve round per batch of rivals
-/// (cargo-vet took 14 rounds, 11 of them for one more version of the same crates).
-#[allow(clippy::too_many_arguments)]
-fn refine(
-    ctx: &mut PriceContext<'_>,
-    counts: &mut Counts<'_>,
-    book: &mut BTreeMap<PKey, Price>,
-    bounded: &mut BTreeSet<String>,
-    cands: &model::Candidates<'_>,
-    picked: &[PKey],
-    picked_before: &BTreeSet<String>,
-    shell: &Shell,
-) -> anyhow::Result<()> {
-    let started = Instant::now();
-    // Bound every candidate of the crates the solver touched, so it stops picking unknowns.
-    let touched: BTreeSet<String> = picked.iter().map(|(n, _, _)| n.clone()).collect();
-    let (bounded_keys, files) = bound_crates(ctx, counts, book, bounded, cands, touched, shell)?;
-    let bounds_secs = started.elapsed().as_secs_f64();
-    // Exact prices for what was picked (and is still inexact).
-    let inexact: Vec<PKey> = picked
-        .iter()
-        .filter(|k| !book[*k].is_exact())
-        .cloned()
-        .collect();
-    price_exactly(ctx, counts, book, &inexact, shell)?;
-    // The versions of the same crates whose bound is below what the picked version turned
-    // out to cost would be picked next, one solve round each: price them now.
-    let mut rivals: Vec<PKey> = Vec::new();
-    for key in picked {
-        let exact = book[key].model_cost();
-        let mut cheaper: Vec<(u64, PKey)> = cands.by_crate[&key.0]
-            .iter()
-            .map(|c| (key.0.clone(), c.version().clone(), key.2))
-            .filter(|k| {
-                book.get(k)
-                    .is_some_and(|p| !p.is_exact() && p.model_cost() < exact)
-            })
-            .map(|k| (book[&k].model_cost(), k))
-            .collect();
-        cheaper.sort();
-        let take = if picked_before.contains(&key.0) {
-            RIVALS_PER_REPICK
-        } else {
-            RIVALS_PER_PICK
-        };
-        rivals.extend(cheaper.into_iter().take(take).map(|(_, k)| k));
-    }
-    rivals.sort();
-    rivals.dedup();
-    price_exactly(ctx, counts, book, &rivals, shell)?;
-    shell.verbose(
-        "Priced",
-        format!(
-            "{} rivals exact; {} crates bounded ({} files, {bounds_secs:.2}s), {} versions exact ({:.2}s)",
-            rivals.len(),
-            bounded_keys,
-            files,
-            picked.len(),
-            started.elapsed().as_secs_f64() - bounds_secs
-        ),
-    );
-    Ok(())
 }
 
 /// The current lock priced by `suggest` over the whole graph, with the registry facts the
@@ -542,23 +143,6 @@ pub struct OptimumResult {
 pub struct ExplainRequest<'r> {
     pub krate: &'r str,
     pub jobs: usize,
-}
-
-/// One version of an explained crate: the cheapest valid lock that contains it.
-#[derive(Debug, Clone)]
-pub struct Alternative {
-    pub version: Version,
-    /// The optimum already holds it.
-    pub chosen: bool,
-    /// Backlog of the cheapest lock with this version (None: no valid lock contains it).
-    pub backlog: Option<u64>,
-    pub status: Option<Status>,
-    /// What this version itself adds to that backlog, and what it is used for ("deploy",
-    /// "dev only", "nothing").
-    pub own_lines: Option<u64>,
-    pub used_for: Option<&'static str>,
-    /// Why the row's lock could not be confirmed (its backlog is then not shown).
-    pub error: Option<String>,
 }
 
 /// Candidates that a publisher row and a wildcard audit or trusted entry vet.
@@ -803,7 +387,7 @@ pub fn find_optimum_with(
     // so what an earlier search with the same audits found (bounds and exact) still holds.
     let store_unchanged = variant.store.is_none();
     let variant_is_baseline = store_unchanged && !roots_given;
-    let seed: BTreeMap<PKey, Price> = match (&variant.reuse_prices_except, shared.as_deref()) {
+    let seed: Book = match (&variant.reuse_prices_except, shared.as_deref()) {
         (Some(stale), Some(sh)) => sh
             .book
             .iter()
@@ -830,38 +414,30 @@ pub fn find_optimum_with(
             .collect(),
         _ => BTreeSet::new(),
     };
-    let mut book: BTreeMap<PKey, Price> = BTreeMap::new();
-    for c in cands.iter() {
-        for &set in &sets_of[&(c.name().to_owned(), c.version().clone())] {
-            let key = (c.name().to_owned(), c.version().clone(), set);
-            let price = if let Some(p) = seed.get(&key) {
-                p.clone()
-            } else if ctx.is_vetted(&key.0, &key.1, set)? {
-                Price::Vetted
-            } else {
-                Price::AtLeast(0)
-            };
-            book.insert(key, price);
-        }
-    }
-    let (full, exact) = match shared.as_deref_mut() {
-        Some(c) => (std::mem::take(&mut c.full), std::mem::take(&mut c.exact)),
-        None => Default::default(),
+    let book = book::initial_book(&cands, &sets_of, &mut ctx, &seed)?;
+    drop(seed);
+    // what an earlier search shared, read before the counts take their part of it
+    let earlier = shared
+        .as_deref()
+        .map(|sh| (sh.bounded.clone(), sh.picked.clone()));
+    let counts = CrateCounts::new(
+        s,
+        &checksums,
+        shell,
+        shared.as_deref_mut().map(|sh| &mut sh.counts),
+    );
+    let log = ShellProgress {
+        shell,
+        started: Instant::now(),
     };
-    let mut counts = Counts {
-        session: s,
-        checksums: &checksums,
-        full,
-        exact,
-        shared,
-    };
-    let mut bounded: BTreeSet<String> = seeded_bounded;
+    let mut st = Search::new(ctx, counts, book, seeded_bounded);
     let t = Instant::now();
     let mut m = model::build_features_filtered(
         &cands,
         &roots,
         &|n, v, set| {
-            book.get(&(n.to_owned(), v.clone(), set))
+            st.book
+                .get(&(n.to_owned(), v.clone(), set))
                 .map(Price::model_cost)
         },
         &rules,
@@ -902,20 +478,19 @@ pub fn find_optimum_with(
         highs_options: highs_options_from_env(),
         ..SolveOptions::default()
     };
-    let mut rounds = 0;
     // The current lock's unvetted versions will be picked first anyway: price them (and bound
     // their crates) before the first solve, which saves a whole solve round.
-    let mut locked_unvetted: Vec<PKey> = book
+    let mut locked_unvetted: Vec<PKey> = st
+        .book
         .iter()
         .filter(|(k, p)| !p.is_exact() && locked.contains(&(k.0.clone(), k.1.clone())))
         .map(|(k, _)| k.clone())
         .collect();
     if variant.shortcuts {
-        if let Some(sh) = counts.shared.as_deref() {
+        if let Some((earlier_bounded, earlier_picked)) = &earlier {
             // the crates an earlier search bounded whose prices this store changes (all of
             // them when nothing is reused): their bounds need only counted files
-            let rebound: BTreeSet<String> = sh
-                .bounded
+            let rebound: BTreeSet<String> = earlier_bounded
                 .iter()
                 .filter(|n| {
                     variant
@@ -927,23 +502,14 @@ pub fn find_optimum_with(
                 .collect();
             // the baseline optimum's versions that are inexact here would be picked and
             // priced one round later
-            let again: Vec<PKey> = sh
-                .picked
+            let again: Vec<PKey> = earlier_picked
                 .iter()
                 .flatten()
-                .filter(|k| book.get(*k).is_some_and(|p| !p.is_exact()))
+                .filter(|k| st.book.get(*k).is_some_and(|p| !p.is_exact()))
                 .cloned()
                 .collect();
             let t = Instant::now();
-            let (keys, files) = bound_crates(
-                &mut ctx,
-                &mut counts,
-                &mut book,
-                &mut bounded,
-                &cands,
-                rebound,
-                shell,
-            )?;
+            let (keys, files) = st.bound_crates(&cands, rebound)?;
             shell.verbose(
                 "Prefetch",
                 format!(
@@ -961,37 +527,12 @@ pub fn find_optimum_with(
         "Prepared",
         format!("the search in {:.2}s", started.elapsed().as_secs_f64()),
     );
-    refine(
-        &mut ctx,
-        &mut counts,
-        &mut book,
-        &mut bounded,
-        &cands,
-        &locked_unvetted,
-        &BTreeSet::new(),
-        shell,
-    )?;
     // `explain` forces versions in, dominated or not; MINAUDIT_NO_DOMINANCE=1 (experiments,
     // tests) solves every round with every version
     let prune = explain.is_none() && std::env::var_os("MINAUDIT_NO_DOMINANCE").is_none();
-    let env = SearchEnv {
-        cands: &cands,
-        reqs: &reqs,
-        groups: std::sync::OnceLock::new(),
-        opts: &opts,
-        prune,
-        locked_outside,
-        shell,
-    };
-    let mut st = Search {
-        ctx,
-        counts,
-        book,
-        bounded,
-        picked_before: BTreeSet::new(),
-    };
-    let Some(solution) = lazy_solve(&env, &mut st, &mut m, &mut rounds, !variant.lines_only)?
-    else {
+    let env = SearchEnv::new(&cands, &reqs, &opts, prune, locked_outside, &log);
+    let found = search::optimum(&env, &mut st, &mut m, &locked_unvetted, !variant.lines_only)?;
+    let Some(solution) = found else {
         let mut excluded = conflict::Exclusions::new();
         for b in &blocked {
             excluded.insert(
@@ -1028,15 +569,8 @@ pub fn find_optimum_with(
             !versions.is_empty(),
             "`{krate}` is not a registry crate this workspace can depend on\nhint: name a crate from Cargo.lock (path and git packages are fixed)"
         );
-        alternatives = super::alternatives::cheapest_with_each(
-            &env,
-            &mut st,
-            &m,
-            &solution,
-            versions,
-            req.jobs,
-            &mut rounds,
-        )?;
+        alternatives =
+            search::cheapest_with_each(&env, &mut st, &m, &solution, versions, req.jobs)?;
     }
 
     if let Some(path) = &common.dump_instance {
@@ -1056,12 +590,12 @@ pub fn find_optimum_with(
 
     // Phase 4: the plan, priced by the model, then again on the chosen lock as the current
     // lock is priced: only that figure is shown or written.
-    let figures = model_figures(&m, &solution.values, &st.book);
+    let figures = book::model_figures(&m, &solution.values, &st.book);
     let lock_path = &s.workspace.lockfile_path;
     let lock_text = std::fs::read_to_string(lock_path)
         .with_context(|| format!("cannot read {}", lock_path.display()))?;
     let current_lock = crate::lockfile::parse(&lock_text, lock_path)?;
-    let check_lock = |values: &[bool], figures: &super::recheck::ModelFigures| {
+    let check_lock = |values: &[bool], figures: &ModelFigures| {
         super::recheck::check(
             s,
             common,
@@ -1088,7 +622,7 @@ pub fn find_optimum_with(
             match (&sol, row.chosen) {
                 (_, true) => row.backlog = Some(optimal.total_lines()),
                 (Some(sol), false) => {
-                    let figures = model_figures(&m, &sol.values, &st.book);
+                    let figures = book::model_figures(&m, &sol.values, &st.book);
                     match check_lock(&sol.values, &figures) {
                         Ok(exact) => {
                             row.backlog = Some(exact.outcome.total_lines());
@@ -1131,33 +665,33 @@ pub fn find_optimum_with(
         gap: solution.gap,
         objective: opts.order.to_string(),
     };
+    let (files, deltas) = st.counts.tally();
     shell.status(
         "Solved",
         format!(
-            "{} in {:.1}s ({} pricing rounds, {} candidates, {} crate files counted, {} deltas diffed)",
+            "{} in {:.1}s ({} pricing rounds, {} candidates, {files} crate files counted, {deltas} deltas diffed)",
             solver.status,
             started.elapsed().as_secs_f64(),
-            rounds,
+            st.rounds,
             cands.len(),
-            st.counts.full.len(),
-            st.counts.exact.len()
         ),
     );
     let not_built = filtered
         .then(|| optimum_not_built(&m, &solution.values, &roots, &snapshot.crates, &edge_filter));
     drop(env);
     drop(cands);
-    let (mut counts, book, bounded) = st.into_counts_and_prices();
-    if let Some(sh) = counts.shared.as_deref_mut() {
+    let (counts, book, bounded) = st.into_parts();
+    // the counts go back to the shared store here, before it is borrowed again
+    drop(counts);
+    if let Some(sh) = shared {
         if sh.picked.is_none() {
-            sh.picked = Some(picked_uses(&m, &solution.values));
+            sh.picked = Some(book::picked_uses(&m, &solution.values));
         }
         if store_unchanged {
             sh.book.extend(book);
             sh.bounded.extend(bounded);
         }
     }
-    drop(counts);
     Ok(OptimumResult {
         not_built,
         optimal,
@@ -1170,167 +704,6 @@ pub fn find_optimum_with(
         index: snapshot.crates,
         alternatives,
     })
-}
-
-/// What every solve of one search reads and never changes.
-pub(super) struct SearchEnv<'e> {
-    cands: &'e model::Candidates<'e>,
-    reqs: &'e BTreeMap<String, BTreeSet<String>>,
-    /// Interchangeable groups, built on first use: only a separate full solve reads them, and
-    /// when every criterion fits one weighted stage there is none.
-    groups: std::sync::OnceLock<Vec<Vec<(String, Version)>>>,
-    opts: &'e SolveOptions,
-    /// Leave out dominated versions in the separate full solve (not with `explain`, which
-    /// forces versions in, dominated or not).
-    prune: bool,
-    locked_outside: u64,
-    shell: &'e Shell,
-}
-
-/// What a search learns as it goes: the price book (exact prices and bounds), the counted
-/// files, the crates whose every candidate is bounded, and the crates a round has picked
-/// inexact versions of (`refine` prices all their cheaper rivals when the solver comes back).
-pub(super) struct Search<'a> {
-    ctx: PriceContext<'a>,
-    counts: Counts<'a>,
-    book: BTreeMap<PKey, Price>,
-    bounded: BTreeSet<String>,
-    picked_before: BTreeSet<String>,
-}
-
-impl<'a> Search<'a> {
-    /// What outlives the search (what-if's shared counts take them), the rest dropped here.
-    fn into_counts_and_prices(self) -> (Counts<'a>, BTreeMap<PKey, Price>, BTreeSet<String>) {
-        (self.counts, self.book, self.bounded)
-    }
-
-    /// Takes in what a fork counted (files and deltas), so the summary counts all of it.
-    pub(super) fn absorb_counts(&mut self, fork: &mut Search<'_>) {
-        self.counts.full.append(&mut fork.counts.full);
-        self.counts.exact.append(&mut fork.counts.exact);
-    }
-
-    /// A copy to search on elsewhere (another thread), from what this one knows now; its
-    /// counts do not go back to a what-if's shared counts.
-    pub(super) fn fork(&self) -> Search<'a> {
-        Search {
-            ctx: self.ctx.clone(),
-            counts: Counts {
-                session: self.counts.session,
-                checksums: self.counts.checksums,
-                full: self.counts.full.clone(),
-                exact: self.counts.exact.clone(),
-                shared: None,
-            },
-            book: self.book.clone(),
-            bounded: self.bounded.clone(),
-            picked_before: self.picked_before.clone(),
-        }
-    }
-}
-
-/// Rounds solve the stages up to the first that reads prices (every criterion when they fit
-/// one weighted stage, else lines alone) until the picked versions are all exactly priced;
-/// then, if stages remain, the full lexicographic solve, which may pick other versions tied
-/// on those criteria (priced in turn). Exact prices of the picked versions and lower bounds
-/// elsewhere make the answer optimal for the exact prices too. `full`: end with every
-/// criterion; else stop after the first that reads prices. None when no lock satisfies the
-/// model (with its extra rows).
-pub(super) fn lazy_solve(
-    env: &SearchEnv<'_>,
-    st: &mut Search<'_>,
-    m: &mut model::Model,
-    rounds: &mut usize,
-    full: bool,
-) -> anyhow::Result<Option<solve::Solution>> {
-    let mut until_priced = true;
-    loop {
-        *rounds += 1;
-        for p in m.pkgs.iter_mut() {
-            let (name, version) = (p.name.clone(), p.version.clone());
-            p.set_costs(|set| st.book[&(name.clone(), version.clone(), set)].model_cost());
-        }
-        let t = Instant::now();
-        let round_opts = SolveOptions {
-            until_priced,
-            ..env.opts.clone()
-        };
-        // The separate full solve (criteria in stages of their own) leaves out versions a
-        // cheaper, newer interchangeable one makes useless (fixed to 0 for it; rows taken
-        // out again, so the model stays whole): its later stage, under the row fixing lines,
-        // presolves faster. Not the pricing rounds: there it changes which tied answer HiGHS
-        // returns, and so the pricing path, without making the rounds faster.
-        let left_out = if env.prune && !until_priced {
-            let exact = |i: usize| {
-                let p = &m.pkgs[i];
-                p.tiers
-                    .iter()
-                    .all(|t| st.book[&(p.name.clone(), p.version.clone(), t.set)].is_exact())
-            };
-            let groups = env
-                .groups
-                .get_or_init(|| interchangeable_groups(env.cands, env.reqs));
-            dominated(groups, &m.pkgs, &exact)
-        } else {
-            Vec::new()
-        };
-        let whole = m.rows.len();
-        m.rows.extend(left_out.iter().map(|&i| model::Row {
-            terms: vec![(m.pkgs[i].x, 1.0)],
-            lo: 0.0,
-            hi: 0.0,
-        }));
-        // what pricing and the last solve freed goes back before HiGHS allocates its own
-        super::memory::return_free_memory();
-        let outcome = solve::solve(m, env.locked_outside, &round_opts);
-        m.rows.truncate(whole);
-        let outcome = outcome?;
-        let cuts = match &outcome {
-            solve::Outcome::Solved(sol) if sol.cut_rounds > 0 => {
-                format!(" ({} cut rounds)", sol.cut_rounds)
-            }
-            _ => String::new(),
-        };
-        env.shell.verbose(
-            "Solved",
-            format!("round {rounds} in {:.2}s{cuts}", t.elapsed().as_secs_f64()),
-        );
-        let sol = match outcome {
-            solve::Outcome::Solved(sol) => sol,
-            solve::Outcome::Unsat => return Ok(None),
-        };
-        let picked: Vec<PKey> = picked_uses(m, &sol.values)
-            .into_iter()
-            .filter(|k| !st.book[k].is_exact())
-            .collect();
-        if picked.is_empty() {
-            // one weighted stage holds every criterion when it fits (`criteria::stages`):
-            // then the round's answer is already the full solve's
-            if until_priced && full && !sol.complete {
-                until_priced = false;
-                continue;
-            }
-            return Ok(Some(sol));
-        }
-        env.shell.verbose(
-            "Pricing",
-            format!(
-                "round {rounds}: {} picked versions need exact prices",
-                picked.len()
-            ),
-        );
-        refine(
-            &mut st.ctx,
-            &mut st.counts,
-            &mut st.book,
-            &mut st.bounded,
-            env.cands,
-            &picked,
-            &st.picked_before,
-            env.shell,
-        )?;
-        st.picked_before.extend(picked.into_iter().map(|k| k.0));
-    }
 }
 
 pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
@@ -1593,45 +966,9 @@ fn optimum_not_built(
     out
 }
 
-/// The model's figures for an assignment: each chosen version's price and set, and the
-/// backlog with audits shared by versions counted once.
-fn model_figures(
-    m: &model::Model,
-    values: &[bool],
-    book: &BTreeMap<PKey, Price>,
-) -> super::recheck::ModelFigures {
-    let mut seen: BTreeSet<AuditKey> = BTreeSet::new();
-    let mut total = 0;
-    let mut prices: BTreeMap<(String, Version), (u64, CriteriaSet)> = BTreeMap::new();
-    for key in picked_uses(m, values) {
-        let price = &book[&key];
-        prices.insert((key.0.clone(), key.1.clone()), (price.model_cost(), key.2));
-        if let Price::Exact { audits, .. } = price {
-            for a in audits {
-                if seen.insert(audit_key(&a.krate, a.from.as_ref(), &a.to)) {
-                    total += a.lines;
-                }
-            }
-        }
-    }
-    super::recheck::ModelFigures { total, prices }
-}
-
 /// Experiments only: `MINAUDIT_HIGHS_OPTIONS="name=value,name=value"`, passed to HiGHS.
 fn highs_options_from_env() -> Vec<(String, String)> {
     solve::parse_highs_options(&std::env::var("MINAUDIT_HIGHS_OPTIONS").unwrap_or_default())
-}
-
-/// The chosen versions with the set the assignment requires of each (their highest price
-/// step on); versions not built for the listed targets are left out (they cost nothing).
-fn picked_uses(m: &model::Model, values: &[bool]) -> Vec<PKey> {
-    m.pkgs
-        .iter()
-        .filter_map(|p| {
-            let k = p.tier_of(values)?;
-            Some((p.name.clone(), p.version.clone(), p.tiers[k].set))
-        })
-        .collect()
 }
 
 /// The advisory database the optimiser honours: `--advisory-db`, else cargo-audit's default

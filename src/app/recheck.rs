@@ -18,20 +18,14 @@ use crate::vet::required::{resolve_requirements, PackageGraph};
 use crate::vet::store::Store;
 use crate::vet::suggest::{PublishedVersions, SuggestOutcome};
 
+use crate::optimise::search::ModelFigures;
+
 use super::inputs::Session;
 use super::pricing::{Checksums, Pricer};
 
 /// Test hook (never set in normal use): `CRATE@VERSION` adds a line to the model's price of
 /// that version after the solve, so the tests can watch the check catch a wrong model.
 const FAULT_VAR: &str = "MINAUDIT_FAULT_MODEL_PRICE";
-
-/// What the model says the chosen lock costs, per chosen version.
-pub(super) struct ModelFigures {
-    /// (crate, version) -> (lines, the set the model priced it for).
-    pub prices: BTreeMap<(String, Version), (u64, CriteriaSet)>,
-    /// The model's backlog (audits shared by versions counted once).
-    pub total: u64,
-}
 
 /// The chosen lock's inputs, and the registry facts and store that price it.
 pub(super) struct Chosen<'a> {

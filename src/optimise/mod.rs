@@ -3,6 +3,7 @@
 //! - [`prices`]: the price book of candidate versions (exact, or a proven lower bound) and the
 //!   lazy-pricing loop's bookkeeping;
 //! - [`requirements`]: the store's policies as the model's requirement rules;
+//! - [`search`]: the lazy search for the cheapest lock (price book, pricing loop, `explain`);
 //! - [`changes`]: current lock vs chosen versions -> the change table;
 //! - [`advisories`]: RustSec advisories remove the versions they affect;
 //! - [`member_features`]: `-p`/`--features`: which members and optional dependencies build.
@@ -15,3 +16,4 @@ pub mod prices;
 pub mod reduce;
 pub mod requirements;
 pub mod roots;
+pub mod search;

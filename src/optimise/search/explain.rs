@@ -1,23 +1,37 @@
 //! `explain`'s table: for each candidate version of a crate, the cheapest valid lock holding
-//! it, proven optimal with the same lazy exact pricing as the optimum. The forced solves are
-//! independent, so they run on `--jobs` threads.
+//! it, proven optimal with the same lazy pricing as the optimum. The forced solves are
+//! independent, so they run on `jobs` threads.
+
+use std::collections::HashMap;
 
 use semver::Version;
 
 use crate::model;
-use crate::solve;
+use crate::solve::{self, Status};
 
-use super::optimise::{lazy_solve, Alternative, Search, SearchEnv};
+use super::counts::LineCounts;
+use super::lazy::{lazy_solve, Search, SearchEnv};
+
+/// One version of an explained crate: the cheapest valid lock that contains it.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub version: Version,
+    /// The optimum already holds it.
+    pub chosen: bool,
+    /// Backlog of the cheapest lock with this version (None: no valid lock contains it).
+    pub backlog: Option<u64>,
+    pub status: Option<Status>,
+    /// What this version itself adds to that backlog, and what it is used for ("deploy",
+    /// "dev only", "nothing").
+    pub own_lines: Option<u64>,
+    pub used_for: Option<&'static str>,
+    /// Why the row's lock could not be confirmed (its backlog is then not shown).
+    pub error: Option<String>,
+}
 
 /// The cheapest lock holding a version (None: no valid lock does), and what the version adds
 /// to it, for which use.
 type Answer = (Option<solve::Solution>, Option<(u64, &'static str)>);
-
-/// What a run of forced solves found, in the order of its versions, and its pricing rounds.
-struct Run {
-    answers: Vec<Answer>,
-    rounds: usize,
-}
 
 /// One row per version of `versions` (package index, version), in that order, with its lock:
 /// the optimum's own answer for the version it holds, a forced solve for each other one. The
@@ -28,16 +42,15 @@ struct Run {
 /// versions and the other with the expensive new ones) and still neighbouring versions,
 /// which need much the same exact prices. Each run searches on its own copy of the search as
 /// the optimum left it and of the model, so a row depends on `jobs` only where tied locks
-/// differ in the forced version's own use, never in its backlog, which is proven optimal. What the runs counted goes back to `st` (for the summary line),
-/// and `rounds` grows by every run's rounds.
-pub(super) fn cheapest_with_each(
+/// differ in the forced version's own use, never in its backlog, which is proven optimal.
+/// What the runs counted, and their rounds, go back to `st`.
+pub fn cheapest_with_each<C: LineCounts>(
     env: &SearchEnv<'_>,
-    st: &mut Search<'_>,
+    st: &mut Search<'_, C>,
     m: &model::Model,
     optimum: &solve::Solution,
     versions: Vec<(usize, Version)>,
     jobs: usize,
-    rounds: &mut usize,
 ) -> anyhow::Result<Vec<(Alternative, Option<solve::Solution>)>> {
     let forced: Vec<usize> = versions
         .iter()
@@ -49,8 +62,8 @@ pub(super) fn cheapest_with_each(
         .map(|k| forced.iter().skip(k).step_by(jobs).copied().collect())
         .collect();
     // the forks copy `st` before the first run (on this thread, on `st` itself) adds to it
-    let mut forks: Vec<Search<'_>> = runs.iter().skip(1).map(|_| st.fork()).collect();
-    let results: Vec<anyhow::Result<Run>> = std::thread::scope(|scope| {
+    let mut forks: Vec<Search<'_, C>> = runs.iter().skip(1).map(|_| st.fork()).collect();
+    let results: Vec<anyhow::Result<Vec<Answer>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = runs
             .iter()
             .skip(1)
@@ -67,13 +80,11 @@ pub(super) fn cheapest_with_each(
         results
     });
     for fork in &mut forks {
-        st.absorb_counts(fork);
+        st.absorb(fork);
     }
-    let mut by_pkg: std::collections::HashMap<usize, Answer> = std::collections::HashMap::new();
+    let mut by_pkg: HashMap<usize, Answer> = HashMap::new();
     for (run, result) in runs.iter().zip(results) {
-        let done = result?;
-        *rounds += done.rounds;
-        by_pkg.extend(run.iter().copied().zip(done.answers));
+        by_pkg.extend(run.iter().copied().zip(result?));
     }
     Ok(versions
         .into_iter()
@@ -100,18 +111,15 @@ pub(super) fn cheapest_with_each(
 }
 
 /// The cheapest lock with each package of `run` forced in, one after the other on `st`.
-fn forced_run(
+fn forced_run<C: LineCounts>(
     env: &SearchEnv<'_>,
-    st: &mut Search<'_>,
+    st: &mut Search<'_, C>,
     m: &model::Model,
     run: &[usize],
-) -> anyhow::Result<Run> {
-    let mut done = Run {
-        answers: Vec::with_capacity(run.len()),
-        rounds: 0,
-    };
+) -> anyhow::Result<Vec<Answer>> {
+    let mut answers = Vec::with_capacity(run.len());
     if run.is_empty() {
-        return Ok(done);
+        return Ok(answers);
     }
     let mut m = m.clone();
     for &i in run {
@@ -120,14 +128,14 @@ fn forced_run(
             lo: 1.0,
             hi: 1.0,
         });
-        let found = lazy_solve(env, st, &mut m, &mut done.rounds, false);
+        let found = lazy_solve(env, st, &mut m, false);
         m.rows.pop();
         let found = found?;
         // the last round priced the forced version exactly (it was picked)
         let own = found.as_ref().map(|sol| own_price(&m.pkgs[i], sol));
-        done.answers.push((found, own));
+        answers.push((found, own));
     }
-    Ok(done)
+    Ok(answers)
 }
 
 /// What a chosen version adds to its lock's backlog, and what it is used for: "deploy"

@@ -261,6 +261,18 @@ pub struct CommonArgs {
     pub verbose: u8,
 }
 
+impl CommonArgs {
+    /// The `-p`/`--features`/`--all-features`/`--no-default-features` flags.
+    pub fn feature_selection(&self) -> crate::optimise::member_features::FeatureSelection {
+        crate::optimise::member_features::FeatureSelection {
+            packages: self.packages.clone(),
+            features: self.features.clone(),
+            all_features: self.all_features,
+            no_default_features: self.no_default_features,
+        }
+    }
+}
+
 /// `explain`'s `NAME` or `NAME@VERSION` (an exact version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrateSpec {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use minaudit::index::disk_cache::{CacheMeta, DiskCache};
 use minaudit::index::local_registry::LocalRegistryIndex;
 use minaudit::index::offline::{cargo_sparse_cache_dir_in, OfflineIndex};
-use minaudit::index::sparse::CRATES_IO_URL;
+use minaudit::index::CRATES_IO_URL;
 use minaudit::index::{Index, IndexError};
 
 fn fixture_text(rel: &str) -> Vec<u8> {

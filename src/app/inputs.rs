@@ -163,7 +163,7 @@ impl Session {
             return Ok(p.clone());
         }
         let cfg = crate::target_filter::RustcCfgSource::new(std::env::var_os("RUSTC"));
-        let p = super::report_cmd::platforms_of(&cfg, targets)?;
+        let p = crate::target_filter::platforms_of(&cfg, targets)?;
         memo.insert(targets.to_vec(), p.clone());
         Ok(p)
     }

@@ -3,17 +3,20 @@
 //!
 //! Exit codes (README, JSON output): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
+mod backlog;
 mod check_copy;
 mod counts;
 mod explain_cmd;
 mod imports;
 mod inputs;
 mod memory;
+mod minimise_cmd;
 mod optimise;
 mod pricing;
 mod publishers;
 mod recheck;
 mod report_cmd;
+mod scope;
 mod whatif_cmd;
 mod workspace_lock;
 mod write_lock;
@@ -60,7 +63,7 @@ fn verbosity(args: &MinauditArgs) -> Verbosity {
 pub fn run(args: &MinauditArgs, shell: &Shell) -> anyhow::Result<Outcome> {
     match &args.command {
         Some(Command::Report(report)) => report_cmd::run(&args.common, report, shell),
-        None => optimise::run(&args.common, args.dry_run, shell),
+        None => minimise_cmd::run(&args.common, args.dry_run, shell),
         Some(Command::WhatIf(what_if)) => whatif_cmd::run(&args.common, what_if, shell),
         Some(Command::Explain { krate, jobs }) => {
             explain_cmd::run(&args.common, krate, *jobs, shell)

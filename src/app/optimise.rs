@@ -19,14 +19,14 @@ use std::time::Instant;
 use anyhow::Context;
 use semver::Version;
 
-use crate::cli::{CommonArgs, OutputFormat};
+use crate::cli::CommonArgs;
 use crate::index::cooldown::{CooldownRule, CooledVersion};
 use crate::index::{load_snapshot_with, DepKind, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
 use crate::optimise::conflict;
-use crate::optimise::member_features::{member_builds, FeatureSelection, RootBuilds};
+use crate::optimise::member_features::{member_builds, RootBuilds};
 use crate::optimise::prices::{Price, PriceContext};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::requirements::StoreRules;
@@ -34,7 +34,7 @@ use crate::optimise::roots::roots_from_workspace;
 use crate::optimise::search::{
     self, book, Alternative, Book, LineCounts, ModelFigures, PKey, Search, SearchEnv,
 };
-use crate::report::{self, Change, CutEdge, NotBuilt, Report, SolverSummary};
+use crate::report::{Change, CutEdge, NotBuilt, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
 use crate::target_filter::{EdgeBuilds, HostFacts};
@@ -45,8 +45,6 @@ use crate::vet::suggest::{PublishedVersions, SuggestOutcome};
 use super::counts::{CountStore, CrateCounts, ShellProgress};
 use super::inputs::Session;
 use super::pricing::{self, Pricer};
-use super::report_cmd::{backlog_of, joint_of};
-use super::Outcome;
 
 /// What searches share across `what-if` scenarios.
 #[derive(Default, Clone)]
@@ -231,7 +229,7 @@ pub fn find_optimum_with(
     };
     // `-p`/`--features`: which member edges build (roots are the members, then the fixed
     // packages, which are left as the lockfile resolve has them)
-    let selection = feature_selection(common);
+    let selection = common.feature_selection();
     let member_builds = if selection.filters() {
         Some(member_builds(&s.workspace.members, &selection)?)
     } else {
@@ -706,56 +704,6 @@ pub fn find_optimum_with(
     })
 }
 
-pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
-    // held from before the lock is read until it is written: one writing run at a time
-    let _write_lock = match dry_run {
-        false => super::workspace_lock::lock_for_writing(common, shell)?,
-        true => None,
-    };
-    let s = Session::load(common, shell)?;
-    // `--target`: the current lock priced for what builds, like `report --target`
-    let (graph, mut target_scope) = super::report_cmd::scope_session(&s, common, shell)?;
-    let current = price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
-    let found = find_optimum(&s, common, &current, shell, None)?;
-    let mut current_backlog = backlog_of(&current.outcome, None);
-    current_backlog.joint = joint_of(&s, common, &current.outcome, &current.checksums, shell)?;
-    let mut optimal = backlog_of(&found.optimal, None);
-    optimal.joint = joint_of(&s, common, &found.optimal, &found.checksums, shell)?;
-    if let Some(scope) = target_scope.as_mut() {
-        scope.optimal_not_built = found.not_built.clone();
-    }
-    let report = Report {
-        schema_version: report::SCHEMA_VERSION,
-        cost_universe: s.universe.clone(),
-        current: current_backlog,
-        optimal: Some(optimal),
-        changes: found.changes.clone(),
-        solver: Some(found.solver.clone()),
-        violations: Vec::new(),
-        target_scope,
-    };
-    let text = match common.format {
-        OutputFormat::Human => report::render_human(&report),
-        OutputFormat::Json => report::render_json(&report),
-        OutputFormat::Markdown => report::render_markdown(&report),
-    };
-    print!("{text}");
-    if !dry_run {
-        let req = super::write_lock::WriteRequest {
-            workspace: &s.workspace,
-            model: &found.model,
-            values: &found.solution.values,
-            roots: &found.roots,
-            index: &found.index,
-            changes: &report.changes,
-            offline: common.offline,
-            proven: found.solver.status == Status::Optimal.as_str(),
-        };
-        super::write_lock::write(&req, shell)?;
-    }
-    Ok(Outcome::Ok)
-}
-
 /// The error for "no lock exists": PubGrub's derivation when it finds the conflict, the
 /// advisories that took versions away, and what to try.
 fn unsatisfiable_message(why: Option<String>, blocked: &[Blocked]) -> String {
@@ -847,16 +795,6 @@ fn write_instance(path: &std::path::Path, inst: &model::Instance) -> anyhow::Res
         .with_context(|| format!("cannot write the instance to {}", path.display()))
 }
 
-/// The `-p`/`--features`/`--all-features`/`--no-default-features` flags.
-pub(super) fn feature_selection(common: &CommonArgs) -> FeatureSelection {
-    FeatureSelection {
-        packages: common.packages.clone(),
-        features: common.features.clone(),
-        all_features: common.all_features,
-        no_default_features: common.no_default_features,
-    }
-}
-
 /// Host facts for the target filter: which roots may compile for the host (proc-macro
 /// members; path and git packages that are not members) and which registry crates are
 /// proc-macros in the current resolve. Roots are the members then the fixed packages
@@ -925,7 +863,7 @@ fn optimum_not_built(
                 if !builds(model::EdgeFrom::Root(i), d) {
                     cut_edges.push(CutEdge {
                         from: r.name.clone(),
-                        kind: super::report_cmd::kind_name(d.kind).to_string(),
+                        kind: d.kind.as_str().to_string(),
                         target: d.target.clone(),
                     });
                 }
@@ -948,7 +886,7 @@ fn optimum_not_built(
                 } else if !builds(model::EdgeFrom::Pkg(&p.name, &p.version), d) {
                     cut_edges.push(CutEdge {
                         from: label,
-                        kind: super::report_cmd::kind_name(d.kind).to_string(),
+                        kind: d.kind.as_str().to_string(),
                         target: d.target.clone(),
                     });
                 }

@@ -68,7 +68,7 @@ pub(super) fn check(
     })
     .context("cannot build the chosen Cargo.lock; nothing was written")?;
     let resolved = resolved_graph(&s.resolved, &new, chosen.roots, chosen.index)?;
-    let (graph, scoped) = match super::report_cmd::scope_resolved(s, common, &resolved)? {
+    let (graph, scoped) = match super::scope::scope_resolved(s, common, &resolved)? {
         Some(scope) => (scope.graph, true),
         None => (
             crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?,

@@ -31,9 +31,9 @@ use crate::whatif::{
     Scenario,
 };
 
+use super::backlog::backlog_of;
 use super::inputs::Session;
 use super::optimise::{self, OptimumResult, PricedLock, SharedCounts, Variant};
-use super::report_cmd::backlog_of;
 use super::Outcome;
 
 /// A spec error, named by its flag.

@@ -21,6 +21,17 @@ pub enum DepKind {
     Build,
 }
 
+impl DepKind {
+    /// The kind as Cargo's metadata and the report spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepKind::Normal => "normal",
+            DepKind::Build => "build",
+            DepKind::Dev => "dev",
+        }
+    }
+}
+
 /// One dependency of one published version, exactly as the index line states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexDep {
@@ -96,6 +107,9 @@ pub mod offline; // IO edge: our cache dir, then cargo's cache
 pub mod parse; // pure: index file text -> IndexCrate
 pub mod snapshot; // closed-world BFS over an Index
 pub mod sparse; // IO edge: crates.io sparse index over HTTPS
+
+/// crates.io's sparse index.
+pub const CRATES_IO_URL: &str = "https://index.crates.io/";
 
 pub use snapshot::{load_snapshot, load_snapshot_with, IndexSnapshot, Root, WalkOptions};
 

@@ -13,7 +13,7 @@ use super::cargo_cache;
 use super::disk_cache::DiskCache;
 use super::local_registry::{non_empty, read_index_file};
 use super::parse::parse_index_lines;
-use super::sparse::CRATES_IO_URL;
+use super::CRATES_IO_URL;
 use super::{layout, Index, IndexCrate, IndexError};
 
 /// cargo's `.cache` directory for a sparse index URL (`https://...` or `sparse+https://...`),

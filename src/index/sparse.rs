@@ -31,10 +31,7 @@ use super::disk_cache::{CacheMeta, DiskCache};
 use super::local_registry::{line_of_offset, non_empty, read_index_file};
 use super::offline::{cargo_sparse_cache_dir, read_cargo_cache};
 use super::parse::{parse_index_file, ParseError};
-use super::{cargo_cache, layout, Index, IndexCrate, IndexError};
-
-/// crates.io's sparse index.
-pub const CRATES_IO_URL: &str = "https://index.crates.io/";
+use super::{cargo_cache, layout, Index, IndexCrate, IndexError, CRATES_IO_URL};
 
 /// Largest index file accepted (the biggest crates.io files are a few MB).
 const MAX_BODY: u64 = 64 * 1024 * 1024;

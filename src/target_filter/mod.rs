@@ -18,6 +18,7 @@
 pub mod edges;
 pub mod graph;
 pub mod rustc_cfg;
+pub mod scope;
 
 use std::str::FromStr;
 
@@ -25,7 +26,7 @@ use cargo_platform::{Cfg, Platform};
 
 pub use edges::{EdgeBuilds, HostFacts};
 pub use graph::{build_reach, BuildEdge, BuildGraph, BuildPackage, BuildReach, Platforms};
-pub use rustc_cfg::{CfgSource, FixtureCfgSource, RustcCfgSource};
+pub use rustc_cfg::{platforms_of, CfgSource, FixtureCfgSource, RustcCfgSource};
 
 /// One platform to evaluate edges against: its name (target triple, or the file stem of a
 /// custom target `.json`, as Cargo names it) and the cfg values rustc prints for it.

@@ -6,12 +6,14 @@
 //! for Cargo. Not replicated: Cargo also passes `RUSTFLAGS`/`build.rustflags` to this query, so
 //! flags like `-C target-feature=+crt-static` may change a few `target_feature` values.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::{TargetFilterError, TargetPlatform};
+use anyhow::Context;
+
+use super::{Platforms, TargetFilterError, TargetPlatform};
 
 /// Where target cfg values come from.
 pub trait CfgSource {
@@ -124,6 +126,25 @@ impl CfgSource for FixtureCfgSource {
             })?;
         TargetPlatform::from_rustc_cfg(target, text, &format!("fixture cfg of {target}"))
     }
+}
+
+/// The host and the `--target` platforms, from rustc.
+pub fn platforms_of(cfg: &dyn CfgSource, targets: &[String]) -> anyhow::Result<Platforms> {
+    let host_name = cfg.host()?;
+    let host = cfg
+        .platform(&host_name)
+        .with_context(|| format!("cannot read the cfg values of the host `{host_name}`"))?;
+    let mut seen = BTreeSet::new();
+    let mut platforms = Vec::new();
+    for t in targets {
+        if seen.insert(t.as_str()) {
+            platforms.push(cfg.platform(t)?);
+        }
+    }
+    Ok(Platforms {
+        host,
+        targets: platforms,
+    })
 }
 
 #[cfg(test)]

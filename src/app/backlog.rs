@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cli::{CommonArgs, PlanMode};
+use crate::cli::PlanMode;
 use crate::report::{AuditCode, Backlog, JointPlan, SuggestedAudit, Violation};
 use crate::shell::Shell;
 use crate::vet::audit_graph::{ConflictWith, ViolationConflict};
@@ -16,12 +16,12 @@ use super::pricing::{self, AuditKey, CodeFigure};
 /// `--plan joint`: the joint audit plan of a priced lock (None without the flag).
 pub(super) fn joint_of(
     s: &Session,
-    common: &CommonArgs,
+    plan: PlanMode,
     outcome: &SuggestOutcome,
     checksums: &pricing::Checksums,
     shell: &Shell,
 ) -> anyhow::Result<Option<JointPlan>> {
-    if common.plan != PlanMode::Joint {
+    if plan != PlanMode::Joint {
         return Ok(None);
     }
     let pricer = pricing::Pricer {

@@ -13,6 +13,7 @@ use crate::report::group_digits;
 use crate::shell::Shell;
 use crate::solve::Status;
 
+use super::config::SearchConfig;
 use super::inputs::Session;
 use super::optimise::{find_optimum, price_lock, ExplainRequest};
 use super::Outcome;
@@ -52,13 +53,14 @@ pub fn run(
     shell: &Shell,
 ) -> anyhow::Result<Outcome> {
     let name = spec.name.as_str();
+    let cfg = SearchConfig::from_args(common)?;
     let s = Session::load(common, shell)?;
     if let Some(version) = &spec.version {
         check_published(&s, name, version)?;
     }
     let current = price_lock(&s, &s.graph, shell)?;
     let request = ExplainRequest { krate: name, jobs };
-    let found = find_optimum(&s, common, &current, shell, Some(request))?;
+    let found = find_optimum(&s, &cfg, &current, shell, Some(request))?;
     let best = found.optimal.total_lines();
     let chosen: Vec<String> = found
         .alternatives

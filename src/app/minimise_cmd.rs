@@ -7,12 +7,14 @@ use crate::shell::Shell;
 use crate::solve::Status;
 
 use super::backlog::{backlog_of, joint_of};
+use super::config::SearchConfig;
 use super::inputs::Session;
 use super::optimise::{find_optimum, price_lock};
 use super::scope::scope_session;
 use super::Outcome;
 
 pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<Outcome> {
+    let cfg = SearchConfig::from_args(common)?;
     // held from before the lock is read until it is written: one writing run at a time
     let _write_lock = match dry_run {
         false => super::workspace_lock::lock_for_writing(common, shell)?,
@@ -20,13 +22,13 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     };
     let s = Session::load(common, shell)?;
     // `--target`: the current lock priced for what builds, like `report --target`
-    let (graph, mut target_scope) = scope_session(&s, common, shell)?;
+    let (graph, mut target_scope) = scope_session(&s, &cfg.scope, shell)?;
     let current = price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
-    let found = find_optimum(&s, common, &current, shell, None)?;
+    let found = find_optimum(&s, &cfg, &current, shell, None)?;
     let mut current_backlog = backlog_of(&current.outcome, None);
-    current_backlog.joint = joint_of(&s, common, &current.outcome, &current.checksums, shell)?;
+    current_backlog.joint = joint_of(&s, common.plan, &current.outcome, &current.checksums, shell)?;
     let mut optimal = backlog_of(&found.optimal, None);
-    optimal.joint = joint_of(&s, common, &found.optimal, &found.checksums, shell)?;
+    optimal.joint = joint_of(&s, common.plan, &found.optimal, &found.checksums, shell)?;
     if let Some(scope) = target_scope.as_mut() {
         scope.optimal_not_built = found.not_built.clone();
     }

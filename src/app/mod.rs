@@ -5,6 +5,7 @@
 
 mod backlog;
 mod check_copy;
+mod config;
 mod counts;
 mod explain_cmd;
 mod imports;

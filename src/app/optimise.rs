@@ -19,8 +19,7 @@ use std::time::Instant;
 use anyhow::Context;
 use semver::Version;
 
-use crate::cli::CommonArgs;
-use crate::index::cooldown::{CooldownRule, CooledVersion};
+use crate::index::cooldown::{apply_cooldown, CooldownPolicy, CooldownRule, CooledVersion};
 use crate::index::{load_snapshot_with, DepKind, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
@@ -42,6 +41,7 @@ use crate::vet::criteria::CriteriaSet;
 use crate::vet::required::PackageGraph;
 use crate::vet::suggest::{PublishedVersions, SuggestOutcome};
 
+use super::config::{AdvisorySource, SearchConfig};
 use super::counts::{CountStore, CrateCounts, ShellProgress};
 use super::inputs::Session;
 use super::pricing::{self, Pricer};
@@ -163,18 +163,18 @@ fn covered_by_publisher(store: &crate::vet::store::Store, cands: &model::Candida
 /// [`price_lock`] of `s.graph` (the whole graph, without violation conflicts).
 pub fn find_optimum(
     s: &Session,
-    common: &CommonArgs,
+    cfg: &SearchConfig,
     current: &PricedLock,
     shell: &Shell,
     explain: Option<ExplainRequest<'_>>,
 ) -> anyhow::Result<OptimumResult> {
-    find_optimum_with(s, common, current, shell, explain, Variant::default())
+    find_optimum_with(s, cfg, current, shell, explain, Variant::default())
 }
 
 /// [`find_optimum`] with the roots and store a `what-if` scenario gives (see [`Variant`]).
 pub fn find_optimum_with(
     s: &Session,
-    common: &CommonArgs,
+    cfg: &SearchConfig,
     current: &PricedLock,
     shell: &Shell,
     explain: Option<ExplainRequest<'_>>,
@@ -187,12 +187,9 @@ pub fn find_optimum_with(
     // Phase 2: the model.
     // the baseline's inputs to candidate generation: its slimmed walk serves again (what-if)
     let roots_given = variant.roots.is_some();
-    let same_walk = variant.roots.is_none()
-        && common.exclude_newer.is_none()
-        && common.min_age.is_none()
-        && variant.shortcuts;
+    let same_walk = variant.roots.is_none() && !cfg.cools_down() && variant.shortcuts;
     let cached_slim = match variant.counts.as_deref() {
-        Some(sh) if same_walk && common.targets.is_empty() => sh.slim.clone(),
+        Some(sh) if same_walk && cfg.scope.targets.is_empty() => sh.slim.clone(),
         _ => None,
     };
     let roots = variant
@@ -210,14 +207,14 @@ pub fn find_optimum_with(
         None => {
             let snapshot =
                 load_snapshot_with(s.index.as_ref(), &walk, WalkOptions::default(), |_, _| {})?;
-            apply_cooldown_flags(common, snapshot, &s.graph, shell)?
+            apply_cooldown_flags(&cfg.cooldown, snapshot, &s.graph, shell)?
         }
     };
     // `--target`: which model edges build for the listed targets (prices follow them)
-    let edge_builds = if common.targets.is_empty() {
+    let edge_builds = if cfg.scope.targets.is_empty() {
         None
     } else {
-        let platforms = s.platforms(&common.targets)?;
+        let platforms = s.platforms(&cfg.scope.targets)?;
         let facts = host_facts(&s.workspace, &s.resolved);
         let eb = EdgeBuilds::new(&platforms, &snapshot.crates, &roots, &facts);
         for (target, message) in &eb.unparsable {
@@ -229,9 +226,9 @@ pub fn find_optimum_with(
     };
     // `-p`/`--features`: which member edges build (roots are the members, then the fixed
     // packages, which are left as the lockfile resolve has them)
-    let selection = common.feature_selection();
+    let selection = &cfg.scope.features;
     let member_builds = if selection.filters() {
-        Some(member_builds(&s.workspace.members, &selection)?)
+        Some(member_builds(&s.workspace.members, selection)?)
     } else {
         None
     };
@@ -270,13 +267,9 @@ pub fn find_optimum_with(
         .filter_map(|m| m.rust_version.clone())
         .min();
     let cand_opts = CandidateOptions {
-        max_rust_version: if common.ignore_rust_version {
-            None
-        } else {
-            msrv
-        },
+        max_rust_version: if cfg.ignore_rust_version { None } else { msrv },
     };
-    let order = objective_order(common)?;
+    let order = cfg.order.clone();
     // keep only what the candidates need of the walk before the solver's memory comes in
     // (a cached walk is slim already: slimming is idempotent, the candidates are the same)
     if cached_slim.is_none() {
@@ -298,10 +291,9 @@ pub fn find_optimum_with(
             cands.missing.iter().cloned().collect::<Vec<_>>().join(", ")
         );
     }
-    let blocked = match load_advisories(common)? {
+    let blocked = match load_advisories(&cfg.advisories)? {
         Some((db, from)) => {
-            let allow: BTreeSet<String> = common.allow_advisories.iter().cloned().collect();
-            let blocked = exclude_advisories(&mut cands, &db, &allow);
+            let blocked = exclude_advisories(&mut cands, &db, &cfg.allow_advisories);
             shell.verbose("Advisories", format!("{} from {from}", db.len()));
             report_blocked(&blocked, shell);
             blocked
@@ -468,12 +460,11 @@ pub fn find_optimum_with(
     // presolved space (the solver then re-solves without it, `solve::run_stage`): start
     // without it, unless a time limit needs the start as a fallback answer.
     let opts = SolveOptions {
-        time_limit: common.time_limit,
+        time_limit: cfg.time_limit,
         order,
-        warm_start: !filtered || common.time_limit.is_some(),
-        // MINAUDIT_STAGED=1 (experiments, tests): a MIP stage per criterion, as before 2026-12-02
-        staged: std::env::var_os("MINAUDIT_STAGED").is_some(),
-        highs_options: highs_options_from_env(),
+        warm_start: !filtered || cfg.time_limit.is_some(),
+        staged: cfg.tuning.staged,
+        highs_options: cfg.tuning.highs_options.clone(),
         ..SolveOptions::default()
     };
     // The current lock's unvetted versions will be picked first anyway: price them (and bound
@@ -525,9 +516,8 @@ pub fn find_optimum_with(
         "Prepared",
         format!("the search in {:.2}s", started.elapsed().as_secs_f64()),
     );
-    // `explain` forces versions in, dominated or not; MINAUDIT_NO_DOMINANCE=1 (experiments,
-    // tests) solves every round with every version
-    let prune = explain.is_none() && std::env::var_os("MINAUDIT_NO_DOMINANCE").is_none();
+    // `explain` forces versions in, dominated or not
+    let prune = explain.is_none() && !cfg.tuning.no_dominance;
     let env = SearchEnv::new(&cands, &reqs, &opts, prune, locked_outside, &log);
     let found = search::optimum(&env, &mut st, &mut m, &locked_unvetted, !variant.lines_only)?;
     let Some(solution) = found else {
@@ -571,7 +561,7 @@ pub fn find_optimum_with(
             search::cheapest_with_each(&env, &mut st, &m, &solution, versions, req.jobs)?;
     }
 
-    if let Some(path) = &common.dump_instance {
+    if let Some(path) = &cfg.dump_instance {
         write_instance(
             path,
             &model::Instance::new(
@@ -596,7 +586,7 @@ pub fn find_optimum_with(
     let check_lock = |values: &[bool], figures: &ModelFigures| {
         super::recheck::check(
             s,
-            common,
+            cfg,
             &super::recheck::Chosen {
                 current: &current_lock,
                 model: &m,
@@ -734,34 +724,15 @@ fn unsatisfiable_message(why: Option<String>, blocked: &[Blocked]) -> String {
     text
 }
 
-/// `--objective`: the criteria in priority order (opam's syntax).
-fn objective_order(common: &CommonArgs) -> anyhow::Result<solve::Order> {
-    match &common.objective {
-        None => Ok(solve::Order::default()),
-        Some(text) => Ok(solve::Order::parse(text)?),
-    }
-}
-
 /// `--exclude-newer` / `--min-age`: drop versions published too recently (locked ones stay,
 /// so the current lock remains a valid starting point); also returns the dropped versions.
 /// The clock is read here, at the edge.
 fn apply_cooldown_flags(
-    common: &CommonArgs,
+    policy: &CooldownPolicy,
     snapshot: crate::index::IndexSnapshot,
     graph: &crate::vet::required::PackageGraph,
     shell: &Shell,
 ) -> anyhow::Result<(crate::index::IndexSnapshot, Vec<CooledVersion>)> {
-    use crate::index::cooldown::{
-        apply_cooldown, parse_exclude_newer, parse_min_age, CooldownPolicy,
-    };
-    let policy = CooldownPolicy {
-        exclude_newer: common
-            .exclude_newer
-            .as_deref()
-            .map(parse_exclude_newer)
-            .transpose()?,
-        min_age: common.min_age.as_deref().map(parse_min_age).transpose()?,
-    };
     if policy.exclude_newer.is_none() && policy.min_age.is_none() {
         return Ok((snapshot, Vec::new()));
     }
@@ -771,7 +742,7 @@ fn apply_cooldown_flags(
         .filter(|p| p.is_crates_io)
         .map(|p| (p.name.clone(), p.version.semver.clone()))
         .collect();
-    let outcome = apply_cooldown(&snapshot, &policy, jiff::Timestamp::now(), &keep);
+    let outcome = apply_cooldown(&snapshot, policy, jiff::Timestamp::now(), &keep);
     shell.status(
         "Cooldown",
         format!(
@@ -904,22 +875,15 @@ fn optimum_not_built(
     out
 }
 
-/// Experiments only: `MINAUDIT_HIGHS_OPTIONS="name=value,name=value"`, passed to HiGHS.
-fn highs_options_from_env() -> Vec<(String, String)> {
-    solve::parse_highs_options(&std::env::var("MINAUDIT_HIGHS_OPTIONS").unwrap_or_default())
-}
-
 /// The advisory database the optimiser honours: `--advisory-db`, else cargo-audit's default
 /// location when it exists; None with `--no-advisories` or when there is none.
 fn load_advisories(
-    common: &CommonArgs,
+    source: &AdvisorySource,
 ) -> anyhow::Result<Option<(crate::advisory::AdvisoryDb, String)>> {
-    if common.no_advisories {
-        return Ok(None);
-    }
-    let dir = match &common.advisory_db {
-        Some(d) => d.clone(),
-        None => {
+    let dir = match source {
+        AdvisorySource::Off => return Ok(None),
+        AdvisorySource::Dir(d) => d.clone(),
+        AdvisorySource::CargoAuditDefault => {
             let cargo_home = std::env::var_os("CARGO_HOME").map(std::path::PathBuf::from);
             let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
             match crate::advisory::load::default_db_dir(cargo_home.as_deref(), home.as_deref()) {

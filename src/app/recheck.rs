@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use semver::Version;
 
-use crate::cli::CommonArgs;
 use crate::lockwrite::{self, resolve_graph::resolved_graph, Plan};
 use crate::model;
 use crate::shell::Shell;
@@ -20,12 +19,9 @@ use crate::vet::suggest::{PublishedVersions, SuggestOutcome};
 
 use crate::optimise::search::ModelFigures;
 
+use super::config::SearchConfig;
 use super::inputs::Session;
 use super::pricing::{Checksums, Pricer};
-
-/// Test hook (never set in normal use): `CRATE@VERSION` adds a line to the model's price of
-/// that version after the solve, so the tests can watch the check catch a wrong model.
-const FAULT_VAR: &str = "MINAUDIT_FAULT_MODEL_PRICE";
 
 /// The chosen lock's inputs, and the registry facts and store that price it.
 pub(super) struct Chosen<'a> {
@@ -53,7 +49,7 @@ pub(super) struct Checked {
 /// figures against it.
 pub(super) fn check(
     s: &Session,
-    common: &CommonArgs,
+    cfg: &SearchConfig,
     chosen: &Chosen<'_>,
     figures: &ModelFigures,
     shell: &Shell,
@@ -68,7 +64,7 @@ pub(super) fn check(
     })
     .context("cannot build the chosen Cargo.lock; nothing was written")?;
     let resolved = resolved_graph(&s.resolved, &new, chosen.roots, chosen.index)?;
-    let (graph, scoped) = match super::scope::scope_resolved(s, common, &resolved)? {
+    let (graph, scoped) = match super::scope::scope_resolved(s, &cfg.scope, &resolved)? {
         Some(scope) => (scope.graph, true),
         None => (
             crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?,
@@ -100,10 +96,9 @@ pub(super) fn check(
         _ => 0,
     };
     let mut total = figures.total + fixed_lines;
-    if let Some(fault) = std::env::var_os(FAULT_VAR) {
-        let fault = fault.to_string_lossy().into_owned();
+    if let Some(fault) = &cfg.tuning.fault_model_price {
         for ((name, version), (lines, _)) in prices.iter_mut() {
-            if format!("{name}@{version}") == fault {
+            if format!("{name}@{version}") == *fault {
                 *lines += 1;
                 total += 1;
             }

@@ -18,18 +18,20 @@ use crate::shell::Shell;
 use crate::vet::suggest::SuggestOutcome;
 
 use super::backlog::{backlog_of, joint_of, violations_of};
+use super::config::SearchConfig;
 use super::inputs::Session;
 use super::scope::scope_session;
 use super::{optimise, pricing, Outcome};
 
 pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Result<Outcome> {
+    let cfg = SearchConfig::from_args(common)?;
     let s = Session::load(common, shell)?;
-    let (graph, mut target_scope) = scope_session(&s, common, shell)?;
+    let (graph, mut target_scope) = scope_session(&s, &cfg.scope, shell)?;
 
     let current = optimise::price_lock(&s, graph.as_ref().unwrap_or(&s.graph), shell)?;
     let violations = violations_of(&current.outcome);
     let found = match optimum_blocker(args, !violations.is_empty()) {
-        None => Some(optimise::find_optimum(&s, common, &current, shell, None)?),
+        None => Some(optimise::find_optimum(&s, &cfg, &current, shell, None)?),
         Some(reason) if !args.no_optimum => {
             shell.warn(format!("the optimum is not computed: {reason}"));
             None
@@ -52,12 +54,12 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
     };
     let current_code = code_of(&current.outcome, &current.checksums)?;
     let mut current_backlog = backlog_of(&current.outcome, current_code.as_ref());
-    current_backlog.joint = joint_of(&s, common, &current.outcome, &current.checksums, shell)?;
+    current_backlog.joint = joint_of(&s, common.plan, &current.outcome, &current.checksums, shell)?;
     let optimal = match &found {
         Some(f) => {
             let code = code_of(&f.optimal, &f.checksums)?;
             let mut b = backlog_of(&f.optimal, code.as_ref());
-            b.joint = joint_of(&s, common, &f.optimal, &f.checksums, shell)?;
+            b.joint = joint_of(&s, common.plan, &f.optimal, &f.checksums, shell)?;
             Some(b)
         }
         None => None,

@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::cli::CommonArgs;
 use crate::optimise::member_features::{filter_resolved, member_builds};
 use crate::report::{NotBuilt, TargetScope};
 use crate::shell::Shell;
 use crate::target_filter::scope::scope_to_targets;
 use crate::vet::required::PackageGraph;
 
+use super::config::BuildScope;
 use super::inputs::Session;
 
 /// `--target` and `-p`/`--features`: the graph suggest prices (what builds) and what it leaves
@@ -17,10 +17,10 @@ use super::inputs::Session;
 /// first (`member_features::filter_resolved`), then the target walk runs on what is left.
 pub(super) fn scope_session(
     s: &Session,
-    common: &CommonArgs,
+    scope: &BuildScope,
     shell: &Shell,
 ) -> anyhow::Result<(Option<PackageGraph>, Option<TargetScope>)> {
-    let Some(scoped) = scope_resolved(s, common, &s.resolved)? else {
+    let Some(scoped) = scope_resolved(s, scope, &s.resolved)? else {
         return Ok((None, None));
     };
     for (target, message) in &scoped.unparsable {
@@ -28,8 +28,8 @@ pub(super) fn scope_session(
             "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
         ));
     }
-    let mut what: Vec<String> = common.targets.clone();
-    if common.feature_selection().filters() {
+    let mut what: Vec<String> = scope.targets.clone();
+    if scope.features.filters() {
         what.push("the selected packages and features".to_string());
     }
     shell.status(
@@ -57,16 +57,16 @@ pub(super) struct ScopedLock {
 /// (`member_features::filter_resolved`), then the target walk runs on what is left.
 pub(super) fn scope_resolved(
     s: &Session,
-    common: &CommonArgs,
+    build: &BuildScope,
     resolved: &crate::workspace::ResolvedGraph,
 ) -> anyhow::Result<Option<ScopedLock>> {
-    let selection = common.feature_selection();
-    if common.targets.is_empty() && !selection.filters() {
+    let selection = &build.features;
+    if !build.filters() {
         return Ok(None);
     }
     let mut not_built: Vec<NotBuilt> = Vec::new();
     let resolved = if selection.filters() {
-        let builds = member_builds(&s.workspace.members, &selection)?;
+        let builds = member_builds(&s.workspace.members, selection)?;
         let (kept, dropped) = filter_resolved(resolved, &s.workspace.members, &builds);
         let by_id: HashMap<&str, &crate::workspace::GraphPackage> = resolved
             .packages
@@ -90,10 +90,10 @@ pub(super) fn scope_resolved(
     };
     let graph = crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?;
     let mut unparsable = BTreeMap::new();
-    let (graph, targets, host) = if common.targets.is_empty() {
+    let (graph, targets, host) = if build.targets.is_empty() {
         (graph, vec![], String::new())
     } else {
-        let platforms = s.platforms(&common.targets)?;
+        let platforms = s.platforms(&build.targets)?;
         let scoped = scope_to_targets(&resolved, &graph, &platforms)?;
         unparsable = scoped.unparsable;
         not_built.extend(scoped.not_built);

@@ -32,6 +32,7 @@ use crate::whatif::{
 };
 
 use super::backlog::backlog_of;
+use super::config::{self, BuildScope, SearchConfig};
 use super::inputs::Session;
 use super::optimise::{self, OptimumResult, PricedLock, SharedCounts, Variant};
 use super::Outcome;
@@ -132,10 +133,13 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     base.targets.clear();
     base.exclude_newer = None;
     base.min_age = None;
-
-    // MINAUDIT_WHATIF_NO_SHORTCUTS=1 (tests, experiments): scenarios searched exactly as
-    // `report` searches, without the shortcuts of `optimise::Variant::shortcuts`
-    let shortcuts = std::env::var_os("MINAUDIT_WHATIF_NO_SHORTCUTS").is_none();
+    let base_cfg = SearchConfig::from_args(&base)?;
+    // each scenario's search options, checked before anything is loaded
+    let configs: Vec<SearchConfig> = scenarios
+        .iter()
+        .map(|sc| scenario_config(&base_cfg, sc))
+        .collect::<anyhow::Result<_>>()?;
+    let shortcuts = !base_cfg.tuning.no_whatif_shortcuts;
     let started = Instant::now();
     // a pretended trusted publisher covers versions by their publishers: look them all up
     let trusted_crates: Vec<String> = scenarios
@@ -167,7 +171,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let baseline_search = |shared: &mut SharedCounts, lines_only: bool| {
         optimise::find_optimum_with(
             &s,
-            &base,
+            &base_cfg,
             &current,
             shell,
             None,
@@ -239,6 +243,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
         let outcome = match run_scenario(
             &s,
             &base,
+            &configs[i],
             &current,
             sc,
             &members,
@@ -356,6 +361,7 @@ fn expected_work(sc: &Scenario) -> u8 {
 fn run_scenario(
     s: &Session,
     base: &CommonArgs,
+    cfg: &SearchConfig,
     current: &PricedLock,
     sc: &Scenario,
     members: &[String],
@@ -366,10 +372,6 @@ fn run_scenario(
     shortcuts: bool,
     shell: &Shell,
 ) -> anyhow::Result<OptimumResult> {
-    let mut common = base.clone();
-    common.exclude_newer = sc.exclude_newer.clone();
-    common.min_age = sc.min_age.clone();
-    common.targets = sc.targets.clone();
     let roots = if sc.changes_roots() {
         let mut roots = base_roots.clone();
         apply_to_roots(&mut roots, members, sc).map_err(anyhow::Error::msg)?;
@@ -388,7 +390,7 @@ fn run_scenario(
             texts.push(super::imports::read_origin(
                 name,
                 &origin,
-                common.offline,
+                base.offline,
                 &s.cache_dir,
                 shell,
             )?);
@@ -416,7 +418,7 @@ fn run_scenario(
     };
     optimise::find_optimum_with(
         s,
-        &common,
+        cfg,
         current,
         shell,
         None,
@@ -429,4 +431,17 @@ fn run_scenario(
             shortcuts,
         },
     )
+}
+
+/// A scenario's search options: the baseline's, with its targets and cooldown.
+fn scenario_config(base: &SearchConfig, sc: &Scenario) -> anyhow::Result<SearchConfig> {
+    Ok(SearchConfig {
+        cooldown: config::cooldown(sc.exclude_newer.as_deref(), sc.min_age.as_deref())
+            .with_context(|| format!("scenario `{}`", sc.name))?,
+        scope: BuildScope {
+            targets: sc.targets.clone(),
+            ..base.scope.clone()
+        },
+        ..base.clone()
+    })
 }

@@ -5,14 +5,17 @@
 //! Regenerate after editing world.toml:
 //! `cargo test --test cargo_oracle_demo -- --ignored regenerate_demo`
 
+#[path = "support/registry_builder/mod.rs"]
+mod registry_builder;
+
 #[path = "support/outside.rs"]
 mod outside;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use minaudit::registry_builder::cargo_oracle::{self, CargoOracle};
-use minaudit::registry_builder::{render_world, write::write_files, RenderOptions, World};
+use crate::registry_builder::cargo_oracle::{self, CargoOracle};
+use crate::registry_builder::{render_world, write::write_files, RenderOptions, World};
 
 fn demo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")

@@ -4,11 +4,14 @@
 //! Every world comes from `fixtures/scenarios/*.toml`; its `[expected]` table lists, per
 //! registry crate, the versions a hand resolution puts in the lock (independent of our code).
 
+#[path = "support/registry_builder/mod.rs"]
+mod registry_builder;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use minaudit::registry_builder::cargo_oracle::{self, CargoOracle};
-use minaudit::registry_builder::{
+use crate::registry_builder::cargo_oracle::{self, CargoOracle};
+use crate::registry_builder::{
     crate_file, render_world, write::write_files, RegistryPath, RenderOptions, World,
 };
 
@@ -239,7 +242,7 @@ fn relative_registry_path_is_relative_to_the_config_dirs_parent_not_the_cwd() {
 
 #[test]
 fn builder_api_world_and_a_links_conflict_cargo_refuses() {
-    use minaudit::registry_builder::{CrateSpec, DepSpec, MemberSpec};
+    use crate::registry_builder::{CrateSpec, DepSpec, MemberSpec};
     let oracle = CargoOracle::new().expect("home");
     let base = World::new()
         .add_crate(CrateSpec::new("sys-a", "1.0.0").links("zlib"))

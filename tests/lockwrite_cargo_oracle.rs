@@ -12,18 +12,21 @@
 //! optional and path dependencies). Seeds where Cargo itself finds no lock are skipped.
 //! `MINAUDIT_LOCKWRITE_SEEDS` sets the number of seeds (default 80, ~10 s).
 
+#[path = "support/registry_builder/mod.rs"]
+mod registry_builder;
+
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::registry_builder::cargo_oracle::CargoOracle;
+use crate::registry_builder::{
+    render_world, write::write_files, CrateSpec, DepSpec, MemberSpec, RenderOptions, World,
+};
 use minaudit::index::local_registry::LocalRegistryIndex;
 use minaudit::index::{load_snapshot_with, Root, WalkOptions};
 use minaudit::lockfile;
 use minaudit::lockwrite::{self, Plan};
 use minaudit::model::{self, CandidateOptions, Locked};
 use minaudit::optimise::roots::roots_from_workspace;
-use minaudit::registry_builder::cargo_oracle::CargoOracle;
-use minaudit::registry_builder::{
-    render_world, write::write_files, CrateSpec, DepSpec, MemberSpec, RenderOptions, World,
-};
 use minaudit::solve::{self, Outcome, SolveOptions};
 use minaudit::workspace::{CargoMetadataSource, WorkspaceSource};
 use semver::Version;
@@ -120,7 +123,7 @@ fn random_world(seed: u64) -> World {
                 if rng.chance(30) {
                     d = d.no_default_features();
                 }
-                if d.kind != minaudit::registry_builder::DepKind::Dev && rng.chance(40) {
+                if d.kind != crate::registry_builder::DepKind::Dev && rng.chance(40) {
                     d = d.optional();
                     optional.push((dep_name.clone(), rng.chance(50)));
                 }

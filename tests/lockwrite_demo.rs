@@ -5,11 +5,14 @@
 //! prints the same figure. Faults that must leave Cargo.lock byte-identical with exit 2 live in
 //! `lockwrite_faults.rs`.
 
+#[path = "support/registry_builder/mod.rs"]
+mod registry_builder;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use minaudit::registry_builder::cargo_oracle;
+use crate::registry_builder::cargo_oracle;
 
 pub fn demo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")

@@ -1,11 +1,14 @@
 //! The registry files read back through independent parsers: crates-index (index lines),
 //! tar + flate2 + toml (the .crate archives), and the builder's input errors.
 
+#[path = "support/registry_builder/mod.rs"]
+mod registry_builder;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use minaudit::registry_builder::{
+use crate::registry_builder::{
     crate_file, index_line, render_world, CrateSpec, DepSpec, FileSpec, RegistryBuilderError,
     RenderOptions, World,
 };
@@ -185,4 +188,140 @@ fn rendering_is_deterministic() {
     let a = render_world(&world, &RenderOptions::default()).expect("render");
     let b = render_world(&world, &RenderOptions::default()).expect("render");
     assert_eq!(a, b);
+}
+
+/// The builder's `crate_file` module.
+mod crate_file_unit {
+    use super::*;
+    use registry_builder::crate_file::build;
+    use registry_builder::{CrateSpec, FileSpec};
+    use std::io::Read;
+
+    #[test]
+    fn archive_is_reproducible_and_prefixed() {
+        let c =
+            CrateSpec::new("demo-x", "0.2.0").file("src/big.rs", FileSpec::Synthetic { lines: 3 });
+        let a = build(&c).expect("build");
+        let b = build(&c).expect("build");
+        assert_eq!(a, b);
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(a.as_slice()));
+        let mut names = Vec::new();
+        for e in ar.entries().expect("entries") {
+            let mut e = e.expect("entry");
+            let p = e.path().expect("path").to_string_lossy().into_owned();
+            if p.ends_with("big.rs") {
+                let mut s = String::new();
+                e.read_to_string(&mut s).expect("read");
+                assert_eq!(s.lines().count(), 3);
+            }
+            names.push(p);
+        }
+        assert_eq!(
+            names,
+            [
+                "demo-x-0.2.0/Cargo.toml",
+                "demo-x-0.2.0/Cargo.toml.orig",
+                "demo-x-0.2.0/src/big.rs",
+                "demo-x-0.2.0/src/lib.rs"
+            ]
+        );
+    }
+}
+
+/// The builder's `index_line` module.
+mod index_line_unit {
+    use super::*;
+    use registry_builder::index_line::{index_path, render};
+    use registry_builder::model::DepSpec;
+    use registry_builder::CrateSpec;
+
+    #[test]
+    fn index_paths_match_cargo_layout() {
+        // Hand-checked against the crates.io index layout.
+        assert_eq!(index_path("a"), "1/a");
+        assert_eq!(index_path("ab"), "2/ab");
+        assert_eq!(index_path("Abc"), "3/a/abc");
+        assert_eq!(index_path("serde"), "se/rd/serde");
+    }
+
+    #[test]
+    fn line_matches_hand_written_crates_io_line() {
+        let c = CrateSpec::new("demo", "1.2.0")
+            .dep(DepSpec::new("zeta", "1").dev())
+            .dep(DepSpec::new("zeta", "1.0"))
+            .dep(
+                DepSpec::new("alpha", "0.3")
+                    .optional()
+                    .package("alpha-real"),
+            )
+            .feature("default", &["std"])
+            .feature("std", &[])
+            .feature("fast", &["dep:alpha", "zeta?/simd"])
+            .links("demo")
+            .rust_version("1.70");
+        let expected = concat!(
+            r#"{"name":"demo","vers":"1.2.0","deps":["#,
+            r#"{"name":"alpha","req":"^0.3","features":[],"optional":true,"default_features":true,"target":null,"kind":"normal","package":"alpha-real"},"#,
+            r#"{"name":"zeta","req":"^1.0","features":[],"optional":false,"default_features":true,"target":null,"kind":"normal"},"#,
+            r#"{"name":"zeta","req":"^1","features":[],"optional":false,"default_features":true,"target":null,"kind":"dev"}],"#,
+            r#""cksum":"ab","features":{"default":["std"],"std":[]},"features2":{"fast":["dep:alpha","zeta?/simd"]},"#,
+            r#""yanked":false,"links":"demo","rust_version":"1.70","v":2}"#
+        );
+        assert_eq!(render(&c, "ab"), expected);
+    }
+
+    #[test]
+    fn plain_line_has_no_v_or_features2() {
+        let c = CrateSpec::new("x", "0.1.0")
+            .yanked()
+            .pubtime("2025-01-01T00:00:00Z");
+        assert_eq!(
+            render(&c, "00"),
+            r#"{"name":"x","vers":"0.1.0","deps":[],"cksum":"00","features":{},"yanked":true,"pubtime":"2025-01-01T00:00:00Z"}"#
+        );
+    }
+}
+
+/// The builder's `manifest` module.
+mod manifest_unit {
+    use super::*;
+    use registry_builder::manifest::{normalized, q};
+    use registry_builder::{CrateSpec, DepSpec};
+
+    #[test]
+    fn normalized_manifest_parses_and_keeps_every_field() {
+        let c = CrateSpec::new("a-b", "1.0.0")
+            .links("ab")
+            .rust_version("1.70")
+            .feature("x", &["dep:z", "y?/q"])
+            .dep(
+                DepSpec::new("z", "1")
+                    .optional()
+                    .package("zz")
+                    .no_default_features(),
+            )
+            .dep(DepSpec::new("w", "0.2").target("cfg(windows)"))
+            .dep(DepSpec::new("bb", "1").build());
+        let text = normalized(&c);
+        let v: toml::Table = toml::from_str(&text).expect("valid toml");
+        let pkg = v["package"].as_table().expect("package");
+        assert_eq!(pkg["links"].as_str(), Some("ab"));
+        assert_eq!(pkg["build"].as_str(), Some("build.rs"));
+        assert_eq!(v["dependencies"]["z"]["package"].as_str(), Some("zz"));
+        assert_eq!(
+            v["dependencies"]["z"]["default-features"].as_bool(),
+            Some(false)
+        );
+        assert_eq!(
+            v["target"]["cfg(windows)"]["dependencies"]["w"]["version"].as_str(),
+            Some("0.2")
+        );
+        assert_eq!(v["build-dependencies"]["bb"]["version"].as_str(), Some("1"));
+        assert_eq!(v["lib"]["name"].as_str(), Some("a_b"));
+    }
+
+    #[test]
+    fn quoting_escapes() {
+        assert_eq!(q("a\"b\\c\n"), r#""a\"b\\c\n""#);
+    }
 }

@@ -15,6 +15,9 @@
 //! The opt-in corpus test (`--ignored`, needs index.crates.io / static.crates.io) checks that
 //! the code backlog is smaller than the vet backlog on the six shared corpus projects.
 
+#[path = "support/registry_builder/mod.rs"]
+mod registry_builder;
+
 #[path = "support/outside.rs"]
 mod outside;
 
@@ -22,7 +25,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use minaudit::registry_builder::{cargo_oracle, write::write_world, RenderOptions, World};
+use crate::registry_builder::{cargo_oracle, write::write_world, RenderOptions, World};
 use serde_json::Value;
 
 fn copy_dir(from: &Path, to: &Path) {

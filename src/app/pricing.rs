@@ -499,8 +499,40 @@ impl Pricer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry_builder::crate_file;
-    use crate::registry_builder::{CrateSpec, FileSpec};
+
+    /// A `.crate` of `name`-`version`: a plain manifest and `src/lib.rs`, then `files`
+    /// (path, content; a number is that many synthetic lines), which may replace them.
+    fn crate_bytes(name: &str, version: &str, files: &[(&str, File<'_>)]) -> Vec<u8> {
+        let mut tree: BTreeMap<String, String> = BTreeMap::new();
+        tree.insert(
+            "Cargo.toml".into(),
+            format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n"),
+        );
+        tree.insert("src/lib.rs".into(), "pub fn f() {}\n".into());
+        for (path, file) in files {
+            let text = match file {
+                File::Text(t) => t.to_string(),
+                File::Lines(n) => (1..=*n).map(|i| format!("// {path} line {i}\n")).collect(),
+            };
+            tree.insert(path.to_string(), text);
+        }
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        for (path, text) in tree {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(text.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            tar.append_data(&mut h, format!("{name}-{version}/{path}"), text.as_bytes())
+                .expect("append");
+        }
+        tar.into_inner().expect("tar").finish().expect("gzip")
+    }
+
+    enum File<'a> {
+        Text(&'a str),
+        Lines(usize),
+    }
 
     fn row(path: &str, deleted: bool, ins: u64, del: u64) -> NumstatRow {
         NumstatRow {
@@ -512,17 +544,26 @@ mod tests {
         }
     }
 
-    fn classified(spec: &CrateSpec) -> Result<CodeCount, String> {
-        let bytes = crate_file::build(spec).expect("build crate");
-        classify_crate(&spec.name, &spec.version, &bytes).expect("archive reads")
+    fn classified(
+        name: &str,
+        version: &str,
+        files: &[(&str, File<'_>)],
+    ) -> Result<CodeCount, String> {
+        let bytes = crate_bytes(name, version, files);
+        classify_crate(name, version, &bytes).expect("archive reads")
     }
 
     #[test]
     fn a_malformed_manifest_makes_the_code_count_unknown_not_zero() {
-        let spec = CrateSpec::new("broken", "1.0.0")
-            .file("Cargo.toml", FileSpec::Text("[package\nname = 1\n".into()))
-            .file("src/imp.rs", FileSpec::Synthetic { lines: 50 });
-        let err = classified(&spec).expect_err("unknown");
+        let err = classified(
+            "broken",
+            "1.0.0",
+            &[
+                ("Cargo.toml", File::Text("[package\nname = 1\n")),
+                ("src/imp.rs", File::Lines(50)),
+            ],
+        )
+        .expect_err("unknown");
         assert!(
             err.starts_with("broken-1.0.0/Cargo.toml:1:"),
             "names the manifest and line: {err}"
@@ -534,18 +575,24 @@ mod tests {
         // Old: lib.rs, a.rs (lib), gone.rs (lib), tests/t.rs. New: lib.rs, a.rs, build.rs,
         // README.md, tests/t.rs.
         let old = classified(
-            &CrateSpec::new("x", "1.0.0")
-                .file("src/a.rs", FileSpec::Synthetic { lines: 10 })
-                .file("src/gone.rs", FileSpec::Synthetic { lines: 7 })
-                .file("tests/t.rs", FileSpec::Synthetic { lines: 3 }),
+            "x",
+            "1.0.0",
+            &[
+                ("src/a.rs", File::Lines(10)),
+                ("src/gone.rs", File::Lines(7)),
+                ("tests/t.rs", File::Lines(3)),
+            ],
         )
         .expect("old");
         let new = classified(
-            &CrateSpec::new("x", "1.1.0")
-                .file("src/a.rs", FileSpec::Synthetic { lines: 12 })
-                .file("build.rs", FileSpec::Synthetic { lines: 4 })
-                .file("README.md", FileSpec::Synthetic { lines: 9 })
-                .file("tests/t.rs", FileSpec::Synthetic { lines: 5 }),
+            "x",
+            "1.1.0",
+            &[
+                ("src/a.rs", File::Lines(12)),
+                ("build.rs", File::Lines(4)),
+                ("README.md", File::Lines(9)),
+                ("tests/t.rs", File::Lines(5)),
+            ],
         )
         .expect("new");
         let rows = [

@@ -21,7 +21,7 @@ const NORMALIZED_HEADER: &str = "\
 ";
 
 /// A TOML basic string.
-pub(crate) fn q(s: &str) -> String {
+pub fn q(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for ch in s.chars() {
@@ -225,46 +225,4 @@ pub fn member(m: &MemberSpec, ws: &WorkspaceSpec) -> String {
 pub fn workspace_root(ws: &WorkspaceSpec) -> String {
     let dirs: Vec<String> = ws.members.iter().map(|m| m.dir().to_string()).collect();
     format!("[workspace]\nresolver = \"2\"\nmembers = {}\n", arr(&dirs))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalized_manifest_parses_and_keeps_every_field() {
-        let c = CrateSpec::new("a-b", "1.0.0")
-            .links("ab")
-            .rust_version("1.70")
-            .feature("x", &["dep:z", "y?/q"])
-            .dep(
-                DepSpec::new("z", "1")
-                    .optional()
-                    .package("zz")
-                    .no_default_features(),
-            )
-            .dep(DepSpec::new("w", "0.2").target("cfg(windows)"))
-            .dep(DepSpec::new("bb", "1").build());
-        let text = normalized(&c);
-        let v: toml::Table = toml::from_str(&text).expect("valid toml");
-        let pkg = v["package"].as_table().expect("package");
-        assert_eq!(pkg["links"].as_str(), Some("ab"));
-        assert_eq!(pkg["build"].as_str(), Some("build.rs"));
-        assert_eq!(v["dependencies"]["z"]["package"].as_str(), Some("zz"));
-        assert_eq!(
-            v["dependencies"]["z"]["default-features"].as_bool(),
-            Some(false)
-        );
-        assert_eq!(
-            v["target"]["cfg(windows)"]["dependencies"]["w"]["version"].as_str(),
-            Some("0.2")
-        );
-        assert_eq!(v["build-dependencies"]["bb"]["version"].as_str(), Some("1"));
-        assert_eq!(v["lib"]["name"].as_str(), Some("a_b"));
-    }
-
-    #[test]
-    fn quoting_escapes() {
-        assert_eq!(q("a\"b\\c\n"), r#""a\"b\\c\n""#);
-    }
 }

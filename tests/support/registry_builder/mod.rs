@@ -1,4 +1,4 @@
-//! Fixture registries that Cargo itself accepts (IO edge, test support).
+//! Test support: fixture registries that Cargo itself accepts.
 //!
 //! A small world (crates with versions, deps, features, links, rust-version, yanked, pubtime
 //! and files; a workspace; optionally a cargo-vet store) is described in TOML or with the
@@ -11,6 +11,9 @@
 //!
 //! Why a local registry: cargo reads it offline, verifies checksums against the index, and the
 //! lock still records the crates.io source, so fixtures behave like real crates.io workspaces.
+
+// each test uses a part of it
+#![allow(dead_code, unused_imports)]
 
 pub mod cargo_oracle;
 pub mod crate_file;

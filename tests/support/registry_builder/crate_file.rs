@@ -86,39 +86,3 @@ pub fn build(c: &CrateSpec) -> std::io::Result<Vec<u8>> {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Read;
-
-    #[test]
-    fn archive_is_reproducible_and_prefixed() {
-        let c =
-            CrateSpec::new("demo-x", "0.2.0").file("src/big.rs", FileSpec::Synthetic { lines: 3 });
-        let a = build(&c).expect("build");
-        let b = build(&c).expect("build");
-        assert_eq!(a, b);
-        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(a.as_slice()));
-        let mut names = Vec::new();
-        for e in ar.entries().expect("entries") {
-            let mut e = e.expect("entry");
-            let p = e.path().expect("path").to_string_lossy().into_owned();
-            if p.ends_with("big.rs") {
-                let mut s = String::new();
-                e.read_to_string(&mut s).expect("read");
-                assert_eq!(s.lines().count(), 3);
-            }
-            names.push(p);
-        }
-        assert_eq!(
-            names,
-            [
-                "demo-x-0.2.0/Cargo.toml",
-                "demo-x-0.2.0/Cargo.toml.orig",
-                "demo-x-0.2.0/src/big.rs",
-                "demo-x-0.2.0/src/lib.rs"
-            ]
-        );
-    }
-}

@@ -10,10 +10,9 @@ mod report_support;
 #[path = "support/outside.rs"]
 mod outside;
 
-use std::path::Path;
 use std::process::Command as StdCommand;
 
-use report_support::{stderr, stdout, Demo};
+use report_support::{git_lines, stderr, stdout, unpack, Demo};
 
 fn report_json(demo: &Demo) -> serde_json::Value {
     let out = demo.report(&["--format", "json"]);
@@ -93,68 +92,6 @@ fn json_has_the_design_contract_keys_and_a_consistent_total() {
     assert_eq!(v["current"]["backlog_lines"].as_u64(), Some(sum));
 }
 
-/// `git diff --no-index --numstat --ignore-cr-at-eol FROM TO`, summed the way cargo-vet sums
-/// it: insertions + deletions, binary files (`-`) count 0, `Cargo.lock`, `.cargo_vcs_info.json`
-/// and `.cargo-ok` skipped. Git runs without user or system config so the count is stable.
-fn git_lines(from: &Path, to: &Path, scratch: &Path) -> u64 {
-    let out = StdCommand::new("git")
-        .current_dir(scratch)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", scratch)
-        .args(["diff", "--no-index", "--numstat", "--ignore-cr-at-eol"])
-        .arg(from)
-        .arg(to)
-        .output()
-        .expect("run git (needed by this test and by the product)");
-    // 0 = no difference, 1 = differences; anything else is a git failure.
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "git diff failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut total = 0;
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let mut cols = line.splitn(3, '\t');
-        let (ins, del, path) = (
-            cols.next().expect("insertions"),
-            cols.next().expect("deletions"),
-            cols.next().expect("path"),
-        );
-        let file = path
-            .rsplit(['/', ' '])
-            .next()
-            .unwrap_or(path)
-            .trim_end_matches('}');
-        if matches!(file, "Cargo.lock" | ".cargo_vcs_info.json" | ".cargo-ok") {
-            continue;
-        }
-        if ins == "-" {
-            continue; // binary
-        }
-        total += ins.parse::<u64>().expect("insertions") + del.parse::<u64>().expect("deletions");
-    }
-    total
-}
-
-/// Unpacks `registry/NAME-VERSION.crate` with the system `tar` into `dir`; returns the tree.
-fn unpack(demo: &Demo, name: &str, version: &str, dir: &Path) -> std::path::PathBuf {
-    let stem = format!("{name}-{version}");
-    let tree = dir.join(&stem);
-    if !tree.is_dir() {
-        let status = StdCommand::new("tar")
-            .arg("-xzf")
-            .arg(demo.dir.join("registry").join(format!("{stem}.crate")))
-            .arg("-C")
-            .arg(dir)
-            .status()
-            .expect("run tar");
-        assert!(status.success(), "tar failed on {stem}.crate");
-    }
-    assert!(tree.is_dir(), "{stem}.crate did not unpack into {stem}/");
-    tree
-}
-
 #[test]
 fn every_suggested_audit_matches_git_on_the_unpacked_crates() {
     let demo = Demo::new();
@@ -167,11 +104,11 @@ fn every_suggested_audit_matches_git_on_the_unpacked_crates() {
     for a in v["current"]["audits"].as_array().expect("audits") {
         let name = a["crate"].as_str().expect("crate");
         let version = a["version"].as_str().expect("version");
-        let to = unpack(&demo, name, version, &scratch);
+        let to = unpack(&demo.dir.join("registry"), name, version, &scratch);
         let from = match a["from"].as_str() {
             Some(from) => {
                 deltas += 1;
-                unpack(&demo, name, from, &scratch)
+                unpack(&demo.dir.join("registry"), name, from, &scratch)
             }
             None => empty.clone(),
         };

@@ -145,7 +145,9 @@ fn write_audits(out: &mut String, title: &str, backlog: &Backlog) {
         let _ = writeln!(out, "{title}: fully audited");
         return;
     }
-    let _ = writeln!(out, "{title}: {} audits needed", backlog.audits.len());
+    let n = backlog.audits.len();
+    let noun = if n == 1 { "audit" } else { "audits" };
+    let _ = writeln!(out, "{title}: {n} {noun} needed");
     let criteria_width = backlog
         .audits
         .iter()

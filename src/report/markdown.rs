@@ -216,9 +216,10 @@ fn write_todo(out: &mut String, title: &str, backlog: &Backlog) {
         Some(j) => (&j.audits, j.backlog_lines, ", joint plan"),
         None => (&backlog.audits, backlog.backlog_lines, ""),
     };
+    let noun = if audits.len() == 1 { "audit" } else { "audits" };
     let _ = writeln!(
         out,
-        "\n<details><summary>{title} ({} audits, {} lines{how})</summary>\n",
+        "\n<details><summary>{title} ({} {noun}, {} lines{how})</summary>\n",
         audits.len(),
         group_digits(lines)
     );

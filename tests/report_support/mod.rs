@@ -83,6 +83,23 @@ impl Demo {
         }
     }
 
+    /// A private, empty workspace directory (for a world a test writes itself), with its own
+    /// `CARGO_HOME` and `--cache-dir`.
+    pub fn empty() -> Demo {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("ws");
+        std::fs::create_dir_all(&dir).expect("workspace dir");
+        let cache = tmp.path().join("minaudit-cache");
+        let cargo_home = tmp.path().join("cargo-home");
+        std::fs::create_dir_all(&cargo_home).expect("cargo home");
+        Demo {
+            tmp,
+            dir,
+            cache,
+            cargo_home,
+        }
+    }
+
     /// `cargo-minaudit minaudit ARGS --cache-dir CACHE`, run in the copy with the private
     /// `CARGO_HOME` and no inherited cargo or minaudit settings.
     pub fn minaudit(&self, args: &[&str]) -> Command {
@@ -218,4 +235,66 @@ pub fn stderr(out: &Output) -> String {
 pub fn json_ok(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "{}", stderr(out));
     serde_json::from_slice(&out.stdout).expect("json on stdout")
+}
+
+/// `git diff --no-index --numstat --ignore-cr-at-eol FROM TO`, summed the way cargo-vet sums
+/// it: insertions + deletions, binary files (`-`) count 0, `Cargo.lock`, `.cargo_vcs_info.json`
+/// and `.cargo-ok` skipped. Git runs without user or system config so the count is stable.
+pub fn git_lines(from: &Path, to: &Path, scratch: &Path) -> u64 {
+    let out = std::process::Command::new("git")
+        .current_dir(scratch)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", scratch)
+        .args(["diff", "--no-index", "--numstat", "--ignore-cr-at-eol"])
+        .arg(from)
+        .arg(to)
+        .output()
+        .expect("run git (needed by this test and by the product)");
+    // 0 = no difference, 1 = differences; anything else is a git failure.
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "git diff failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut total = 0;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut cols = line.splitn(3, '\t');
+        let (ins, del, path) = (
+            cols.next().expect("insertions"),
+            cols.next().expect("deletions"),
+            cols.next().expect("path"),
+        );
+        let file = path
+            .rsplit(['/', ' '])
+            .next()
+            .unwrap_or(path)
+            .trim_end_matches('}');
+        if matches!(file, "Cargo.lock" | ".cargo_vcs_info.json" | ".cargo-ok") {
+            continue;
+        }
+        if ins == "-" {
+            continue; // binary
+        }
+        total += ins.parse::<u64>().expect("insertions") + del.parse::<u64>().expect("deletions");
+    }
+    total
+}
+
+/// Unpacks `REGISTRY/NAME-VERSION.crate` with the system `tar` into `dir`; returns the tree.
+pub fn unpack(registry: &Path, name: &str, version: &str, dir: &Path) -> PathBuf {
+    let stem = format!("{name}-{version}");
+    let tree = dir.join(&stem);
+    if !tree.is_dir() {
+        let status = std::process::Command::new("tar")
+            .arg("-xzf")
+            .arg(registry.join(format!("{stem}.crate")))
+            .arg("-C")
+            .arg(dir)
+            .status()
+            .expect("run tar");
+        assert!(status.success(), "tar failed on {stem}.crate");
+    }
+    assert!(tree.is_dir(), "{stem}.crate did not unpack into {stem}/");
+    tree
 }

@@ -12,13 +12,13 @@
 //! optional and path dependencies). Seeds where Cargo itself finds no lock are skipped.
 //! `MINAUDIT_LOCKWRITE_SEEDS` sets the number of seeds (default 80, ~10 s).
 
-#[path = "support/registry_builder/mod.rs"]
-mod registry_builder;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::registry_builder::cargo_oracle::CargoOracle;
-use crate::registry_builder::{
+use crate::support::registry_builder::cargo_oracle::CargoOracle;
+use crate::support::registry_builder::{
     render_world, write::write_files, CrateSpec, DepSpec, MemberSpec, RenderOptions, World,
 };
 use minaudit::index::local_registry::LocalRegistryIndex;
@@ -123,7 +123,7 @@ fn random_world(seed: u64) -> World {
                 if rng.chance(30) {
                     d = d.no_default_features();
                 }
-                if d.kind != crate::registry_builder::DepKind::Dev && rng.chance(40) {
+                if d.kind != crate::support::registry_builder::DepKind::Dev && rng.chance(40) {
                     d = d.optional();
                     optional.push((dep_name.clone(), rng.chance(50)));
                 }

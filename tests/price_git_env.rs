@@ -3,7 +3,10 @@
 //! `diff.algorithm = histogram`, an external diff driver): a plain `git` run inheriting that
 //! environment counts differently, `GitDiffer` does not.
 
-mod price_support;
+#[path = "support/mod.rs"]
+mod support;
+
+use support::price_support;
 
 use std::process::Command;
 

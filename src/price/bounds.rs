@@ -13,7 +13,7 @@
 //! left out. A full audit's cost is exactly the tar-stream total.
 //!
 //! Per file rather than the net `|T(new) - T(old)|`: a tighter bound draws the search to fewer
-//! versions whose real price it then has to learn; `tests/price_diffstat.rs`
+//! versions whose real price it then has to learn; `tests/library/price_diffstat.rs`
 //! (`cached_git_deltas_are_never_below_the_bound`) checks it never exceeds git.
 
 use std::collections::BTreeMap;

@@ -10,7 +10,7 @@
 //! - otherwise lines = number of `\n` + 1 if the file is non-empty and does not end in `\n`
 //!   (git's xdiff records; `\r` is not a line end, so CRLF files count the same).
 //!
-//! Tests check this against git itself (`tests/price_linecount.rs`).
+//! Tests check this against git itself (`tests/library/price_linecount.rs`).
 
 use std::collections::BTreeMap;
 

@@ -1,8 +1,6 @@
 //! A loopback HTTP/1.1 server for tests: keep-alive connections, each on its own thread,
 //! answered by a handler, every request logged.
 
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

@@ -2,8 +2,6 @@
 //! `#[ignore]`d (run it with `cargo test -- --ignored`) and fails, naming what is missing,
 //! when it is run without it: no test passes by skipping.
 
-#![allow(dead_code)]
-
 use std::path::PathBuf;
 
 /// `../shared` beside the repository, or `MINAUDIT_SHARED`: the real-world corpus, the audit

@@ -13,7 +13,6 @@
 //! lock still records the crates.io source, so fixtures behave like real crates.io workspaces.
 
 // each test uses a part of it
-#![allow(dead_code, unused_imports)]
 
 pub mod cargo_oracle;
 pub mod crate_file;
@@ -34,7 +33,7 @@ pub use write::write_world;
 /// Errors of the registry builder.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryBuilderError {
-    #[error("{file}:{line}: {message}\nhint: fix the world description; keys are documented in src/registry_builder/model.rs")]
+    #[error("{file}:{line}: {message}\nhint: fix the world description; keys are documented in tests/support/registry_builder/model.rs")]
     Parse {
         file: String,
         line: usize,

@@ -63,6 +63,16 @@ pub struct ReportArgs {
     /// Exit with code 1 when cargo-vet would fail on an audit violation
     #[arg(long)]
     pub fail_on_violation: bool,
+
+    /// With --base: exit with code 1 when the current lock's backlog exceeds the base's by
+    /// more than LINES
+    #[arg(long, value_name = "LINES", requires = "base")]
+    pub fail_added_above: Option<u64>,
+
+    /// With --base: exit with code 1 when the current lock needs an audit of a crate that
+    /// neither the base nor the cheapest lock needs one for
+    #[arg(long, requires = "base", conflicts_with = "no_optimum")]
+    pub fail_on_avoidable: bool,
 }
 
 /// `what-if`: the flags describe one scenario (named `cli`); `--scenarios FILE` runs the
@@ -209,6 +219,17 @@ pub struct CommonArgs {
     /// Allow versions whose `rust-version` is newer than the workspace's
     #[arg(long, global = true)]
     pub ignore_rust_version: bool,
+
+    /// Never choose a version below the current lock's (the base's with --base) in the same
+    /// semver bucket (updates only; with `-lines` first, never a larger backlog)
+    #[arg(long, global = true)]
+    pub no_downgrade: bool,
+
+    /// Review against a base lock: a lock file for the current manifests, or a git revision
+    /// (read with its own manifests); priced beside the current lock and the optimum, and the
+    /// reference for version changes and --no-downgrade
+    #[arg(long, value_name = "FILE|REV", global = true)]
+    pub base: Option<String>,
 
     /// `code`: also show the lines that compile into each crate (lib + build script)
     #[arg(long, value_enum, default_value_t = CountMode::Vet, global = true)]

@@ -364,15 +364,69 @@ impl WorkspaceSource for CargoMetadataSource {
     }
 
     fn resolved_graph(&self) -> Result<ResolvedGraph, WorkspaceError> {
+        self.resolve(true)
+    }
+}
+
+impl CargoMetadataSource {
+    /// The graph Cargo resolves when it may update Cargo.lock (the workspace must be a private
+    /// copy: Cargo writes the updated lock there).
+    pub fn resolved_graph_updating(&self) -> Result<ResolvedGraph, WorkspaceError> {
+        self.resolve(false)
+    }
+
+    fn resolve(&self, locked: bool) -> Result<ResolvedGraph, WorkspaceError> {
         let mut cmd = self.command();
         cmd.features(cargo_metadata::CargoOpt::AllFeatures);
-        let mut options = vec!["--locked".to_string()];
+        let mut options = Vec::new();
+        if locked {
+            options.push("--locked".to_string());
+        }
         if self.offline {
             options.push("--offline".to_string());
         }
         cmd.other_options(options);
-        let meta = self.run(&cmd, true)?;
+        let meta = self.run(&cmd, locked)?;
         graph_from_metadata(&meta)
+    }
+}
+
+impl ResolvedGraph {
+    /// The graph of a copy of a workspace, as if resolved in the workspace itself: path
+    /// package ids and path dependencies under `copy` are moved under `root`.
+    pub fn rebased(mut self, copy: &Path, root: &Path) -> ResolvedGraph {
+        let (from, to) = (copy.display().to_string(), root.display().to_string());
+        let id = |s: &mut String| {
+            if s.contains(&from) {
+                *s = s.replace(&from, &to);
+            }
+        };
+        for p in &mut self.packages {
+            id(&mut p.id);
+            for d in &mut p.dependencies {
+                if let DependencySource::Path(path) = &mut d.source {
+                    if let Ok(rest) = path.strip_prefix(copy) {
+                        *path = root.join(rest);
+                    }
+                }
+            }
+        }
+        for n in &mut self.nodes {
+            id(&mut n.id);
+            for e in &mut n.deps {
+                id(&mut e.pkg);
+            }
+        }
+        self.workspace_members.iter_mut().for_each(id);
+        self
+    }
+}
+
+impl Workspace {
+    /// The path and git packages Cargo keeps, read from `lock` (the lock the session's graph
+    /// is of, when Cargo.lock itself is stale or missing).
+    pub fn fix_packages_from(&mut self, lock: &Lockfile) {
+        self.fixed_packages = fixed_packages(lock, &self.members);
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::cli::PlanMode;
-use crate::report::{AuditCode, Backlog, JointPlan, SuggestedAudit, Violation};
+use crate::report::{AuditCode, Backlog, BaseBacklog, JointPlan, SuggestedAudit, Violation};
 use crate::shell::Shell;
 use crate::vet::audit_graph::{ConflictWith, ViolationConflict};
 use crate::vet::format::{AuditKind, AUDITS_TOML, CONFIG_TOML};
@@ -161,4 +161,47 @@ fn located(import: &Option<String>, local_file: &str, line: Option<usize>) -> St
         (None, Some(l)) => format!("in {local_file}:{l}"),
         (None, None) => format!("in {local_file}"),
     }
+}
+
+/// `--base`: the base lock priced like the current one (scoped the same way), and the versions
+/// the current and the optimal lock hold that it lacks.
+pub(super) fn base_backlog(
+    s: &Session,
+    scope: &super::config::BuildScope,
+    found: Option<&super::optimise::OptimumResult>,
+    shell: &Shell,
+) -> anyhow::Result<Option<BaseBacklog>> {
+    let Some(base) = &s.base else {
+        return Ok(None);
+    };
+    let graph = match super::scope::scope_resolved(s, scope, &base.resolved)? {
+        Some(scoped) => scoped.graph,
+        None => base.graph.clone(),
+    };
+    let priced = super::optimise::price_lock(s, &graph, shell)?;
+    let changed_current = s
+        .graph
+        .packages
+        .iter()
+        .filter(|p| p.is_crates_io)
+        .filter(|p| {
+            !base
+                .versions
+                .contains(&(p.name.clone(), p.version.semver.clone()))
+        })
+        .count();
+    let changed_optimal = found.map(|f| {
+        f.solution
+            .chosen
+            .iter()
+            .flat_map(|(n, vs)| vs.iter().map(move |v| (n.clone(), v.clone())))
+            .filter(|k| !base.versions.contains(k))
+            .count()
+    });
+    Ok(Some(BaseBacklog {
+        source: base.source.clone(),
+        backlog: backlog_of(&priced.outcome, None),
+        changed_current,
+        changed_optimal,
+    }))
 }

@@ -38,6 +38,13 @@ pub fn remove_stale() {
 impl CheckCopy {
     /// Copies the workspace at `root` and puts `lock_text` there as its Cargo.lock.
     pub fn new(root: &Path, lock_text: &str) -> std::io::Result<CheckCopy> {
+        let copy = CheckCopy::without_lock(root)?;
+        copy.set_lock(lock_text)?;
+        Ok(copy)
+    }
+
+    /// Copies the workspace at `root` without a Cargo.lock.
+    pub fn without_lock(root: &Path) -> std::io::Result<CheckCopy> {
         let temp = std::env::temp_dir();
         remove_stale();
         let dir = tempfile::Builder::new()
@@ -48,7 +55,6 @@ impl CheckCopy {
             dir: Registered::new(dir),
         };
         copy_dir(root, &copy.workspace(), root, root)?;
-        copy.set_lock(lock_text)?;
         Ok(copy)
     }
 

@@ -72,6 +72,8 @@ pub struct SearchConfig {
     pub cooldown: CooldownPolicy,
     pub scope: BuildScope,
     pub ignore_rust_version: bool,
+    /// `--no-downgrade`: no version below the reference lock's in its semver bucket.
+    pub no_downgrade: bool,
     pub time_limit: Option<f64>,
     pub advisories: AdvisorySource,
     /// `--allow-advisory`: ids and aliases waived.
@@ -99,6 +101,7 @@ impl SearchConfig {
                 features: common.feature_selection(),
             },
             ignore_rust_version: common.ignore_rust_version,
+            no_downgrade: common.no_downgrade,
             time_limit: common.time_limit,
             advisories,
             allow_advisories: common.allow_advisories.iter().cloned().collect(),

@@ -38,6 +38,10 @@ struct ExplainRow {
 #[derive(Debug, Serialize)]
 struct Explanation {
     schema_version: u32,
+    /// Publisher facts behind wildcard audits and trusted entries: the lock's and the
+    /// candidates' (as in `report`'s `cost_universe`); absent when no crate has such an entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    publisher_facts: Option<crate::report::PublisherFacts>,
     krate: String,
     optimal_backlog_lines: u64,
     versions: Vec<ExplainRow>,
@@ -99,6 +103,10 @@ pub fn run(
     }
     let ex = Explanation {
         schema_version: 1,
+        publisher_facts: super::publishers::merged(
+            s.universe.publisher_facts.as_ref(),
+            found.publisher_facts.as_ref(),
+        ),
         krate: name.to_string(),
         optimal_backlog_lines: best,
         versions,

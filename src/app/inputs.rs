@@ -52,6 +52,7 @@ pub fn ensure_writable(dir: &Path) -> anyhow::Result<()> {
 pub struct LoadedWorkspace {
     pub workspace: Workspace,
     pub graph: ResolvedGraph,
+    pub lock: super::lock_state::SessionLock,
 }
 
 pub fn load_workspace(common: &CommonArgs, shell: &Shell) -> anyhow::Result<LoadedWorkspace> {
@@ -59,7 +60,7 @@ pub fn load_workspace(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Load
         manifest_path: common.manifest_path.clone(),
         offline: common.offline,
     };
-    let workspace = source.workspace()?;
+    let mut workspace = source.workspace()?;
     shell.status(
         "Loading",
         format!(
@@ -68,8 +69,12 @@ pub fn load_workspace(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Load
             workspace.members.len()
         ),
     );
-    let graph = source.resolved_graph()?;
-    Ok(LoadedWorkspace { workspace, graph })
+    let (graph, lock) = super::lock_state::resolve(&mut workspace, &source, shell)?;
+    Ok(LoadedWorkspace {
+        workspace,
+        graph,
+        lock,
+    })
 }
 
 /// Where registry data comes from, in the order a user expects: `--registry-dir`, then a
@@ -146,6 +151,13 @@ pub struct Session {
     pub source: Box<dyn CrateSource + Sync>,
     /// The host's and `--target` platforms per target list, read from rustc once.
     pub platforms: PlatformsMemo,
+    /// Where publisher facts may be read (`--frozen-imports`, `--offline`, or online): the
+    /// optimiser looks up its candidates' the same way.
+    pub facts_mode: super::publishers::FactsMode,
+    /// The lock the graph is of (Cargo.lock, or Cargo's update of a stale or missing one).
+    pub lock: super::lock_state::SessionLock,
+    /// `--base`: the lock the change is reviewed against.
+    pub base: Option<super::base::BaseLock>,
 }
 
 /// rustc's cfg for each target list asked (the optimiser, the reports and every re-check of a
@@ -186,6 +198,7 @@ impl Session {
         let LoadedWorkspace {
             workspace,
             graph: resolved,
+            lock,
         } = load_workspace(common, shell)?;
         let store_dir = workspace.vet_store_dir();
         let mut store = crate::vet::store_fs::read_store_dir(&store_dir)?;
@@ -194,17 +207,23 @@ impl Session {
         let graph = crate::vet::metadata_graph::package_graph_from_resolved(&resolved)?;
         let registry = choose_registry(common, &workspace.root)?;
         let index = open_index(&registry, common, &cache_dir)?;
+        let facts_mode = super::publishers::FactsMode::of(common);
+        let lock_crates = super::publishers::registry_crates(&resolved);
         let request = super::publishers::FactsRequest {
-            resolved: &resolved,
+            crates: &lock_crates,
             index: index.as_ref(),
             cache_dir: &cache_dir,
-            mode: super::publishers::FactsMode::of(common),
+            mode: facts_mode,
             extra_crates: publisher_crates,
             vet_cache: super::publishers::vet_cache_path(),
         };
         universe.publisher_facts =
             super::publishers::add_publisher_facts(&mut store, &request, shell)?;
         let source = crate_source(&registry, common, &cache_dir);
+        let base = match &common.base {
+            Some(spec) => Some(super::base::load(&workspace, spec, common.offline, shell)?),
+            None => None,
+        };
         Ok(Session {
             cache_dir,
             workspace,
@@ -215,6 +234,9 @@ impl Session {
             index,
             source,
             platforms: PlatformsMemo::default(),
+            facts_mode,
+            base,
+            lock,
         })
     }
 }

@@ -32,15 +32,24 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     if let Some(scope) = target_scope.as_mut() {
         scope.optimal_not_built = found.not_built.clone();
     }
+    let base = super::backlog::base_backlog(&s, &cfg.scope, Some(&found), shell)?;
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
-        cost_universe: s.universe.clone(),
+        cost_universe: crate::report::CostUniverse {
+            publisher_facts: super::publishers::merged(
+                s.universe.publisher_facts.as_ref(),
+                found.publisher_facts.as_ref(),
+            ),
+            ..s.universe.clone()
+        },
         current: current_backlog,
         optimal: Some(optimal),
         changes: found.changes.clone(),
         solver: Some(found.solver.clone()),
         violations: Vec::new(),
         target_scope,
+        stale_lock: super::lock_state::stale_report(&s.lock, &s.graph),
+        base,
     };
     let text = match common.format {
         OutputFormat::Human => report::render_human(&report),
@@ -51,6 +60,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     if !dry_run {
         let req = super::write_lock::WriteRequest {
             workspace: &s.workspace,
+            current_text: &s.lock.text,
             model: &found.model,
             values: &found.solution.values,
             roots: &found.roots,

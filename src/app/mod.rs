@@ -4,12 +4,14 @@
 //! Exit codes (README, JSON output): 0 ok, 1 a gate failed (`--fail-above`), 2 error.
 
 mod backlog;
+mod base;
 mod check_copy;
 mod config;
 mod counts;
 mod explain_cmd;
 mod imports;
 mod inputs;
+mod lock_state;
 mod memory;
 mod minimise_cmd;
 mod optimise;

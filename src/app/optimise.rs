@@ -25,6 +25,7 @@ use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
 use crate::optimise::conflict;
+use crate::optimise::downgrades::exclude_downgrades;
 use crate::optimise::member_features::{member_builds, RootBuilds};
 use crate::optimise::prices::{Price, PriceContext};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
@@ -117,6 +118,9 @@ pub fn price_lock(s: &Session, graph: &PackageGraph, shell: &Shell) -> anyhow::R
 /// prices only, its audits sorted by (lines, crate).
 pub struct OptimumResult {
     pub optimal: SuggestOutcome,
+    /// Publisher facts looked up for crates only the candidates hold (the report adds them to
+    /// the session's).
+    pub publisher_facts: Option<crate::report::PublisherFacts>,
     /// Version changes from the current lock to the chosen one.
     pub changes: Vec<Change>,
     pub solver: SolverSummary,
@@ -251,14 +255,19 @@ pub fn find_optimum_with(
             .unwrap_or_default()
     };
     let filtered = edge_builds.is_some() || member_builds.is_some();
-    let mut locked: Locked = Locked::new();
+    // the change table is against Cargo.lock as it is on disk (with a stale lock, its
+    // versions; the current graph is Cargo's update of it); `changed` and `--no-downgrade`
+    // against the base with `--base`, else the same
+    let locked: Locked = match &s.base {
+        Some(base) => base.versions.clone(),
+        None => s.lock.reference.clone(),
+    };
     let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
-    for p in s.graph.packages.iter().filter(|p| p.is_crates_io) {
-        locked.insert((p.name.clone(), p.version.semver.clone()));
+    for (name, version) in &s.lock.reference {
         current_versions
-            .entry(p.name.clone())
+            .entry(name.clone())
             .or_default()
-            .push(p.version.semver.clone());
+            .push(version.clone());
     }
     let msrv = s
         .workspace
@@ -300,6 +309,20 @@ pub fn find_optimum_with(
         }
         None => Vec::new(),
     };
+    // `--no-downgrade`: nothing below the reference lock's version in its bucket
+    let held_up = if cfg.no_downgrade {
+        let held = exclude_downgrades(&mut cands, &locked);
+        shell.status(
+            "Keeping",
+            format!(
+                "{} candidate versions below the reference lock's out (--no-downgrade)",
+                held.len()
+            ),
+        );
+        held
+    } else {
+        Vec::new()
+    };
     shell.status(
         "Modelling",
         format!(
@@ -333,6 +356,13 @@ pub fn find_optimum_with(
 
     // Phase 3: lazy pricing.
     let store = variant.store.unwrap_or(&s.store);
+    // publisher facts for the crates only candidates hold (the session looked up the lock's)
+    let names: BTreeSet<String> = cands.by_crate.keys().cloned().collect();
+    let candidate_facts = super::publishers::add_candidate_facts(store, s, &names, shell)?;
+    let (store, publisher_facts) = match &candidate_facts {
+        Some((with_facts, summary)) => (with_facts, Some(summary.clone())),
+        None => (store, None),
+    };
     let by_publisher = covered_by_publisher(store, &cands);
     if by_publisher > 0 {
         shell.status(
@@ -538,6 +568,12 @@ pub fn find_optimum_with(
                 format!("published {}, too recent for {flag}", c.pubtime),
             );
         }
+        for d in &held_up {
+            excluded.insert(
+                (d.name.clone(), d.version.clone()),
+                format!("below the reference lock's {} (--no-downgrade)", d.floor),
+            );
+        }
         let why = conflict::explain(&snapshot.crates, &roots, &locked, &cand_opts, &excluded);
         anyhow::bail!("{}", unsatisfiable_message(why, &blocked));
     };
@@ -579,10 +615,7 @@ pub fn find_optimum_with(
     // Phase 4: the plan, priced by the model, then again on the chosen lock as the current
     // lock is priced: only that figure is shown or written.
     let figures = book::model_figures(&m, &solution.values, &st.book);
-    let lock_path = &s.workspace.lockfile_path;
-    let lock_text = std::fs::read_to_string(lock_path)
-        .with_context(|| format!("cannot read {}", lock_path.display()))?;
-    let current_lock = crate::lockfile::parse(&lock_text, lock_path)?;
+    let current_lock = s.lock.parsed(&s.workspace)?;
     let check_lock = |values: &[bool], figures: &ModelFigures| {
         super::recheck::check(
             s,
@@ -683,6 +716,7 @@ pub fn find_optimum_with(
     Ok(OptimumResult {
         not_built,
         optimal,
+        publisher_facts,
         changes: changes(&current_versions, &solution.chosen),
         solver,
         solution,

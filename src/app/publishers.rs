@@ -2,8 +2,9 @@
 //! added to the store as imports.lock rows before anything is priced (`report`, the optimiser,
 //! `explain`, `what-if` all price from that store).
 //!
-//! Per relevant crate (`publishers::relevant_crates` over the lock's registry packages), the
-//! versions without an imports.lock row are looked up, in order:
+//! Per relevant crate (`publishers::relevant_crates` over the lock's registry packages at
+//! session load, then over the crates only the optimiser's candidates hold), the versions
+//! without an imports.lock row are looked up, in order:
 //! 1. minaudit's cache (`<cache>/publishers/NAME.json`) and cargo-vet's `crates-io-cache.json`;
 //! 2. the crates.io API, only when those lack a version the index lists (cargo-vet's rule),
 //!    and the answer replaces minaudit's cache file.
@@ -54,10 +55,11 @@ impl FactsMode {
     }
 }
 
-/// What to look up: the store to extend, the lock's packages, and crates that need facts for
-/// every version whatever the store says (what-if's `--trust-publisher`).
+/// What to look up: the store to extend, the registry crates to consider (the lock's, or the
+/// optimiser's candidates), and crates that need facts for every version whatever the store
+/// says (what-if's `--trust-publisher`).
 pub struct FactsRequest<'a> {
-    pub resolved: &'a ResolvedGraph,
+    pub crates: &'a BTreeSet<String>,
     pub index: &'a dyn Index,
     pub cache_dir: &'a Path,
     pub mode: FactsMode,
@@ -145,6 +147,70 @@ fn fetch(
     }
 }
 
+/// The registry crates of a resolve graph (those whose versions publisher facts can concern).
+pub fn registry_crates(resolved: &ResolvedGraph) -> BTreeSet<String> {
+    resolved
+        .packages
+        .iter()
+        .filter(|p| {
+            p.source
+                .as_deref()
+                .is_some_and(|s| s.starts_with("registry+"))
+        })
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// The facts for crates only the optimiser's candidates hold (not in the lock, so not looked
+/// up with the session): `store` with their rows added and what was looked up, or None when no
+/// such crate has a wildcard audit or trusted entry.
+pub fn add_candidate_facts(
+    store: &Store,
+    session: &super::inputs::Session,
+    candidates: &BTreeSet<String>,
+    shell: &Shell,
+) -> anyhow::Result<Option<(Store, PublisherFacts)>> {
+    let locked = registry_crates(&session.resolved);
+    let crates: BTreeSet<String> = candidates.difference(&locked).cloned().collect();
+    if relevant_crates(store, crates.iter().map(String::as_str), &[]).is_empty() {
+        return Ok(None);
+    }
+    let mut with_facts = store.clone();
+    let request = FactsRequest {
+        crates: &crates,
+        index: session.index.as_ref(),
+        cache_dir: &session.cache_dir,
+        mode: session.facts_mode,
+        extra_crates: &[],
+        vet_cache: vet_cache_path(),
+    };
+    let summary = add_publisher_facts(&mut with_facts, &request, shell)?;
+    Ok(summary.map(|s| (with_facts, s)))
+}
+
+/// Two lookups' summaries as one (the lock's, then the candidates').
+pub fn merged(a: Option<&PublisherFacts>, b: Option<&PublisherFacts>) -> Option<PublisherFacts> {
+    match (a, b) {
+        (None, None) => None,
+        (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+        (Some(a), Some(b)) => {
+            let mut unchecked: BTreeSet<String> = a.unchecked_crates.iter().cloned().collect();
+            unchecked.extend(b.unchecked_crates.iter().cloned());
+            Some(PublisherFacts {
+                crates: a.crates + b.crates,
+                source: a.source.clone(),
+                versions_from_imports_lock: a.versions_from_imports_lock
+                    + b.versions_from_imports_lock,
+                versions_looked_up: a.versions_looked_up + b.versions_looked_up,
+                versions_covered: a.versions_covered + b.versions_covered,
+                versions_unchecked: a.versions_unchecked + b.versions_unchecked,
+                unchecked_crates: unchecked.into_iter().collect(),
+                requests: a.requests + b.requests,
+            })
+        }
+    }
+}
+
 /// Looks the facts up and adds them to `store` as publisher rows, with the real API.
 pub fn add_publisher_facts(
     store: &mut Store,
@@ -163,17 +229,7 @@ pub fn add_publisher_facts_from(
     source: &dyn PublisherSource,
     shell: &Shell,
 ) -> anyhow::Result<Option<PublisherFacts>> {
-    let registry_names: BTreeSet<&str> = req
-        .resolved
-        .packages
-        .iter()
-        .filter(|p| {
-            p.source
-                .as_deref()
-                .is_some_and(|s| s.starts_with("registry+"))
-        })
-        .map(|p| p.name.as_str())
-        .collect();
+    let registry_names: BTreeSet<&str> = req.crates.iter().map(String::as_str).collect();
     let relevant = relevant_crates(store, registry_names, req.extra_crates);
     if relevant.is_empty() {
         return Ok(None);
@@ -398,8 +454,9 @@ mod tests {
     fn run(mode: FactsMode, source: &dyn PublisherSource, cache: &Path) -> (Store, PublisherFacts) {
         let mut s = store();
         let (graph, index) = (resolved(), index());
+        let crates = registry_crates(&graph);
         let req = FactsRequest {
-            resolved: &graph,
+            crates: &crates,
             index: &index,
             cache_dir: cache,
             mode,

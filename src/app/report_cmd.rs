@@ -65,9 +65,16 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
         None => None,
     };
 
+    let base = super::backlog::base_backlog(&s, &cfg.scope, found.as_ref(), shell)?;
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
-        cost_universe: s.universe.clone(),
+        cost_universe: crate::report::CostUniverse {
+            publisher_facts: super::publishers::merged(
+                s.universe.publisher_facts.as_ref(),
+                found.as_ref().and_then(|f| f.publisher_facts.as_ref()),
+            ),
+            ..s.universe.clone()
+        },
         current: current_backlog,
         optimal,
         changes: found
@@ -77,6 +84,8 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
         solver: found.map(|f| f.solver),
         violations,
         target_scope,
+        stale_lock: super::lock_state::stale_report(&s.lock, &s.graph),
+        base,
     };
     let text = match common.format {
         OutputFormat::Human => report::render_human(&report),
@@ -139,6 +148,34 @@ pub fn gate_failures(report: &Report, args: &ReportArgs) -> Vec<String> {
         }
         (None, _) => {}
     }
+    if let Some(base) = &report.base {
+        let (b, c) = (base.backlog.backlog_lines, report.current.backlog_lines);
+        if let Some(limit) = args.fail_added_above {
+            if c > b && c - b > limit {
+                failed.push(format!(
+                    "this change adds {} lines of audit backlog over {}, more than --fail-added-above {}",
+                    report::group_digits(c - b),
+                    base.source,
+                    report::group_digits(limit)
+                ));
+            }
+        }
+        if let (true, Some(optimal)) = (args.fail_on_avoidable, &report.optimal) {
+            let needed = base.added_crates(optimal);
+            let avoidable: Vec<String> = base
+                .added_crates(&report.current)
+                .into_iter()
+                .filter(|k| !needed.contains(k))
+                .collect();
+            if !avoidable.is_empty() {
+                failed.push(format!(
+                    "this change needs audits of {} that {} does not, and the cheapest lock for these manifests needs none either (--fail-on-avoidable)\nhint: run `cargo minaudit` to take that lock",
+                    avoidable.join(", "),
+                    base.source
+                ));
+            }
+        }
+    }
     if args.fail_on_violation && !report.violations.is_empty() {
         let crates: Vec<&str> = report.violations.iter().map(|v| v.krate.as_str()).collect();
         failed.push(format!(
@@ -184,6 +221,8 @@ mod tests {
                 })
                 .collect(),
             target_scope: None,
+            stale_lock: None,
+            base: None,
         }
     }
 
@@ -195,6 +234,8 @@ mod tests {
             fail_above,
             fail_if_improvable,
             fail_on_violation,
+            fail_added_above: None,
+            fail_on_avoidable: false,
         };
         let r = report_with(100, Some(70), 0);
         assert!(gate_failures(&r, &args(None, None, true)).is_empty());

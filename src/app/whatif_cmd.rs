@@ -188,6 +188,14 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     let first = baseline_search(&mut shared, true)
         .context("cannot find the baseline optimum (no scenario was run)")?;
     let baseline_lines = first.optimal.total_lines();
+    // the baseline's universe: the lock's publisher facts and its candidates'
+    let universe = crate::report::CostUniverse {
+        publisher_facts: super::publishers::merged(
+            s.universe.publisher_facts.as_ref(),
+            first.publisher_facts.as_ref(),
+        ),
+        ..s.universe.clone()
+    };
     // One weighted stage usually holds every criterion (`solve::criteria::stages`): then the
     // lines stage was the full solve, and the baseline's row is ready.
     let baseline_row = |found: &optimise::OptimumResult| {
@@ -324,7 +332,7 @@ pub fn run(common: &CommonArgs, args: &WhatIfArgs, shell: &Shell) -> anyhow::Res
     );
 
     let report = WhatIfReport::new(
-        s.universe.clone(),
+        universe,
         current.outcome.total_lines(),
         args.full_solve || all_complete.into_inner(),
         baseline,

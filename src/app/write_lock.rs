@@ -32,6 +32,9 @@ use crate::workspace::Workspace;
 /// Everything the writer needs from the optimiser run.
 pub struct WriteRequest<'a> {
     pub workspace: &'a Workspace,
+    /// The lock the run's graph is of: Cargo.lock, or Cargo's update of a stale or missing
+    /// one (the new lock keeps its path and git packages and its format).
+    pub current_text: &'a str,
     pub model: &'a Model,
     pub values: &'a [bool],
     pub roots: &'a Roots,
@@ -45,15 +48,19 @@ pub struct WriteRequest<'a> {
 /// Builds, validates and writes the new lock. Errors leave Cargo.lock byte-identical.
 pub fn write(req: &WriteRequest<'_>, shell: &Shell) -> anyhow::Result<()> {
     let path = &req.workspace.lockfile_path;
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if req.workspace.lock_text.as_deref() != Some(text.as_str()) {
+    let on_disk = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    if req.workspace.lock_text != on_disk {
         return Err(atomic::AtomicWriteError::Changed {
             target: path.clone(),
         }
         .into());
     }
-    let current = lockfile::parse(&text, path)?;
+    let current = lockfile::parse(req.current_text, path)?;
+    let up_to_date = on_disk.as_deref() == Some(req.current_text);
     let new = lockwrite::new_lock(&Plan {
         current: &current,
         model: req.model,
@@ -62,7 +69,7 @@ pub fn write(req: &WriteRequest<'_>, shell: &Shell) -> anyhow::Result<()> {
         index: req.index,
     })
     .context("cannot build the new Cargo.lock; nothing was written")?;
-    if lockwrite::same_resolve(&current, &new) {
+    if up_to_date && lockwrite::same_resolve(&current, &new) {
         let why = if req.proven {
             "is already optimal"
         } else {
@@ -76,8 +83,17 @@ pub fn write(req: &WriteRequest<'_>, shell: &Shell) -> anyhow::Result<()> {
     }
     let rendered = lockfile::render(&new);
     shell.status("Checking", "the new Cargo.lock with cargo (--locked)");
-    validate(&req.workspace.root, &rendered, &text, req.offline)?;
-    atomic::replace_if_unchanged(path, rendered.as_bytes(), text.as_bytes())?;
+    validate(
+        &req.workspace.root,
+        &rendered,
+        req.current_text,
+        req.offline,
+    )?;
+    atomic::write_if_unchanged(
+        path,
+        rendered.as_bytes(),
+        on_disk.as_deref().map(str::as_bytes),
+    )?;
     report_written(path, &new, &current, req.changes, shell);
     Ok(())
 }

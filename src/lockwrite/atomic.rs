@@ -94,6 +94,37 @@ pub fn replace_if_unchanged(
     }
 }
 
+/// [`replace_if_unchanged`] where `expected` None means the file must still be absent (it is
+/// then created).
+pub fn write_if_unchanged(
+    target: &Path,
+    bytes: &[u8],
+    expected: Option<&[u8]>,
+) -> Result<(), AtomicWriteError> {
+    match expected {
+        Some(old) => replace_if_unchanged(target, bytes, old),
+        None => {
+            const APPEARED: &str = "created since the run started";
+            let result = replace_with_hook(
+                target,
+                bytes,
+                &mut |_| match std::fs::symlink_metadata(target) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(APPEARED.to_string()),
+                },
+            );
+            match result {
+                Err(AtomicWriteError::Interrupted { message, .. }) if message == APPEARED => {
+                    Err(AtomicWriteError::Changed {
+                        target: target.to_path_buf(),
+                    })
+                }
+                other => other,
+            }
+        }
+    }
+}
+
 /// Replaces `target` with `bytes` atomically.
 pub fn replace(target: &Path, bytes: &[u8]) -> Result<(), AtomicWriteError> {
     replace_with_hook(target, bytes, &mut |_| Ok(()))

@@ -5,12 +5,14 @@
 //! - [`requirements`]: the store's policies as the model's requirement rules;
 //! - [`search`]: the lazy search for the cheapest lock (price book, pricing loop, `explain`);
 //! - [`changes`]: current lock vs chosen versions -> the change table;
+//! - [`downgrades`]: `--no-downgrade` removes versions below the reference lock's;
 //! - [`advisories`]: RustSec advisories remove the versions they affect;
 //! - [`member_features`]: `-p`/`--features`: which members and optional dependencies build.
 
 pub mod advisories;
 pub mod changes;
 pub mod conflict;
+pub mod downgrades;
 pub mod member_features;
 pub mod prices;
 pub mod reduce;

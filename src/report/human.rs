@@ -25,6 +25,9 @@ pub fn render_human(report: &Report) -> String {
     if let Some(facts) = &report.cost_universe.publisher_facts {
         let _ = writeln!(out, "{}", super::publisher_facts_line(facts));
     }
+    if let Some(stale) = &report.stale_lock {
+        let _ = writeln!(out, "{}", super::stale_lock_line(stale));
+    }
     for v in &report.violations {
         let _ = writeln!(out, "violation: {} {}: {}", v.krate, v.version, v.detail);
     }
@@ -62,6 +65,22 @@ pub fn render_human(report: &Report) -> String {
     }
     if let Some(scope) = &report.target_scope {
         write_scope(&mut out, scope);
+    }
+    if let Some(base) = &report.base {
+        let _ = writeln!(out, "\n{}", super::base_sentence(report, base));
+        let sides = std::iter::once(("current lock", &report.current))
+            .chain(report.optimal.as_ref().map(|o| ("optimal lock", o)));
+        for (name, backlog) in sides {
+            let added = base.added_audits(backlog);
+            if added.is_empty() {
+                let _ = writeln!(out, "audits the {name} adds over the base: none");
+                continue;
+            }
+            let _ = writeln!(out, "audits the {name} adds over the base:");
+            for a in added {
+                let _ = writeln!(out, "    {}  {} lines", a.command, group_digits(a.lines));
+            }
+        }
     }
     out
 }

@@ -24,6 +24,33 @@ fn percent(part: u64, whole: u64) -> Option<String> {
 pub fn render_markdown(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## cargo minaudit\n");
+    if let Some(stale) = &report.stale_lock {
+        let _ = writeln!(out, "{}\n", super::stale_lock_line(stale));
+    }
+    if let Some(base) = &report.base {
+        let mut sentence = super::base_sentence(report, base);
+        if let Some(first) = sentence.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        let _ = writeln!(out, "**{sentence}.**\n");
+        let sides = std::iter::once(("this change", &report.current))
+            .chain(report.optimal.as_ref().map(|o| ("the cheapest lock", o)));
+        for (name, backlog) in sides {
+            let added = base.added_audits(backlog);
+            let _ = writeln!(
+                out,
+                "<details><summary>Audits {name} adds over the base ({})</summary>\n",
+                added.len()
+            );
+            for a in &added {
+                let _ = writeln!(out, "- `{}`: {} lines", a.command, group_digits(a.lines));
+            }
+            if added.is_empty() {
+                let _ = writeln!(out, "none");
+            }
+            let _ = writeln!(out, "\n</details>\n");
+        }
+    }
     let with_code = report.current.code.is_some();
     if with_code {
         let _ = writeln!(out, "| lock | backlog (lines) | code (lines) | audits |");

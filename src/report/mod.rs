@@ -6,6 +6,8 @@ mod human;
 mod markdown;
 pub mod whatif;
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 pub use human::render_human;
@@ -31,6 +33,72 @@ pub struct Report {
     /// `--target` only (keys `targets`, `host`, `not_built`; absent otherwise).
     #[serde(flatten)]
     pub target_scope: Option<TargetScope>,
+    /// Set when Cargo.lock was missing or no longer matched the manifests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale_lock: Option<StaleLock>,
+    /// `--base`: the lock the change is reviewed against, priced the same way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseBacklog>,
+}
+
+/// The base lock's backlog, and how many crates.io versions each lock holds that it lacks.
+#[derive(Debug, Clone, Serialize)]
+pub struct BaseBacklog {
+    /// The file or git revision named by `--base`.
+    pub source: String,
+    #[serde(flatten)]
+    pub backlog: Backlog,
+    /// Versions of the current lock not in the base.
+    pub changed_current: usize,
+    /// Versions of the optimal lock not in the base (absent without an optimum).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_optimal: Option<usize>,
+}
+
+impl BaseBacklog {
+    /// Audits `backlog` needs that the base does not (same crate, version and delta base).
+    pub fn added_audits<'a>(&self, backlog: &'a Backlog) -> Vec<&'a SuggestedAudit> {
+        backlog
+            .audits
+            .iter()
+            .filter(|a| {
+                !self
+                    .backlog
+                    .audits
+                    .iter()
+                    .any(|b| b.krate == a.krate && b.version == a.version && b.from == a.from)
+            })
+            .collect()
+    }
+
+    /// Crates `backlog` needs an audit of that the base needs none of.
+    pub fn added_crates(&self, backlog: &Backlog) -> BTreeSet<String> {
+        let base: BTreeSet<&str> = self
+            .backlog
+            .audits
+            .iter()
+            .map(|a| a.krate.as_str())
+            .collect();
+        backlog
+            .audits
+            .iter()
+            .filter(|a| !base.contains(a.krate.as_str()))
+            .map(|a| a.krate.clone())
+            .collect()
+    }
+}
+
+/// Cargo.lock could not be priced as it is: it is missing, or no longer satisfies the
+/// manifests (cargo-vet needs the resolve graph of a lock that does). `current` is then the
+/// lock Cargo writes for the manifests, which keeps every version of Cargo.lock still allowed;
+/// `changes` and `changed` are counted against Cargo.lock as it is.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StaleLock {
+    /// `missing` or `out of date`.
+    pub state: String,
+    /// What Cargo's update changes from Cargo.lock (`from` is `-` for a version it adds, `to`
+    /// `-` for one it drops).
+    pub cargo_update: Vec<Change>,
 }
 
 /// What `--target` left out: the backlog only prices packages that compile for `targets` (or
@@ -151,6 +219,29 @@ pub fn publisher_facts_line(facts: &PublisherFacts) -> String {
         ));
     }
     line
+}
+
+/// One line on a stale or missing Cargo.lock, for the human and markdown reports.
+pub fn stale_lock_line(stale: &StaleLock) -> String {
+    let moved: Vec<String> = stale
+        .cargo_update
+        .iter()
+        .map(|c| format!("{} {} -> {}", c.krate, c.from, c.to))
+        .collect();
+    let what = if stale.state == "missing" {
+        "Cargo.lock does not exist: `current` is the lock Cargo would write for the manifests"
+            .to_string()
+    } else {
+        format!(
+            "Cargo.lock does not match the manifests: `current` is Cargo's update of it ({})",
+            if moved.is_empty() {
+                "no version moves".to_string()
+            } else {
+                moved.join(", ")
+            }
+        )
+    };
+    format!("{what}; changes are counted against Cargo.lock as it is")
 }
 
 /// Which versions' publishers were known: a wildcard audit or trusted entry covers a version
@@ -314,6 +405,40 @@ pub fn render_json(report: &Report) -> String {
 }
 
 /// Thousands separators, as cargo-vet prints line counts ("194,757").
+/// `after − before` with its sign (`+1,234`, `−20`, `0`).
+pub fn signed_difference(before: u64, after: u64) -> String {
+    match after.cmp(&before) {
+        std::cmp::Ordering::Greater => format!("+{}", group_digits(after - before)),
+        std::cmp::Ordering::Less => format!("−{}", group_digits(before - after)),
+        std::cmp::Ordering::Equal => "0".to_string(),
+    }
+}
+
+/// The sentence a review starts with: what this change adds over the base, and what the
+/// cheapest lock for the same manifests would add.
+pub fn base_sentence(report: &Report, base: &BaseBacklog) -> String {
+    let b = base.backlog.backlog_lines;
+    let c = report.current.backlog_lines;
+    let mut text = format!(
+        "this change adds {} lines of audit backlog over {} ({} -> {})",
+        signed_difference(b, c),
+        base.source,
+        group_digits(b),
+        group_digits(c)
+    );
+    if let (Some(optimal), Some(k)) = (&report.optimal, base.changed_optimal) {
+        let fewer = base.changed_current as i64 - k as i64;
+        text.push_str(&format!(
+            "; the cheapest lock for these manifests adds {} and changes {} version{} {} than the base",
+            signed_difference(b, optimal.backlog_lines),
+            fewer.unsigned_abs(),
+            if fewer.unsigned_abs() == 1 { "" } else { "s" },
+            if fewer >= 0 { "fewer" } else { "more" }
+        ));
+    }
+    text
+}
+
 pub fn group_digits(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -414,6 +539,8 @@ mod tests {
             solver: None,
             violations: vec![],
             target_scope: None,
+            stale_lock: None,
+            base: None,
         };
         let json = render_json(&report);
         for key in ["code", "not_built", "targets", "host", "joint"] {

@@ -33,6 +33,17 @@ struct Case {
     name: String,
     ws: Demo,
     expected: Expected,
+    /// Flags every run of the case adds (`flags = [...]` in the file).
+    flags: Vec<String>,
+}
+
+impl Case {
+    /// `report --frozen-imports --offline`, the case's flags, then `extra`.
+    fn report(&self, extra: &[&str]) -> std::process::Output {
+        let mut args: Vec<&str> = self.flags.iter().map(String::as_str).collect();
+        args.extend_from_slice(extra);
+        self.ws.report(&args)
+    }
 }
 
 fn case_files() -> Vec<PathBuf> {
@@ -61,12 +72,42 @@ fn load(path: &Path) -> Case {
         .unwrap_or_else(|| panic!("{name}: no [expected] table"))
         .try_into()
         .unwrap_or_else(|e| panic!("{name}: [expected]: {e}"));
+    let strings = |table: &mut toml::Table, key: &str| -> Vec<String> {
+        table
+            .remove(key)
+            .map(|v| {
+                v.try_into()
+                    .unwrap_or_else(|e| panic!("{name}: `{key}`: {e}"))
+            })
+            .unwrap_or_default()
+    };
+    let flags = strings(&mut table, "flags");
+    let precise = strings(&mut table, "precise");
     let world_text = toml::to_string(&table).expect("re-serialise");
     let world = World::from_toml(&world_text, &name).unwrap_or_else(|e| panic!("{e}"));
     let ws = Demo::empty();
     write_world(&world, &ws.dir, &RenderOptions::default()).expect("write the world");
-    cargo_oracle::generate_lockfile(&ws.dir).unwrap_or_else(|e| panic!("{name}: {e}"));
-    Case { name, ws, expected }
+    let cargo = cargo_oracle::CargoOracle::new().expect("cargo");
+    cargo
+        .generate_lockfile(&ws.dir)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    // `precise = ["NAME@VERSION"]`: the current lock holds that version, as `cargo update
+    // --precise` leaves it
+    for spec in &precise {
+        let (krate, version) = spec.split_once('@').expect("NAME@VERSION");
+        cargo
+            .run(
+                &ws.dir,
+                &["update", "--offline", "-p", krate, "--precise", version],
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    Case {
+        name,
+        ws,
+        expected,
+        flags,
+    }
 }
 
 /// The audits of a backlog as the commands the report prints.
@@ -132,7 +173,7 @@ fn every_case_reports_its_hand_derived_answer() {
     for path in case_files() {
         let case = load(&path);
         let name = &case.name;
-        let report = json_ok(&case.ws.report(&["--format", "json"]));
+        let report = json_ok(&case.report(&["--format", "json"]));
         assert_eq!(report["solver"]["status"], "optimal", "{name}");
         assert_eq!(
             commands(&report["current"]),
@@ -153,20 +194,18 @@ fn every_case_reports_its_hand_derived_answer() {
                 .redact(&serde_json::to_string_pretty(&report).expect("json"))
         );
         for format in ["human", "markdown"] {
-            let out = case.ws.report(&["--format", format]);
+            let out = case.report(&["--format", format]);
             assert!(out.status.success(), "{name}: {}", stderr(&out));
             insta::assert_snapshot!(format!("{name}_{format}"), case.ws.redact(&stdout(&out)));
         }
 
         // the optimum written, accepted by Cargo, and priced as predicted on the new lock
-        let out = case
-            .ws
-            .minaudit(&["--frozen-imports", "--offline"])
-            .output()
-            .expect("run");
+        let mut args = vec!["--frozen-imports", "--offline"];
+        args.extend(case.flags.iter().map(String::as_str));
+        let out = case.ws.minaudit(&args).output().expect("run");
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         cargo_oracle::check_lock(&case.ws.dir).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let after = json_ok(&case.ws.report(&["--format", "json"]));
+        let after = json_ok(&case.report(&["--format", "json"]));
         assert_eq!(
             after["current"]["backlog_lines"], report["optimal"]["backlog_lines"],
             "{name}: the written lock's backlog"
@@ -184,7 +223,7 @@ fn every_case_reports_its_hand_derived_answer() {
 fn cargo_vet_suggest_agrees_on_every_case() {
     for path in case_files() {
         let case = load(&path);
-        let report = json_ok(&case.ws.report(&["--format", "json"]));
+        let report = json_ok(&case.report(&["--format", "json"]));
         let vet = case.ws.cargo_vet_suggest(&case.name, true);
         assert_eq!(
             report["current"]["backlog_lines"].as_u64(),
@@ -192,11 +231,9 @@ fn cargo_vet_suggest_agrees_on_every_case() {
             "{}: minaudit vs cargo vet suggest",
             case.name
         );
-        let out = case
-            .ws
-            .minaudit(&["--frozen-imports", "--offline"])
-            .output()
-            .expect("run");
+        let mut args = vec!["--frozen-imports", "--offline"];
+        args.extend(case.flags.iter().map(String::as_str));
+        let out = case.ws.minaudit(&args).output().expect("run");
         assert!(out.status.success(), "{}: {}", case.name, stderr(&out));
         let vet = case.ws.cargo_vet_suggest(&case.name, true);
         assert_eq!(

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod base_review;
 mod cases;
 mod cli_input;
 mod explain_demo;
@@ -26,5 +27,6 @@ mod report_joint_plan;
 mod report_manifest_path;
 mod report_network;
 mod ship_code_count;
+mod stale_lock;
 mod target_report_demo;
 mod whatif_demo;

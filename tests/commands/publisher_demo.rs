@@ -90,16 +90,17 @@ enum Answer {
 
 /// Serves `/api/v1/crates/NAME` on a loopback port; returns the base URL and the request log.
 fn crates_io(answer: Answer) -> (String, Arc<Mutex<Vec<Req>>>) {
-    let recorded: BTreeMap<String, String> = ["utf8-scan", "packbits", "textwrap-lite"]
-        .iter()
-        .map(|k| {
-            let path = fixtures().join(format!("{k}.json"));
-            (
-                k.to_string(),
-                std::fs::read_to_string(path).expect("record"),
-            )
-        })
-        .collect();
+    let recorded: BTreeMap<String, String> =
+        ["utf8-scan", "packbits", "textwrap-lite", "glyph-tables"]
+            .iter()
+            .map(|k| {
+                let path = fixtures().join(format!("{k}.json"));
+                (
+                    k.to_string(),
+                    std::fs::read_to_string(path).expect("record"),
+                )
+            })
+            .collect();
     serve(Arc::new(move |req: &Req, _| -> Reply {
         let name = req.path.trim_start_matches("/api/v1/crates/");
         let (status, body) = match (answer, recorded.get(name)) {
@@ -447,6 +448,125 @@ fn cargo_vet_agrees_given_the_same_publisher_rows() {
         let total = demo.cargo_vet_suggest(w.name, false);
         assert!(total > w.optimal, "{}: without the row {total}", w.name);
     }
+}
+
+/// Adds to the copy's registry a crate only a candidate needs: `utf8-scan 0.1.2` (fully
+/// audited in audits.toml) depends on `glyph-tables 1.0.0` (500 lines of code, never
+/// audited, but covered by a wildcard audit of user 4242, who published it on 2025-03-01).
+fn with_a_candidate_only_crate(demo: &Demo) {
+    use crate::support::registry_builder::{crate_file, index_line, CrateSpec, DepSpec, FileSpec};
+    let registry = demo.dir.join("registry");
+    for spec in [
+        CrateSpec::new("glyph-tables", "1.0.0")
+            .pubtime("2025-03-01T12:00:00Z")
+            .file("src/imp.rs", FileSpec::Synthetic { lines: 500 }),
+        CrateSpec::new("utf8-scan", "0.1.2")
+            .pubtime("2025-03-02T12:00:00Z")
+            .file("src/imp.rs", FileSpec::Synthetic { lines: 172 })
+            .dep(DepSpec::new("glyph-tables", "1")),
+    ] {
+        let bytes = crate_file::build(&spec).expect("crate");
+        let line = index_line::render(&spec, &crate_file::sha256_hex(&bytes));
+        std::fs::write(
+            registry.join(format!("{}-{}.crate", spec.name, spec.version)),
+            &bytes,
+        )
+        .expect("write crate");
+        let index = registry
+            .join("index")
+            .join(index_line::index_path(&spec.name));
+        std::fs::create_dir_all(index.parent().expect("dir")).expect("index dir");
+        let mut text = std::fs::read_to_string(&index).unwrap_or_default();
+        text.push_str(&line);
+        text.push('\n');
+        std::fs::write(&index, text).expect("write index");
+    }
+}
+
+const CANDIDATE_ONLY: &str = "\n[[audits.utf8-scan]]\nwho = \"Dana Demo <dana@example.com>\"\ncriteria = \"safe-to-deploy\"\nversion = \"0.1.2\"\n\n[[wildcard-audits.glyph-tables]]\nwho = \"Dana Demo <dana@example.com>\"\ncriteria = \"safe-to-deploy\"\nuser-id = 4242\nstart = \"2025-01-01\"\nend = \"2026-01-01\"\n";
+
+/// A crate the current lock does not hold, that only a newer version of a locked crate brings
+/// in, is looked up too. By hand: the default optimum pays 189 lines for utf8-scan 0.1.0;
+/// utf8-scan 0.1.2 is audited and its new dependency covered by the wildcard audit, so the
+/// optimum takes them: 2,908 − 189 = 2,719. Without the publisher (the API fails) glyph-tables
+/// costs its full size, more than 189: the optimum keeps utf8-scan 0.1.1, now a backwards delta
+/// from the audited 0.1.2, and counts one unchecked version.
+#[test]
+fn a_crate_only_candidates_hold_is_looked_up_too() {
+    let (api, log) = crates_io(Answer::Recorded);
+    let demo = world(CANDIDATE_ONLY, "");
+    with_a_candidate_only_crate(&demo);
+    let v = json_ok(&run(&demo, &api, &["report"]));
+    assert_eq!(backlog(&v, "optimal"), 2719, "{v:#}");
+    assert_eq!(changed_to(&v, "utf8-scan").as_deref(), Some("0.1.2"));
+    assert!(
+        v["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|c| c["crate"] == "glyph-tables" && c["to"] == "1.0.0"),
+        "the optimum takes glyph-tables in: {}",
+        v["changes"]
+    );
+    let facts = &v["cost_universe"]["publisher_facts"];
+    assert_eq!(facts["crates"], 1, "{facts}");
+    assert_eq!(facts["versions_covered"], 1, "{facts}");
+    assert_eq!(facts["versions_unchecked"], 0, "{facts}");
+    let paths: Vec<String> = log.lock().unwrap().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/api/v1/crates/glyph-tables"]);
+    // explain reports the same facts
+    let ex = json_ok(&run(&demo, &api, &["explain", "utf8-scan"]));
+    assert_eq!(ex["optimal_backlog_lines"], 2719, "{ex:#}");
+    assert_eq!(ex["publisher_facts"]["versions_covered"], 1, "{ex:#}");
+
+    let (down, _) = crates_io(Answer::Status(503));
+    let demo = world(CANDIDATE_ONLY, "");
+    with_a_candidate_only_crate(&demo);
+    let out = run(&demo, &down, &["report"]);
+    let v = json_ok(&out);
+    // without the publisher, utf8-scan 0.1.1 stays, priced as the backwards delta from the
+    // audited 0.1.2 instead of 0.1.0's 189 lines; glyph-tables stays out
+    let delta = v["optimal"]["audits"]
+        .as_array()
+        .expect("audits")
+        .iter()
+        .find(|a| a["command"] == "cargo vet diff utf8-scan 0.1.2 0.1.1")
+        .and_then(|a| a["lines"].as_u64())
+        .unwrap_or_else(|| panic!("the optimum pays the backwards delta: {v:#}"));
+    assert_eq!(
+        backlog(&v, "optimal"),
+        DEFAULT_OPTIMUM - 189 + delta,
+        "{v:#}"
+    );
+    assert!(changed_to(&v, "glyph-tables").is_none(), "{}", v["changes"]);
+    let facts = &v["cost_universe"]["publisher_facts"];
+    assert_eq!(facts["versions_unchecked"], 1, "{facts}");
+    assert_eq!(
+        facts["unchecked_crates"],
+        serde_json::json!(["glyph-tables"])
+    );
+    assert!(
+        stderr(&out).contains("glyph-tables"),
+        "the warning names the crate: {}",
+        stderr(&out)
+    );
+}
+
+/// cargo-vet given glyph-tables' publisher row prices the lock written for the candidate-only
+/// world at the predicted optimum (opt-in: cargo-vet 0.10).
+#[test]
+#[ignore]
+fn cargo_vet_agrees_on_the_candidate_only_crate() {
+    let row = "\n[[publisher.glyph-tables]]\nversion = \"1.0.0\"\nwhen = \"2025-03-01\"\nuser-id = 4242\nuser-login = \"wrap-release-bot\"\nuser-name = \"Wrap Release Bot\"\n";
+    let demo = world(CANDIDATE_ONLY, row);
+    with_a_candidate_only_crate(&demo);
+    let out = demo
+        .minaudit(&["--frozen-imports", "--offline", "--format", "json"])
+        .output()
+        .expect("run cargo-minaudit");
+    let v = json_ok(&out);
+    assert_eq!(backlog(&v, "optimal"), 2719, "{v:#}");
+    assert_eq!(demo.cargo_vet_suggest("candidate-only crate", true), 2719);
 }
 
 /// The live crates.io API answers as the parser expects (opt-in: needs the network).

@@ -28,7 +28,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use minaudit::index::{DepKind, IndexCrate, IndexDep, IndexVersion};
+use minaudit::model::Bucket;
 use minaudit::model::{self, Locked, RootPackage, Roots};
+use minaudit::optimise::downgrades;
 use minaudit::optimise::prices::PriceContext;
 use minaudit::optimise::reduce;
 use minaudit::optimise::search::{
@@ -986,6 +988,14 @@ fn brute_force(w: &World) -> (Option<Objective>, usize) {
 
 /// Like [`brute_force`], over the valid locks that hold `must` when given.
 fn brute_force_holding(w: &World, must: Option<&(String, Version)>) -> (Option<Objective>, usize) {
+    brute_force_where(w, &|chosen| must.is_none_or(|p| chosen.contains(p)))
+}
+
+/// Like [`brute_force`], over the valid locks `keep` accepts.
+fn brute_force_where(
+    w: &World,
+    keep: &dyn Fn(&BTreeSet<Pid>) -> bool,
+) -> (Option<Objective>, usize) {
     type Groups = BTreeMap<(String, (u64, u64, u64)), Vec<Version>>;
     let mut groups: Groups = BTreeMap::new();
     for c in w.index.values() {
@@ -1008,7 +1018,7 @@ fn brute_force_holding(w: &World, must: Option<&(String, Version)>) -> (Option<O
             .filter(|(_, i)| **i > 0)
             .map(|((n, vs), i)| (n.clone(), vs[*i - 1].clone()))
             .collect();
-        if must.is_some_and(|p| !chosen.contains(p)) {
+        if !keep(&chosen) {
             // not a lock this search is about
         } else if let Some(o) = best_routing(w, &chosen) {
             count += 1;
@@ -1174,6 +1184,9 @@ fn seeds_or(default: u64) -> u64 {
 fn solver_matches_brute_force_on_random_registries() {
     let seeds = seeds_or(600u64);
     let (mut sat, mut unsat, mut cut_runs, mut locks, mut multi) = (0, 0, 0, 0usize, 0u64);
+    // solvable worlds whose current lock no longer satisfies the roots (a stale lock): the
+    // answer is still the cheapest lock for the roots, `changed` counted against the old one
+    let mut stale = 0u64;
     // a world with several valid locks is solved under more orders: trade-offs between the
     // criteria only show there
     let mut runs: Vec<(u64, Order)> = Vec::new();
@@ -1263,14 +1276,15 @@ fn solver_matches_brute_force_on_random_registries() {
                         !valid(&w, &w.locked),
                         "seed {seed}: model rejected a valid current lock"
                     );
+                    stale += 1;
                 }
             }
             (b, o) => panic!("seed {seed}: brute force {b:?} vs solver {o:?}"),
         }
     }
     println!(
-        "{seeds} seeds, {total} (world, order) runs: {sat} solvable ({multi} with several valid locks), \
-         {unsat} unsat, {cut_runs} needed loop cuts, {locks} valid locks enumerated; {filtered} \
+        "{seeds} seeds, {total} (world, order) runs: {sat} solvable ({multi} with several valid locks, \
+         {stale} with a stale current lock), {unsat} unsat, {cut_runs} needed loop cuts, {locks} valid locks enumerated; {filtered} \
          with a target filter, {unbuilt} of them with a version not built in the optimum; \
          {feature_filtered} with a feature filter, {feature_unbuilt} of those without a target \
          filter with a version the build leaves out; {with_policies} with policies, \
@@ -1280,6 +1294,7 @@ fn solver_matches_brute_force_on_random_registries() {
     assert!(
         sat > seeds / 2
             && multi > seeds / 10
+            && stale > seeds / 10
             && unsat > 0
             && unbuilt > seeds / 20
             && feature_unbuilt > seeds / 40
@@ -1739,4 +1754,94 @@ fn brute_force_catches_bounds_above_exact_prices() {
     }
     assert!(caught > 0, "no world told the mutated counter apart");
     println!("the mutation was caught on {caught} worlds");
+}
+
+// ---- --no-downgrade ----
+
+/// No chosen version below a locked version of the same crate in its bucket.
+fn moves_nothing_down(w: &World, chosen: &BTreeSet<(String, Version)>) -> bool {
+    chosen.iter().all(|(n, v)| {
+        !w.locked
+            .iter()
+            .any(|(ln, lv)| ln == n && Bucket::of(lv) == Bucket::of(v) && v < lv)
+    })
+}
+
+#[test]
+fn no_downgrade_matches_brute_force() {
+    let seeds = seeds_or(400);
+    let (mut sat, mut unsat, mut bound, mut restricted) = (0, 0, 0, 0);
+    for seed in 0..seeds {
+        let mut w = random_world(seed);
+        if seed % 2 == 0 {
+            // a lock at the newest release of each of its buckets: every older one is a
+            // downgrade, so the rule binds often
+            w.locked = w
+                .locked
+                .iter()
+                .map(|(n, v)| {
+                    let newest = w.index[n]
+                        .versions
+                        .iter()
+                        .map(|x| &x.version)
+                        .filter(|x| Bucket::of(x) == Bucket::of(v))
+                        .max()
+                        .expect("the locked version is published");
+                    (n.clone(), newest.clone())
+                })
+                .collect();
+        }
+        let rules = WorldRules {
+            p: &w.policies,
+            ignore_fixed: false,
+        };
+        let mut cands = model::generate(&w.index, &w.roots, &w.locked, &Default::default());
+        let excluded = downgrades::exclude_downgrades(&mut cands, &w.locked);
+        restricted += u64::from(!excluded.is_empty());
+        let mut m = build_model(&w, &cands, &rules, &|n, v, set| {
+            let k = (n.to_string(), v.clone());
+            let prices = model::Prices {
+                deploy: *w.cost.get(&k)?,
+                dev: *w.cost_dev.get(&k)?,
+            };
+            Some(prices.for_set(set))
+        });
+        let in_model: BTreeSet<(String, Version)> = m
+            .pkgs
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
+        let outside = w.locked.difference(&in_model).count() as u64;
+        model::lag::fill(&mut m, &w.index, &Default::default());
+        let opts = SolveOptions {
+            order: w.order.clone(),
+            ..SolveOptions::default()
+        };
+        let found = solve::solve(&m, outside, &opts).expect("solver runs");
+        let (best, _) = brute_force_where(&w, &|chosen| moves_nothing_down(&w, chosen));
+        match (best, found) {
+            (None, Outcome::Unsat) => unsat += 1,
+            (Some(b), Outcome::Solved(s)) => {
+                sat += 1;
+                let unrestricted = brute_force(&w).0.expect("a lock exists");
+                bound += u64::from(key(&w, &unrestricted) < key(&w, &b));
+                assert_eq!(s.status, Status::Optimal, "seed {seed}");
+                assert_eq!(key(&w, &s.objective), key(&w, &b), "seed {seed}");
+                let chosen: BTreeSet<(String, Version)> = s
+                    .chosen
+                    .iter()
+                    .flat_map(|(n, vs)| vs.iter().map(move |v| (n.clone(), v.clone())))
+                    .collect();
+                assert!(moves_nothing_down(&w, &chosen), "seed {seed}: {excluded:?}");
+            }
+            (b, o) => panic!("seed {seed}: brute force {b:?} vs solver {o:?}"),
+        }
+    }
+    println!(
+        "{seeds} seeds: {sat} solvable, {unsat} unsat; {restricted} with versions kept out, {bound} where that costs something"
+    );
+    assert!(
+        sat > seeds / 2 && restricted > seeds / 10 && bound > 0,
+        "sat {sat} restricted {restricted} bound {bound}"
+    );
 }

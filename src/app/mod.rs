@@ -5,6 +5,7 @@
 
 mod backlog;
 mod base;
+mod build_filter;
 mod check_copy;
 mod config;
 mod counts;

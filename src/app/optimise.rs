@@ -25,8 +25,7 @@ use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
 use crate::optimise::changes::changes;
 use crate::optimise::conflict;
-use crate::optimise::downgrades::exclude_downgrades;
-use crate::optimise::member_features::{member_builds, RootBuilds};
+use crate::optimise::downgrades::{exclude_downgrades, Downgrade};
 use crate::optimise::prices::{Price, PriceContext};
 use crate::optimise::reduce::{drop_interchangeable, requirements_by_crate};
 use crate::optimise::requirements::StoreRules;
@@ -37,11 +36,11 @@ use crate::optimise::search::{
 use crate::report::{Change, CutEdge, NotBuilt, SolverSummary};
 use crate::shell::Shell;
 use crate::solve::{self, SolveOptions, Status};
-use crate::target_filter::{EdgeBuilds, HostFacts};
 use crate::vet::criteria::CriteriaSet;
 use crate::vet::required::PackageGraph;
 use crate::vet::suggest::{PublishedVersions, SuggestOutcome};
 
+use super::build_filter::BuildFilter;
 use super::config::{AdvisorySource, SearchConfig};
 use super::counts::{CountStore, CrateCounts, ShellProgress};
 use super::inputs::Session;
@@ -214,47 +213,11 @@ pub fn find_optimum_with(
             apply_cooldown_flags(&cfg.cooldown, snapshot, &s.graph, shell)?
         }
     };
-    // `--target`: which model edges build for the listed targets (prices follow them)
-    let edge_builds = if cfg.scope.targets.is_empty() {
-        None
-    } else {
-        let platforms = s.platforms(&cfg.scope.targets)?;
-        let facts = host_facts(&s.workspace, &s.resolved);
-        let eb = EdgeBuilds::new(&platforms, &snapshot.crates, &roots, &facts);
-        for (target, message) in &eb.unparsable {
-            shell.warn(format!(
-                "dependency target `{target}` cannot be evaluated ({message}); its edges count as built"
-            ));
-        }
-        Some(eb)
-    };
-    // `-p`/`--features`: which member edges build (roots are the members, then the fixed
-    // packages, which are left as the lockfile resolve has them)
-    let selection = &cfg.scope.features;
-    let member_builds = if selection.filters() {
-        Some(member_builds(&s.workspace.members, selection)?)
-    } else {
-        None
-    };
-    // what each root builds: the members as selected, then the non-member path and git
-    // packages their builds reach, with what those turn on (resolver v2)
-    let root_builds = member_builds
-        .as_ref()
-        .map(|b| RootBuilds::new(&roots, &s.resolved, &s.workspace.members, b));
-    let edge_filter = |from: model::EdgeFrom<'_>, d: &crate::index::IndexDep| {
-        let by_features = match (&root_builds, from) {
-            (Some(rb), model::EdgeFrom::Root(i)) => rb.builds(i, d),
-            _ => true, // registry packages: the model follows the build's features
-        };
-        by_features && edge_builds.as_ref().is_none_or(|eb| eb.builds(from, d))
-    };
-    let root_features = |i: usize, d: &crate::index::IndexDep| {
-        root_builds
-            .as_ref()
-            .map(|rb| rb.features(i, d))
-            .unwrap_or_default()
-    };
-    let filtered = edge_builds.is_some() || member_builds.is_some();
+    let filter = BuildFilter::new(s, &cfg.scope, &roots, &snapshot.crates, shell)?;
+    let edge_filter =
+        |from: model::EdgeFrom<'_>, d: &crate::index::IndexDep| filter.builds(from, d);
+    let root_features = |i: usize, d: &crate::index::IndexDep| filter.features(i, d);
+    let filtered = filter.filters();
     // the change table is against Cargo.lock as it is on disk (with a stale lock, its
     // versions; the current graph is Cargo's update of it); `changed` and `--no-downgrade`
     // against the base with `--base`, else the same
@@ -293,44 +256,7 @@ pub fn find_optimum_with(
         }
     }
     let mut cands = model::generate(&snapshot.crates, &roots, &locked, &cand_opts);
-    if !cands.missing.is_empty() {
-        anyhow::bail!(
-            "the registry ({}) lacks crates the workspace requires: {}",
-            snapshot.source,
-            cands.missing.iter().cloned().collect::<Vec<_>>().join(", ")
-        );
-    }
-    let blocked = match load_advisories(&cfg.advisories)? {
-        Some((db, from)) => {
-            let blocked = exclude_advisories(&mut cands, &db, &cfg.allow_advisories);
-            shell.verbose("Advisories", format!("{} from {from}", db.len()));
-            report_blocked(&blocked, shell);
-            blocked
-        }
-        None => Vec::new(),
-    };
-    // `--no-downgrade`: nothing below the reference lock's version in its bucket
-    let held_up = if cfg.no_downgrade {
-        let held = exclude_downgrades(&mut cands, &locked);
-        shell.status(
-            "Keeping",
-            format!(
-                "{} candidate versions below the reference lock's out (--no-downgrade)",
-                held.len()
-            ),
-        );
-        held
-    } else {
-        Vec::new()
-    };
-    shell.status(
-        "Modelling",
-        format!(
-            "{} candidate versions of {} crates",
-            cands.len(),
-            cands.by_crate.len()
-        ),
-    );
+    let (blocked, held_up) = restrict(&mut cands, &snapshot.source, &locked, cfg, shell)?;
     // Registry facts for crates the current lock does not have.
     let new_names: Vec<String> = cands
         .by_crate
@@ -375,26 +301,8 @@ pub fn find_optimum_with(
     let rules = StoreRules::new(&store.config.policy, &store.mapper, &s.graph, &roots)?;
     let reqs = requirements_by_crate(&cands, &roots);
     let lag_counts = order.criteria().contains(&solve::Criterion::Lag);
-    let largest: BTreeMap<(String, Version), CriteriaSet> = {
-        let steps = model::uses::tiers(&cands, &roots, &rules);
-        cands
-            .iter()
-            .zip(steps.steps)
-            .map(|(c, s)| ((c.name().to_owned(), c.version().clone()), s[s.len() - 1]))
-            .collect()
-    };
-    // vetted for the largest set it can be required is vetted for every set
-    let dropped = drop_interchangeable(&mut cands, &reqs, lag_counts, &mut |n, v| {
-        let set = largest[&(n.to_owned(), v.clone())];
-        ctx.is_vetted(n, v, set).unwrap_or(false)
-    });
-    drop(largest);
-    let steps = model::uses::tiers(&cands, &roots, &rules);
-    let sets_of: BTreeMap<(String, Version), Vec<CriteriaSet>> = cands
-        .iter()
-        .zip(steps.steps)
-        .map(|(c, s)| ((c.name().to_owned(), c.version().clone()), s))
-        .collect();
+    let (dropped, sets_of) =
+        reduce_and_step(&mut cands, &roots, &rules, &reqs, lag_counts, &mut ctx);
     shell.verbose(
         "Reduced",
         format!(
@@ -407,32 +315,9 @@ pub fn find_optimum_with(
     // so what an earlier search with the same audits found (bounds and exact) still holds.
     let store_unchanged = variant.store.is_none();
     let variant_is_baseline = store_unchanged && !roots_given;
-    let seed: Book = match (&variant.reuse_prices_except, shared.as_deref()) {
-        (Some(stale), Some(sh)) => sh
-            .book
-            .iter()
-            .filter(|(k, _)| !stale.contains(&k.0))
-            .map(|(k, p)| (k.clone(), p.clone()))
-            .collect(),
-        _ => BTreeMap::new(),
-    };
-    let seeded_bounded: BTreeSet<String> = match shared.as_deref() {
-        Some(sh) if !seed.is_empty() => sh
-            .bounded
-            .iter()
-            .filter(|n| {
-                cands.by_crate.get(*n).is_some_and(|cs| {
-                    cs.iter().all(|c| {
-                        let v = c.version().clone();
-                        sets_of[&((*n).clone(), v.clone())]
-                            .iter()
-                            .all(|set| seed.contains_key(&((*n).clone(), v.clone(), *set)))
-                    })
-                })
-            })
-            .cloned()
-            .collect(),
-        _ => BTreeSet::new(),
+    let (seed, seeded_bounded) = match (&variant.reuse_prices_except, shared.as_deref()) {
+        (Some(stale), Some(sh)) => reused_prices(sh, stale, &cands, &sets_of),
+        _ => Default::default(),
     };
     let book = book::initial_book(&cands, &sets_of, &mut ctx, &seed)?;
     drop(seed);
@@ -462,8 +347,8 @@ pub fn find_optimum_with(
         },
         &rules,
         filtered.then_some(&edge_filter as model::EdgeFilter<'_>),
-        root_builds
-            .is_some()
+        filter
+            .follows_features()
             .then_some(&root_features as model::RootFeatures<'_>),
     )?;
     model::lag::fill(&mut m, &snapshot.crates, &cand_opts);
@@ -505,42 +390,18 @@ pub fn find_optimum_with(
         .filter(|(k, p)| !p.is_exact() && locked.contains(&(k.0.clone(), k.1.clone())))
         .map(|(k, _)| k.clone())
         .collect();
-    if variant.shortcuts {
-        if let Some((earlier_bounded, earlier_picked)) = &earlier {
-            // the crates an earlier search bounded whose prices this store changes (all of
-            // them when nothing is reused): their bounds need only counted files
-            let rebound: BTreeSet<String> = earlier_bounded
-                .iter()
-                .filter(|n| {
-                    variant
-                        .reuse_prices_except
-                        .as_ref()
-                        .is_none_or(|stale| stale.contains(*n))
-                })
-                .cloned()
-                .collect();
-            // the baseline optimum's versions that are inexact here would be picked and
-            // priced one round later
-            let again: Vec<PKey> = earlier_picked
-                .iter()
-                .flatten()
-                .filter(|k| st.book.get(*k).is_some_and(|p| !p.is_exact()))
-                .cloned()
-                .collect();
-            let t = Instant::now();
-            let (keys, files) = st.bound_crates(&cands, rebound)?;
-            shell.verbose(
-                "Prefetch",
-                format!(
-                    "{keys} versions bounded ({files} files) in {:.2}s; {} of the baseline's versions to price",
-                    t.elapsed().as_secs_f64(),
-                    again.len()
-                ),
-            );
-            locked_unvetted.extend(again);
-            locked_unvetted.sort();
-            locked_unvetted.dedup();
-        }
+    if let (true, Some((bounded, picked))) = (variant.shortcuts, &earlier) {
+        let again = prefetch(
+            &mut st,
+            &cands,
+            bounded,
+            picked.as_deref(),
+            variant.reuse_prices_except.as_ref(),
+            shell,
+        )?;
+        locked_unvetted.extend(again);
+        locked_unvetted.sort();
+        locked_unvetted.dedup();
     }
     shell.verbose(
         "Prepared",
@@ -551,29 +412,7 @@ pub fn find_optimum_with(
     let env = SearchEnv::new(&cands, &reqs, &opts, prune, locked_outside, &log);
     let found = search::optimum(&env, &mut st, &mut m, &locked_unvetted, !variant.lines_only)?;
     let Some(solution) = found else {
-        let mut excluded = conflict::Exclusions::new();
-        for b in &blocked {
-            excluded.insert(
-                (b.name.clone(), b.version.clone()),
-                format!("affected by {}", b.ids.join(", ")),
-            );
-        }
-        for c in &cooled {
-            let flag = match c.rule {
-                CooldownRule::ExcludeNewer => "--exclude-newer",
-                CooldownRule::MinAge => "--min-age",
-            };
-            excluded.insert(
-                (c.name.clone(), c.version.clone()),
-                format!("published {}, too recent for {flag}", c.pubtime),
-            );
-        }
-        for d in &held_up {
-            excluded.insert(
-                (d.name.clone(), d.version.clone()),
-                format!("below the reference lock's {} (--no-downgrade)", d.floor),
-            );
-        }
+        let excluded = exclusions(&blocked, &cooled, &held_up);
         let why = conflict::explain(&snapshot.crates, &roots, &locked, &cand_opts, &excluded);
         anyhow::bail!("{}", unsatisfiable_message(why, &blocked));
     };
@@ -639,27 +478,16 @@ pub fn find_optimum_with(
     // explain's rows: each forced lock re-checked the same way; a row that fails says why
     let alternatives: Vec<Alternative> = alternatives
         .into_iter()
-        .map(|(mut row, sol)| {
-            match (&sol, row.chosen) {
-                (_, true) => row.backlog = Some(optimal.total_lines()),
-                (Some(sol), false) => {
-                    let figures = book::model_figures(&m, &sol.values, &st.book);
-                    match check_lock(&sol.values, &figures) {
-                        Ok(exact) => {
-                            row.backlog = Some(exact.outcome.total_lines());
-                            if !exact.proven {
-                                row.status = Some(Status::Feasible);
-                            }
-                        }
-                        Err(e) => {
-                            row.backlog = None;
-                            row.error = Some(format!("{e:#}"));
-                        }
-                    }
-                }
-                (None, false) => {}
-            }
-            row
+        .map(|(row, sol)| {
+            let figures = sol
+                .as_ref()
+                .map(|sol| book::model_figures(&m, &sol.values, &st.book));
+            rechecked_row(
+                row,
+                sol.as_ref().zip(figures.as_ref()),
+                &optimal,
+                &check_lock,
+            )
         })
         .collect();
     // never worse than the lock the user has, when that lock is an answer the model allows
@@ -726,6 +554,222 @@ pub fn find_optimum_with(
         index: snapshot.crates,
         alternatives,
     })
+}
+
+/// Drops the versions interchangeable with a vetted one (vetted for the largest set it can be
+/// required is vetted for every set), then gives each remaining candidate its price steps (the
+/// sets cargo-vet can require of it). Returns how many were dropped, and the steps.
+fn reduce_and_step(
+    cands: &mut model::Candidates<'_>,
+    roots: &model::Roots,
+    rules: &StoreRules,
+    reqs: &BTreeMap<String, BTreeSet<String>>,
+    lag_counts: bool,
+    ctx: &mut PriceContext<'_>,
+) -> (usize, BTreeMap<(String, Version), Vec<CriteriaSet>>) {
+    let largest: BTreeMap<(String, Version), CriteriaSet> = {
+        let steps = model::uses::tiers(cands, roots, rules);
+        cands
+            .iter()
+            .zip(steps.steps)
+            .map(|(c, s)| ((c.name().to_owned(), c.version().clone()), s[s.len() - 1]))
+            .collect()
+    };
+    let dropped = drop_interchangeable(cands, reqs, lag_counts, &mut |n, v| {
+        let set = largest[&(n.to_owned(), v.clone())];
+        ctx.is_vetted(n, v, set).unwrap_or(false)
+    });
+    drop(largest);
+    let steps = model::uses::tiers(cands, roots, rules);
+    let sets_of = cands
+        .iter()
+        .zip(steps.steps)
+        .map(|(c, s)| ((c.name().to_owned(), c.version().clone()), s))
+        .collect();
+    (dropped, sets_of)
+}
+
+/// What-if's shortcut before the first solve: bounds again the crates an earlier search bounded
+/// whose prices this store changes (all of them when nothing is reused; their files are
+/// counted already), and returns the baseline optimum's versions that are inexact here (they
+/// would be picked, and priced, one round later).
+fn prefetch(
+    st: &mut Search<'_, CrateCounts<'_>>,
+    cands: &model::Candidates<'_>,
+    earlier_bounded: &BTreeSet<String>,
+    earlier_picked: Option<&[PKey]>,
+    reuse_prices_except: Option<&BTreeSet<String>>,
+    shell: &Shell,
+) -> anyhow::Result<Vec<PKey>> {
+    let rebound: BTreeSet<String> = earlier_bounded
+        .iter()
+        .filter(|n| reuse_prices_except.is_none_or(|stale| stale.contains(*n)))
+        .cloned()
+        .collect();
+    let again: Vec<PKey> = earlier_picked
+        .into_iter()
+        .flatten()
+        .filter(|k| st.book.get(*k).is_some_and(|p| !p.is_exact()))
+        .cloned()
+        .collect();
+    let t = Instant::now();
+    let (keys, files) = st.bound_crates(cands, rebound)?;
+    shell.verbose(
+        "Prefetch",
+        format!(
+            "{keys} versions bounded ({files} files) in {:.2}s; {} of the baseline's versions to price",
+            t.elapsed().as_secs_f64(),
+            again.len()
+        ),
+    );
+    Ok(again)
+}
+
+/// What an earlier search with the same audits found that still holds (prices depend only on
+/// a crate's audits): its book without the crates in `stale`, and the crates whose every
+/// candidate that book bounds.
+fn reused_prices(
+    shared: &SharedCounts,
+    stale: &BTreeSet<String>,
+    cands: &model::Candidates<'_>,
+    sets_of: &BTreeMap<(String, Version), Vec<CriteriaSet>>,
+) -> (Book, BTreeSet<String>) {
+    let seed: Book = shared
+        .book
+        .iter()
+        .filter(|(k, _)| !stale.contains(&k.0))
+        .map(|(k, p)| (k.clone(), p.clone()))
+        .collect();
+    if seed.is_empty() {
+        return (seed, BTreeSet::new());
+    }
+    let bounded = shared
+        .bounded
+        .iter()
+        .filter(|n| {
+            cands.by_crate.get(*n).is_some_and(|cs| {
+                cs.iter().all(|c| {
+                    let v = c.version().clone();
+                    sets_of[&((*n).clone(), v.clone())]
+                        .iter()
+                        .all(|set| seed.contains_key(&((*n).clone(), v.clone(), *set)))
+                })
+            })
+        })
+        .cloned()
+        .collect();
+    (seed, bounded)
+}
+
+/// What the filters took out of the candidates, each with its reason, for the explanation of
+/// an unsatisfiable workspace.
+fn exclusions(
+    blocked: &[Blocked],
+    cooled: &[CooledVersion],
+    held_up: &[Downgrade],
+) -> conflict::Exclusions {
+    let mut excluded = conflict::Exclusions::new();
+    for b in blocked {
+        excluded.insert(
+            (b.name.clone(), b.version.clone()),
+            format!("affected by {}", b.ids.join(", ")),
+        );
+    }
+    for c in cooled {
+        let flag = match c.rule {
+            CooldownRule::ExcludeNewer => "--exclude-newer",
+            CooldownRule::MinAge => "--min-age",
+        };
+        excluded.insert(
+            (c.name.clone(), c.version.clone()),
+            format!("published {}, too recent for {flag}", c.pubtime),
+        );
+    }
+    for d in held_up {
+        excluded.insert(
+            (d.name.clone(), d.version.clone()),
+            format!("below the reference lock's {} (--no-downgrade)", d.floor),
+        );
+    }
+    excluded
+}
+
+/// One `explain` row once its lock is re-checked: the optimum's own figure for the version
+/// it holds, the exact figure of the forced lock (`feasible` when it is not proven), or the
+/// reason the forced lock could not be confirmed.
+fn rechecked_row(
+    mut row: Alternative,
+    forced: Option<(&solve::Solution, &ModelFigures)>,
+    optimal: &SuggestOutcome,
+    check: &dyn Fn(&[bool], &ModelFigures) -> anyhow::Result<super::recheck::Checked>,
+) -> Alternative {
+    match (forced, row.chosen) {
+        (_, true) => row.backlog = Some(optimal.total_lines()),
+        (Some((sol, figures)), false) => match check(&sol.values, figures) {
+            Ok(exact) => {
+                row.backlog = Some(exact.outcome.total_lines());
+                if !exact.proven {
+                    row.status = Some(Status::Feasible);
+                }
+            }
+            Err(e) => {
+                row.backlog = None;
+                row.error = Some(format!("{e:#}"));
+            }
+        },
+        (None, false) => {}
+    }
+    row
+}
+
+/// The candidates the flags allow: none missing from the registry, none an advisory blocks
+/// (they are reported), none below the reference lock's under `--no-downgrade`. Returns what
+/// was taken out, for the error when no lock is left.
+fn restrict(
+    cands: &mut model::Candidates<'_>,
+    registry: &str,
+    reference: &Locked,
+    cfg: &SearchConfig,
+    shell: &Shell,
+) -> anyhow::Result<(Vec<Blocked>, Vec<Downgrade>)> {
+    if !cands.missing.is_empty() {
+        anyhow::bail!(
+            "the registry ({registry}) lacks crates the workspace requires: {}",
+            cands.missing.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    let blocked = match load_advisories(&cfg.advisories)? {
+        Some((db, from)) => {
+            let blocked = exclude_advisories(cands, &db, &cfg.allow_advisories);
+            shell.verbose("Advisories", format!("{} from {from}", db.len()));
+            report_blocked(&blocked, shell);
+            blocked
+        }
+        None => Vec::new(),
+    };
+    // `--no-downgrade`: nothing below the reference lock's version in its bucket
+    let held_up = if cfg.no_downgrade {
+        let held = exclude_downgrades(cands, reference);
+        shell.status(
+            "Keeping",
+            format!(
+                "{} candidate versions below the reference lock's out (--no-downgrade)",
+                held.len()
+            ),
+        );
+        held
+    } else {
+        Vec::new()
+    };
+    shell.status(
+        "Modelling",
+        format!(
+            "{} candidate versions of {} crates",
+            cands.len(),
+            cands.by_crate.len()
+        ),
+    );
+    Ok((blocked, held_up))
 }
 
 /// The error for "no lock exists": PubGrub's derivation when it finds the conflict, the
@@ -798,38 +842,6 @@ fn write_instance(path: &std::path::Path, inst: &model::Instance) -> anyhow::Res
     };
     std::fs::write(path, bytes)
         .with_context(|| format!("cannot write the instance to {}", path.display()))
-}
-
-/// Host facts for the target filter: which roots may compile for the host (proc-macro
-/// members; path and git packages that are not members) and which registry crates are
-/// proc-macros in the current resolve. Roots are the members then the fixed packages
-/// (`roots_from_workspace`).
-fn host_facts(
-    workspace: &crate::workspace::Workspace,
-    resolved: &crate::workspace::ResolvedGraph,
-) -> HostFacts {
-    let mut facts = HostFacts::default();
-    for (i, member) in workspace.members.iter().enumerate() {
-        let proc_macro = resolved.packages.iter().any(|p| {
-            p.source.is_none()
-                && p.name == member.name
-                && p.version == member.version
-                && p.proc_macro
-        });
-        if proc_macro {
-            facts.host_roots.insert(i);
-        }
-    }
-    facts
-        .host_roots
-        .extend(workspace.members.len()..workspace.members.len() + workspace.fixed_packages.len());
-    for p in resolved.packages.iter().filter(|p| p.source.is_some()) {
-        facts.known.insert(p.name.clone());
-        if p.proc_macro {
-            facts.proc_macros.insert(p.name.clone());
-        }
-    }
-    facts
 }
 
 /// The versions of the chosen lock that do not build for the listed targets, each with the

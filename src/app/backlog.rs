@@ -205,3 +205,28 @@ pub(super) fn base_backlog(
         changed_optimal,
     }))
 }
+
+/// The session's audit universe, with the publisher facts the search looked up for crates only
+/// its candidates hold.
+pub(super) fn universe_with(
+    s: &Session,
+    candidate_facts: Option<&crate::report::PublisherFacts>,
+) -> crate::report::CostUniverse {
+    crate::report::CostUniverse {
+        publisher_facts: super::publishers::merged(
+            s.universe.publisher_facts.as_ref(),
+            candidate_facts,
+        ),
+        ..s.universe.clone()
+    }
+}
+
+/// A report in the format asked for.
+pub(super) fn render(report: &crate::report::Report, format: crate::cli::OutputFormat) -> String {
+    use crate::cli::OutputFormat;
+    match format {
+        OutputFormat::Human => crate::report::render_human(report),
+        OutputFormat::Json => crate::report::render_json(report),
+        OutputFormat::Markdown => crate::report::render_markdown(report),
+    }
+}

@@ -1,7 +1,7 @@
 //! `cargo minaudit [--dry-run]`: the cheapest valid lock, proven optimal, printed as a plan
 //! and (without `--dry-run`) written to Cargo.lock.
 
-use crate::cli::{CommonArgs, OutputFormat};
+use crate::cli::CommonArgs;
 use crate::report::{self, Report};
 use crate::shell::Shell;
 use crate::solve::Status;
@@ -35,13 +35,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
     let base = super::backlog::base_backlog(&s, &cfg.scope, Some(&found), shell)?;
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
-        cost_universe: crate::report::CostUniverse {
-            publisher_facts: super::publishers::merged(
-                s.universe.publisher_facts.as_ref(),
-                found.publisher_facts.as_ref(),
-            ),
-            ..s.universe.clone()
-        },
+        cost_universe: super::backlog::universe_with(&s, found.publisher_facts.as_ref()),
         current: current_backlog,
         optimal: Some(optimal),
         changes: found.changes.clone(),
@@ -51,12 +45,7 @@ pub fn run(common: &CommonArgs, dry_run: bool, shell: &Shell) -> anyhow::Result<
         stale_lock: super::lock_state::stale_report(&s.lock, &s.graph),
         base,
     };
-    let text = match common.format {
-        OutputFormat::Human => report::render_human(&report),
-        OutputFormat::Json => report::render_json(&report),
-        OutputFormat::Markdown => report::render_markdown(&report),
-    };
-    print!("{text}");
+    print!("{}", super::backlog::render(&report, common.format));
     if !dry_run {
         let req = super::write_lock::WriteRequest {
             workspace: &s.workspace,

@@ -12,7 +12,7 @@
 //!
 //! `--count code` adds each audit's code count beside the vet count (see `pricing`).
 
-use crate::cli::{CommonArgs, CountMode, OutputFormat, ReportArgs};
+use crate::cli::{CommonArgs, CountMode, ReportArgs};
 use crate::report::{self, Report};
 use crate::shell::Shell;
 use crate::vet::suggest::SuggestOutcome;
@@ -68,13 +68,7 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
     let base = super::backlog::base_backlog(&s, &cfg.scope, found.as_ref(), shell)?;
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
-        cost_universe: crate::report::CostUniverse {
-            publisher_facts: super::publishers::merged(
-                s.universe.publisher_facts.as_ref(),
-                found.as_ref().and_then(|f| f.publisher_facts.as_ref()),
-            ),
-            ..s.universe.clone()
-        },
+        cost_universe: super::backlog::universe_with(&s, found.as_ref().and_then(|f| f.publisher_facts.as_ref())),
         current: current_backlog,
         optimal,
         changes: found
@@ -87,12 +81,7 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
         stale_lock: super::lock_state::stale_report(&s.lock, &s.graph),
         base,
     };
-    let text = match common.format {
-        OutputFormat::Human => report::render_human(&report),
-        OutputFormat::Json => report::render_json(&report),
-        OutputFormat::Markdown => report::render_markdown(&report),
-    };
-    print!("{text}");
+    print!("{}", super::backlog::render(&report, common.format));
     let failed = gate_failures(&report, args);
     for message in &failed {
         shell.error(message);

@@ -63,30 +63,27 @@ pub struct Demo {
 
 impl Demo {
     pub fn new() -> Demo {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = tmp.path().join("demo");
-        copy_tree(&demo_src(), &dir);
+        let demo = Demo::in_dir("demo");
+        copy_tree(&demo_src(), &demo.dir);
         assert!(
-            dir.join(".cargo/config.toml").is_file(),
+            demo.dir.join(".cargo/config.toml").is_file(),
             "the copy must keep the demo's source replacement"
         );
-        let cache = tmp.path().join("minaudit-cache");
-        let cargo_home = tmp.path().join("cargo-home");
-        std::fs::create_dir_all(&cargo_home).expect("cargo home");
-        Demo {
-            tmp,
-            dir,
-            cache,
-            cargo_home,
-        }
+        demo
     }
 
     /// A private, empty workspace directory (for a world a test writes itself), with its own
     /// `CARGO_HOME` and `--cache-dir`.
     pub fn empty() -> Demo {
+        let demo = Demo::in_dir("ws");
+        std::fs::create_dir_all(&demo.dir).expect("workspace dir");
+        demo
+    }
+
+    /// A temp dir with `name/` for the workspace (not created), a cache and a `CARGO_HOME`.
+    fn in_dir(name: &str) -> Demo {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = tmp.path().join("ws");
-        std::fs::create_dir_all(&dir).expect("workspace dir");
+        let dir = tmp.path().join(name);
         let cache = tmp.path().join("minaudit-cache");
         let cargo_home = tmp.path().join("cargo-home");
         std::fs::create_dir_all(&cargo_home).expect("cargo home");

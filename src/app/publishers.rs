@@ -161,9 +161,10 @@ pub fn registry_crates(resolved: &ResolvedGraph) -> BTreeSet<String> {
         .collect()
 }
 
-/// The facts for crates only the optimiser's candidates hold (not in the lock, so not looked
-/// up with the session): `store` with their rows added and what was looked up, or None when no
-/// such crate has a wildcard audit or trusted entry.
+/// The facts for the optimiser's candidates the session did not look up: crates only the
+/// candidates hold, and (with a what-if store) crates of the lock that only that store gives a
+/// wildcard audit or trusted entry. `store` with their rows added and what was looked up, or
+/// None when no such crate has an entry.
 pub fn add_candidate_facts(
     store: &Store,
     session: &super::inputs::Session,
@@ -171,7 +172,8 @@ pub fn add_candidate_facts(
     shell: &Shell,
 ) -> anyhow::Result<Option<(Store, PublisherFacts)>> {
     let locked = registry_crates(&session.resolved);
-    let crates: BTreeSet<String> = candidates.difference(&locked).cloned().collect();
+    let handled = relevant_crates(&session.store, locked.iter().map(String::as_str), &[]);
+    let crates: BTreeSet<String> = candidates.difference(&handled).cloned().collect();
     if relevant_crates(store, crates.iter().map(String::as_str), &[]).is_empty() {
         return Ok(None);
     }

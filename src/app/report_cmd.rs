@@ -68,7 +68,10 @@ pub fn run(common: &CommonArgs, args: &ReportArgs, shell: &Shell) -> anyhow::Res
     let base = super::backlog::base_backlog(&s, &cfg.scope, found.as_ref(), shell)?;
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
-        cost_universe: super::backlog::universe_with(&s, found.as_ref().and_then(|f| f.publisher_facts.as_ref())),
+        cost_universe: super::backlog::universe_with(
+            &s,
+            found.as_ref().and_then(|f| f.publisher_facts.as_ref()),
+        ),
         current: current_backlog,
         optimal,
         changes: found

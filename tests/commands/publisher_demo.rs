@@ -450,6 +450,41 @@ fn cargo_vet_agrees_given_the_same_publisher_rows() {
     }
 }
 
+/// A what-if scenario that imports an audit set with a wildcard audit for a crate of the lock
+/// gets that crate's publishers looked up too (the session, whose store has no such entry, did
+/// not): utf8-scan 0.1.1 is covered and the scenario's optimum is the wildcard world's 2,719.
+#[test]
+fn what_if_import_with_a_wildcard_audit_looks_the_publisher_up() {
+    let (api, log) = crates_io(Answer::Recorded);
+    let plain = world("", "");
+    let config = plain.dir.join("supply-chain/config.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    let peer = plain.tmp.path().join("peer.toml");
+    std::fs::write(
+        &config,
+        text.replacen(
+            "https://example.org/supply-chain/audits.toml",
+            &peer.display().to_string(),
+            1,
+        ),
+    )
+    .expect("config");
+    let with_wildcard = plain.tmp.path().join("peer-with-wildcard.toml");
+    std::fs::write(&with_wildcard, format!("{PEER}{WILDCARD}")).expect("peer file");
+    let import = format!("example-org={}", with_wildcard.display());
+    let out = plain
+        .minaudit(&["what-if", "--import", &import, "--format", "json"])
+        .env("MINAUDIT_CRATES_IO_API", &api)
+        .env("XDG_CACHE_HOME", plain.tmp.path().join("xdg"))
+        .output()
+        .expect("run cargo-minaudit");
+    let v = json_ok(&out);
+    assert_eq!(v["baseline"]["backlog_lines"], DEFAULT_OPTIMUM, "{v:#}");
+    assert_eq!(v["scenarios"][0]["backlog_lines"], 2719, "{v:#}");
+    let paths: Vec<String> = log.lock().unwrap().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/api/v1/crates/utf8-scan"]);
+}
+
 /// Adds to the copy's registry a crate only a candidate needs: `utf8-scan 0.1.2` (fully
 /// audited in audits.toml) depends on `glyph-tables 1.0.0` (500 lines of code, never
 /// audited, but covered by a wildcard audit of user 4242, who published it on 2025-03-01).

@@ -1,17 +1,13 @@
-//! `cargo minaudit [--dry-run]`: find the cheapest valid lock and prove it optimal.
-//! [`price_lock`] and [`find_optimum`] are the search, shared with `report`; [`run`] prints
-//! the plan (and will write the lock).
-//!
-//! Phases:
-//! 1. load the session and price the current lock exactly (as `report` does);
-//! 2. roots from the workspace, the registry closure they can reach (index snapshot), the
-//!    candidate versions, and the 0/1 model (`model`);
-//! 3. lazy pricing loop (see `optimise::prices`): candidates start at a proven lower bound
-//!    (0 until their crate is touched; then tar-stream counts), the model is solved, the picked
-//!    versions whose price is only a bound are priced exactly (git), and the model is solved
-//!    again, until everything picked is exact. Every candidate's true price is at least what
-//!    the model used, so the last answer is optimal for exact prices;
-//! 4. the plan: change table, audits before and after, solver status and time.
+//! The optimiser at the IO edge, shared by every command: [`price_lock`] prices a lock as
+//! `cargo vet suggest --locked` does; [`find_optimum`] finds the cheapest valid lock and proves
+//! it optimal:
+//! 1. roots from the workspace, the registry closure they can reach (index walk, cooldown), the
+//!    build filter (`--target`, `-p`), the candidate versions the flags allow, their price steps
+//!    and the 0/1 model (`model`);
+//! 2. the search (`optimise::search`, pure): lazy pricing over this edge's line counts
+//!    (`app::counts`), rounds until every picked version is exactly priced;
+//! 3. the plan: the chosen lock re-checked as the current lock is priced (`recheck`), explain's
+//!    rows, the change table, the solver's status.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -284,7 +280,14 @@ pub fn find_optimum_with(
     let store = variant.store.unwrap_or(&s.store);
     // publisher facts for the crates only candidates hold (the session looked up the lock's)
     let names: BTreeSet<String> = cands.by_crate.keys().cloned().collect();
-    let candidate_facts = super::publishers::add_candidate_facts(store, s, &names, shell)?;
+    let candidate_facts = super::publishers::add_candidate_facts(
+        store,
+        &s.store,
+        &s.resolved,
+        &names,
+        (s.index.as_ref(), &s.cache_dir, s.facts_mode),
+        shell,
+    )?;
     let (store, publisher_facts) = match &candidate_facts {
         Some((with_facts, summary)) => (with_facts, Some(summary.clone())),
         None => (store, None),

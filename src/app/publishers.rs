@@ -163,26 +163,30 @@ pub fn registry_crates(resolved: &ResolvedGraph) -> BTreeSet<String> {
 
 /// The facts for the optimiser's candidates the session did not look up: crates only the
 /// candidates hold, and (with a what-if store) crates of the lock that only that store gives a
-/// wildcard audit or trusted entry. `store` with their rows added and what was looked up, or
-/// None when no such crate has an entry.
+/// wildcard audit or trusted entry (`session_store` and `lock`: what the session looked up
+/// facts for). `store` with their rows added and what was looked up, or None when no such
+/// crate has an entry.
 pub fn add_candidate_facts(
     store: &Store,
-    session: &super::inputs::Session,
+    session_store: &Store,
+    lock: &ResolvedGraph,
     candidates: &BTreeSet<String>,
+    sources: (&dyn Index, &Path, FactsMode),
     shell: &Shell,
 ) -> anyhow::Result<Option<(Store, PublisherFacts)>> {
-    let locked = registry_crates(&session.resolved);
-    let handled = relevant_crates(&session.store, locked.iter().map(String::as_str), &[]);
+    let locked = registry_crates(lock);
+    let handled = relevant_crates(session_store, locked.iter().map(String::as_str), &[]);
     let crates: BTreeSet<String> = candidates.difference(&handled).cloned().collect();
     if relevant_crates(store, crates.iter().map(String::as_str), &[]).is_empty() {
         return Ok(None);
     }
     let mut with_facts = store.clone();
+    let (index, cache_dir, mode) = sources;
     let request = FactsRequest {
         crates: &crates,
-        index: session.index.as_ref(),
-        cache_dir: &session.cache_dir,
-        mode: session.facts_mode,
+        index,
+        cache_dir,
+        mode,
         extra_crates: &[],
         vet_cache: vet_cache_path(),
     };

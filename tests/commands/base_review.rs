@@ -99,6 +99,17 @@ fn a_change_is_priced_against_its_base_revision() {
     );
     let gate = demo.report(&["--base", "HEAD", "--fail-added-above", "819"]);
     assert_eq!(gate.status.code(), Some(0), "{}", stderr(&gate));
+    // under --target the base is scoped like the current lock: winconsole-sys 0.2.1 (762
+    // lines) builds only on Windows, so the base costs 2,719 − 762 for Linux
+    let linux = json_ok(&demo.report(&[
+        "--base",
+        "HEAD",
+        "--target",
+        "x86_64-unknown-linux-gnu",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(linux["base"]["backlog_lines"], 1957, "{}", linux["base"]);
     let gate = demo.report(&["--base", "HEAD", "--fail-on-avoidable"]);
     assert_eq!(gate.status.code(), Some(1), "{}", stderr(&gate));
     let message = stderr(&gate);

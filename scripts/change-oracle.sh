@@ -56,7 +56,8 @@ vet, name, file, old, new = int(sys.argv[3]), *sys.argv[4:8]
 stale = plan.get("stale_lock") or {}
 print(f"project:   {name}, {file}: " + ("deleted" if old == "--delete" else f"'{old}' -> '{new}'"))
 print(f"before:    current {before['current']['backlog_lines']:,}, optimum {before['optimal']['backlog_lines']:,}")
-print(f"after:     lock {stale.get('state', 'not stale')} ({len(stale.get('cargo_update', []))} versions moved by Cargo's update); "
+moved = len(stale.get('cargo_update', []))
+print(f"after:     lock {stale.get('state', 'not stale')} ({moved} version{'' if moved == 1 else 's'} moved by Cargo's update); "
       f"Cargo's update {plan['current']['backlog_lines']:,}, optimum {plan['optimal']['backlog_lines']:,} "
       f"({plan['solver']['status']}, {len(plan['changes'])} changes written)")
 print(f"cargo-vet: {vet:,} lines on the written lock")

@@ -152,6 +152,11 @@ pub fn gate_failures(report: &Report, args: &ReportArgs) -> Vec<String> {
                 ));
             }
         }
+        if args.fail_on_avoidable && report.optimal.is_none() {
+            failed.push(
+                "--fail-on-avoidable cannot be checked: the audit store has violation conflicts, so the optimum is not computed\nhint: run `cargo vet` for the details and resolve them".to_string(),
+            );
+        }
         if let (true, Some(optimal)) = (args.fail_on_avoidable, &report.optimal) {
             let needed = base.added_crates(optimal);
             let avoidable: Vec<String> = base
@@ -216,6 +221,59 @@ mod tests {
             stale_lock: None,
             base: None,
         }
+    }
+
+    fn audit(krate: &str, lines: u64) -> crate::report::SuggestedAudit {
+        crate::report::SuggestedAudit {
+            command: format!("cargo vet inspect {krate} 1.0.0"),
+            krate: krate.to_string(),
+            version: "1.0.0".to_string(),
+            from: None,
+            lines,
+            criteria: vec!["safe-to-deploy".to_string()],
+            code: None,
+        }
+    }
+
+    /// Hand-computed: base 100 (crate a), current 130 (a, b 30), optimal 110 (a, c 10): the
+    /// change adds 30; b is avoidable (the optimum needs c, not b); without an optimum the
+    /// avoidable gate cannot be checked and says so.
+    #[test]
+    fn base_gates_fail_exactly_past_their_limit() {
+        let with = |audits: Vec<crate::report::SuggestedAudit>| Backlog {
+            backlog_lines: audits.iter().map(|a| a.lines).sum(),
+            audits,
+            code: None,
+            joint: None,
+        };
+        let mut r = report_with(0, None, 0);
+        r.current = with(vec![audit("a", 100), audit("b", 30)]);
+        r.optimal = Some(with(vec![audit("a", 100), audit("c", 10)]));
+        r.base = Some(crate::report::BaseBacklog {
+            source: "main".into(),
+            backlog: with(vec![audit("a", 100)]),
+            changed_current: 1,
+            changed_optimal: Some(1),
+        });
+        let args = |added: Option<u64>, avoidable: bool| ReportArgs {
+            no_optimum: false,
+            fail_above: None,
+            fail_if_improvable: None,
+            fail_on_violation: false,
+            fail_added_above: added,
+            fail_on_avoidable: avoidable,
+        };
+        assert_eq!(gate_failures(&r, &args(Some(29), false)).len(), 1);
+        assert!(gate_failures(&r, &args(Some(30), false)).is_empty());
+        let failed = gate_failures(&r, &args(None, true));
+        assert_eq!(failed.len(), 1);
+        assert!(
+            failed[0].starts_with("this change needs audits of b that main"),
+            "{failed:?}"
+        );
+        r.optimal = None;
+        let failed = gate_failures(&r, &args(None, true));
+        assert!(failed[0].contains("cannot be checked"), "{failed:?}");
     }
 
     /// Hand-computed: current 100, optimal 70 → saving 30.

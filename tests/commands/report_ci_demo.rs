@@ -300,7 +300,7 @@ fn fail_on_violation_gates_only_when_there_is_a_violation() {
     assert_eq!(data, ungated, "the gate changed stdout");
 }
 
-/// The README's one-step CI gate (`report --format markdown --fail-if-improvable 0 >>
+/// A one-step CI gate (`report --format markdown --fail-if-improvable 0 >>
 /// $GITHUB_STEP_SUMMARY`) still writes its summary when violation conflicts leave no optimum:
 /// the gate fails (exit 1) and says why, and stdout is the report of the current lock.
 #[test]

@@ -127,6 +127,10 @@ pub struct SparseIndex {
     cache: DiskCache,
     agent: ureq::Agent,
     stats: Mutex<SparseStats>,
+    /// Crates whose copy in our cache the server confirmed during this run (200 stored, 304,
+    /// 404): asked again (the lock's pricing, then the search's walk and candidates ask for
+    /// the same crates), they are read from the cache without a request.
+    confirmed: Mutex<std::collections::HashSet<String>>,
 }
 
 /// What we hold before asking the server.
@@ -178,6 +182,7 @@ impl SparseIndex {
             cfg,
             agent,
             stats: Mutex::new(SparseStats::default()),
+            confirmed: Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -220,9 +225,33 @@ impl SparseIndex {
         Ok(Previous::None)
     }
 
+    fn confirm(&self, name: &str) {
+        self.confirmed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned());
+    }
+
     fn fetch_one(&self, name: &str) -> FetchResult {
         let url = self.crate_url(name)?;
         let previous = self.previous(name)?;
+        let confirmed = self
+            .confirmed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(name);
+        if confirmed {
+            if let Previous::Ours { .. } = previous {
+                return read_index_file(&self.cache.body_path(name)?, name).map(Fetched::Ready);
+            }
+            if self
+                .cache
+                .read_meta(name)?
+                .is_some_and(|meta| meta.status == 404)
+            {
+                return Ok(Fetched::Ready(None));
+            }
+        }
         let (etag, last_modified) = match &previous {
             Previous::None => (None, None),
             Previous::Ours { meta } => (meta.etag.clone(), meta.last_modified.clone()),
@@ -309,6 +338,7 @@ impl SparseIndex {
                     self.count(|s| s.not_modified += 1);
                     return match previous {
                         Previous::Ours { .. } => {
+                            self.confirm(name);
                             read_index_file(&self.cache.body_path(name)?, name).map(Fetched::Ready)
                         }
                         Previous::Cargo { krate, .. } => Ok(Fetched::Ready(krate)),
@@ -323,6 +353,7 @@ impl SparseIndex {
                         ..CacheMeta::default()
                     };
                     self.cache.store(name, &meta, None)?;
+                    self.confirm(name);
                     return Ok(Fetched::Ready(None));
                 }
                 429 | 500..=599 => {
@@ -409,6 +440,7 @@ impl Index for SparseIndex {
                     // only a body that parses is cached
                     let parsed = parse_index_file(&names[i], &text, &url)?;
                     self.cache.store(&names[i], &meta, Some(text.as_bytes()))?;
+                    self.confirm(&names[i]);
                     non_empty(parsed.krate)
                 }
             };

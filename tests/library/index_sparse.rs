@@ -149,6 +149,29 @@ fn downloads_revalidates_retries_and_feeds_offline() {
     );
 }
 
+/// Within one run a crate the server has confirmed (200 stored, 304, 404) is asked again from
+/// the cache, without a request: the lock's pricing, the walk and the candidates' registry
+/// facts ask for the same crates.
+#[test]
+fn a_crate_confirmed_in_this_run_is_not_asked_again() {
+    let (base, log) = serve(scripted());
+    let tmp = tempfile::tempdir().unwrap();
+    let wanted = names(&["a", "bb", "dddd", "nope"]);
+    let mut expected = fixture_crates(&["a", "bb", "dddd"]);
+    expected.insert("nope".into(), None);
+    let index = SparseIndex::new(config(&base, tmp.path(), None)).unwrap();
+    assert_eq!(index.load_crates(&wanted).unwrap(), expected);
+    let asked = log.lock().unwrap().len();
+    assert_eq!(asked, 4);
+    assert_eq!(index.load_crates(&wanted).unwrap(), expected);
+    assert_eq!(log.lock().unwrap().len(), asked, "nothing asked twice");
+    // a new run revalidates (conditional requests for the crates with validators)
+    let next = SparseIndex::new(config(&base, tmp.path(), None)).unwrap();
+    assert_eq!(next.load_crates(&wanted).unwrap(), expected);
+    assert_eq!(log.lock().unwrap().len(), asked + 4);
+    assert_eq!(next.stats().not_modified, 2);
+}
+
 #[test]
 fn errors_name_the_url_status_and_a_hint() {
     let (base, _) = serve(scripted());

@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use super::{layout, IndexError};
+use super::local_registry::read_index_file;
+use super::{layout, IndexCrate, IndexError};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheMeta {
@@ -82,6 +83,22 @@ impl DiskCache {
                 error: source,
             }),
         }
+    }
+
+    /// The cached answer for `name`: `Some(None)` when the registry said it has no such
+    /// crate, `Some(Some(_))` for a stored body, `None` when nothing usable is cached.
+    pub fn read(&self, name: &str) -> Result<Option<Option<IndexCrate>>, IndexError> {
+        let Some(meta) = self.read_meta(name)? else {
+            return Ok(None);
+        };
+        if meta.status == 404 {
+            return Ok(Some(None));
+        }
+        let path = self.body_path(name)?;
+        if path.is_file() {
+            return read_index_file(&path, name).map(Some);
+        }
+        Ok(None)
     }
 
     /// Stores a fresh response: `body` for 200, `None` for "not found".

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::cargo_cache;
 use super::disk_cache::DiskCache;
-use super::local_registry::{non_empty, read_index_file};
+use super::local_registry::non_empty;
 use super::parse::parse_index_lines;
 use super::CRATES_IO_URL;
 use super::{layout, Index, IndexCrate, IndexError};
@@ -98,14 +98,8 @@ impl OfflineIndex {
     fn load_one(&self, name: &str) -> Result<Option<IndexCrate>, IndexError> {
         let mut searched = Vec::new();
         if let Some(ours) = &self.ours {
-            if let Some(meta) = ours.read_meta(name)? {
-                if meta.status == 404 {
-                    return Ok(None);
-                }
-                let path = ours.body_path(name)?;
-                if path.is_file() {
-                    return read_index_file(&path, name);
-                }
+            if let Some(answer) = ours.read(name)? {
+                return Ok(answer);
             }
             searched.push(ours.dir().display().to_string());
         }

@@ -234,24 +234,17 @@ impl SparseIndex {
 
     fn fetch_one(&self, name: &str) -> FetchResult {
         let url = self.crate_url(name)?;
-        let previous = self.previous(name)?;
         let confirmed = self
             .confirmed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains(name);
         if confirmed {
-            if let Previous::Ours { .. } = previous {
-                return read_index_file(&self.cache.body_path(name)?, name).map(Fetched::Ready);
-            }
-            if self
-                .cache
-                .read_meta(name)?
-                .is_some_and(|meta| meta.status == 404)
-            {
-                return Ok(Fetched::Ready(None));
+            if let Some(answer) = self.cache.read(name)? {
+                return Ok(Fetched::Ready(answer));
             }
         }
+        let previous = self.previous(name)?;
         let (etag, last_modified) = match &previous {
             Previous::None => (None, None),
             Previous::Ours { meta } => (meta.etag.clone(), meta.last_modified.clone()),

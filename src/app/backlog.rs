@@ -181,14 +181,8 @@ pub(super) fn base_backlog(
     let priced = super::optimise::price_lock(s, &graph, shell)?;
     let changed_current = s
         .graph
-        .packages
-        .iter()
-        .filter(|p| p.is_crates_io)
-        .filter(|p| {
-            !base
-                .versions
-                .contains(&(p.name.clone(), p.version.semver.clone()))
-        })
+        .crates_io_versions()
+        .difference(&base.versions)
         .count();
     let changed_optimal = found.map(|f| {
         f.solution

@@ -182,6 +182,15 @@ impl Session {
 }
 
 impl Session {
+    /// The reference for `changed` and the change table: Cargo.lock's crates.io versions as
+    /// it is on disk (the graph's, unless the lock is stale or missing).
+    pub fn reference(&self) -> std::collections::BTreeSet<(String, semver::Version)> {
+        match &self.lock.stale_reference {
+            Some(versions) => versions.clone(),
+            None => self.graph.crates_io_versions(),
+        }
+    }
+
     pub fn load(common: &CommonArgs, shell: &Shell) -> anyhow::Result<Session> {
         Session::load_with(common, shell, &[])
     }

@@ -5,13 +5,13 @@
 //! the old lock's versions stay the reference for `changed` and the change table. Cargo.lock
 //! itself is never touched here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use anyhow::Context;
 use semver::Version;
 
 use crate::lockfile::{self, Lockfile};
-use crate::optimise::changes::changes;
+use crate::optimise::changes::{by_crate, changes};
 use crate::report::StaleLock;
 use crate::shell::Shell;
 use crate::vet::required::PackageGraph;
@@ -32,10 +32,9 @@ pub struct SessionLock {
     pub text: String,
     /// Set when Cargo.lock is missing or stale.
     pub stale: Option<Staleness>,
-    /// The crates.io versions of Cargo.lock as it is on disk (empty when it is missing; the
-    /// resolve graph's when the lock matches): the reference for `changed` and for the change
-    /// table.
-    pub reference: BTreeSet<(String, Version)>,
+    /// With a stale or missing Cargo.lock, its crates.io versions as it is on disk (empty when
+    /// it is missing); otherwise they are the resolve graph's (`Session::reference`).
+    pub stale_reference: Option<BTreeSet<(String, Version)>>,
 }
 
 impl SessionLock {
@@ -71,22 +70,12 @@ pub fn resolve(
         None => Staleness::Missing,
         Some(text) => match source.resolved_graph() {
             Ok(graph) => {
-                let reference = graph
-                    .packages
-                    .iter()
-                    .filter(|p| {
-                        p.source
-                            .as_deref()
-                            .is_some_and(crate::vet::metadata_graph::is_crates_io_source)
-                    })
-                    .map(|p| (p.name.clone(), p.version.clone()))
-                    .collect();
                 return Ok((
                     graph,
                     SessionLock {
                         text: text.clone(),
                         stale: None,
-                        reference,
+                        stale_reference: None,
                     },
                 ));
             }
@@ -141,7 +130,7 @@ pub fn resolve(
         SessionLock {
             text,
             stale: Some(staleness),
-            reference,
+            stale_reference: Some(reference),
         },
     ))
 }
@@ -152,27 +141,13 @@ pub fn stale_report(lock: &SessionLock, graph: &PackageGraph) -> Option<StaleLoc
         Staleness::Missing => "missing",
         Staleness::OutOfDate => "out of date",
     };
-    let by_crate = |versions: &mut dyn Iterator<Item = (String, Version)>| {
-        let mut map: BTreeMap<String, Vec<Version>> = BTreeMap::new();
-        for (n, v) in versions {
-            map.entry(n).or_default().push(v);
-        }
-        map
-    };
-    let before = by_crate(&mut lock.reference.iter().cloned());
-    let after = by_crate(
-        &mut graph
-            .packages
-            .iter()
-            .filter(|p| p.is_crates_io)
-            .map(|p| (p.name.clone(), p.version.semver.clone())),
-    );
+    let reference = lock.stale_reference.as_ref()?;
     Some(StaleLock {
         state: state.to_string(),
-        cargo_update: if lock.reference.is_empty() {
+        cargo_update: if reference.is_empty() {
             Vec::new()
         } else {
-            changes(&before, &after)
+            changes(&by_crate(reference), &by_crate(&graph.crates_io_versions()))
         },
     })
 }

@@ -19,7 +19,7 @@ use crate::index::cooldown::{apply_cooldown, CooldownPolicy, CooldownRule, Coole
 use crate::index::{load_snapshot_with, DepKind, Root, WalkOptions};
 use crate::model::{self, CandidateOptions, Locked};
 use crate::optimise::advisories::{exclude_advisories, Blocked};
-use crate::optimise::changes::changes;
+use crate::optimise::changes::{by_crate, changes};
 use crate::optimise::conflict;
 use crate::optimise::downgrades::{exclude_downgrades, Downgrade};
 use crate::optimise::prices::{Price, PriceContext};
@@ -217,17 +217,12 @@ pub fn find_optimum_with(
     // the change table is against Cargo.lock as it is on disk (with a stale lock, its
     // versions; the current graph is Cargo's update of it); `changed` and `--no-downgrade`
     // against the base with `--base`, else the same
+    let reference = s.reference();
+    let current_versions = by_crate(&reference);
     let locked: Locked = match &s.base {
         Some(base) => base.versions.clone(),
-        None => s.lock.reference.clone(),
+        None => reference,
     };
-    let mut current_versions: BTreeMap<String, Vec<Version>> = BTreeMap::new();
-    for (name, version) in &s.lock.reference {
-        current_versions
-            .entry(name.clone())
-            .or_default()
-            .push(version.clone());
-    }
     let msrv = s
         .workspace
         .members
@@ -817,12 +812,7 @@ fn apply_cooldown_flags(
     if policy.exclude_newer.is_none() && policy.min_age.is_none() {
         return Ok((snapshot, Vec::new()));
     }
-    let keep: BTreeSet<(String, Version)> = graph
-        .packages
-        .iter()
-        .filter(|p| p.is_crates_io)
-        .map(|p| (p.name.clone(), p.version.semver.clone()))
-        .collect();
+    let keep = graph.crates_io_versions();
     let outcome = apply_cooldown(&snapshot, policy, jiff::Timestamp::now(), &keep);
     shell.status(
         "Cooldown",

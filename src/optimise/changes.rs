@@ -6,6 +6,17 @@ use semver::Version;
 
 use crate::report::Change;
 
+/// Versions grouped by crate, in the shape [`changes`] compares.
+pub fn by_crate<'a>(
+    versions: impl IntoIterator<Item = &'a (String, Version)>,
+) -> BTreeMap<String, Vec<Version>> {
+    let mut map: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+    for (name, version) in versions {
+        map.entry(name.clone()).or_default().push(version.clone());
+    }
+    map
+}
+
 /// Per crate name: versions in the current lock vs chosen. A crate with one version on each
 /// side becomes `from -> to`; versions only on one side become additions/removals (`-`).
 pub fn changes(

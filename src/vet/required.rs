@@ -81,6 +81,17 @@ pub struct PackageGraph {
     pub edges: Vec<GraphEdge>,
 }
 
+impl PackageGraph {
+    /// The crates.io packages, as (name, version).
+    pub fn crates_io_versions(&self) -> std::collections::BTreeSet<(String, semver::Version)> {
+        self.packages
+            .iter()
+            .filter(|p| p.is_crates_io)
+            .map(|p| (p.name.clone(), p.version.semver.clone()))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequiredError {
     #[error("edge {from} -> {to} names a package index outside the graph ({len} packages)\nhint: build edges from the same package list")]

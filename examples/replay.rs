@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
     };
     // MINAUDIT_STAGED=1: a MIP stage per criterion (`SolveOptions::staged`)
     let staged = std::env::var_os("MINAUDIT_STAGED").is_some();
-    for stage in solve::criteria::stages(&order, m, staged) {
+    for stage in solve::criteria::stages(&order, m, staged, None) {
         println!("stage {:?}", stage.criteria);
     }
     let opts = SolveOptions {

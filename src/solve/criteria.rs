@@ -75,6 +75,15 @@ impl Criterion {
         m.pkgs.iter().flat_map(|p| self.coefficients(p)).collect()
     }
 
+    /// The criterion's value on an assignment.
+    pub fn value(self, m: &Model, values: &[bool]) -> u64 {
+        m.pkgs
+            .iter()
+            .flat_map(|p| self.coefficients(p))
+            .filter(|(v, _)| values[*v])
+            .fold(0u64, |acc, (_, c)| acc.saturating_add(c))
+    }
+
     /// The largest value any lock can give this criterion: a lock holds at most one version
     /// per bucket, so the sum of each bucket's most expensive version.
     pub fn upper_bound(self, m: &Model) -> u64 {
@@ -218,16 +227,27 @@ fn appended(product: u64, bound: u64) -> Option<u64> {
 
 /// Groups the order into stages: every criterion in one weighted stage when the weighted sum's
 /// upper bound stays within `MAX_STAGE_VALUE`, else (or `staged`) as `STAGED_LIMIT` says.
-pub fn stages(order: &Order, m: &Model, staged: bool) -> Vec<Stage> {
+/// `start`: a valid assignment (the MIP start); the optimum's first criterion is at most the
+/// start's, so answers that could be optimal stay below that bound even where the sum of every
+/// bucket's dearest version would not fit. The weights still use the full bounds: they alone
+/// make the sum lexicographic.
+pub fn stages(order: &Order, m: &Model, staged: bool, start: Option<&[bool]>) -> Vec<Stage> {
     let bounds: Vec<(Criterion, u64)> = order
         .criteria()
         .iter()
         .map(|&c| (c, c.upper_bound(m)))
         .collect();
-    // the largest value of every criterion weighted into one sum
+    let first_at_most = |(i, (c, bound)): (usize, &(Criterion, u64))| match (i, start) {
+        (0, Some(start)) => (*bound).min(c.value(m, start)),
+        _ => *bound,
+    };
+    // the largest value of every criterion weighted into one sum, over the answers that can
+    // be optimal
     let whole = bounds
         .iter()
-        .try_fold(0u64, |product, (_, bound)| appended(product, *bound));
+        .enumerate()
+        .map(first_at_most)
+        .try_fold(0u64, appended);
     let groups: Vec<Vec<(Criterion, u64)>> =
         if !staged && whole.is_some_and(|v| v <= MAX_STAGE_VALUE) {
             vec![bounds]

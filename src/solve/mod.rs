@@ -290,7 +290,8 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         && eval::find_cycle(m, &current).is_none();
     let mut rounds = 0;
 
-    let stages = criteria::stages(&opts.order, m, opts.staged);
+    let mut start: Option<Vec<bool>> = (opts.warm_start && current_ok).then(|| current.clone());
+    let stages = criteria::stages(&opts.order, m, opts.staged, start.as_deref());
     // with `until_priced`, the stages up to the first that reads prices (all when none does)
     let last = match opts.until_priced {
         true => stages
@@ -299,7 +300,6 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
             .unwrap_or(stages.len() - 1),
         false => stages.len() - 1,
     };
-    let mut start: Option<Vec<bool>> = (opts.warm_start && current_ok).then(|| current.clone());
     let (mut proven_all, mut gap_max) = (true, 0.0f64);
     for (i, stage) in stages[..=last].iter().enumerate() {
         let objective = stage.terms(m);

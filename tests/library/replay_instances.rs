@@ -139,8 +139,14 @@ fn one_weighted_stage_proves_the_same_optimum_as_a_stage_per_criterion() {
     for name in ["incrementalmerkletree", "cargo-vet"] {
         let inst = load(name);
         let order = solve::Order::default();
-        assert_eq!(solve::criteria::stages(&order, &inst.model, false).len(), 1);
-        assert_eq!(solve::criteria::stages(&order, &inst.model, true).len(), 2);
+        assert_eq!(
+            solve::criteria::stages(&order, &inst.model, false, None).len(),
+            1
+        );
+        assert_eq!(
+            solve::criteria::stages(&order, &inst.model, true, None).len(),
+            2
+        );
         let solve_with = |staged: bool| {
             let opts = SolveOptions {
                 staged,
@@ -157,4 +163,48 @@ fn one_weighted_stage_proves_the_same_optimum_as_a_stage_per_criterion() {
         };
         assert_eq!(solve_with(false), solve_with(true), "{name}");
     }
+}
+
+/// The weighted sum need only be exact for answers that can be optimal: their lines are at
+/// most the MIP start's. With the unlocked versions made dear, the sum of every bucket's
+/// dearest version no longer fits a double, the current lock's lines still do: one weighted
+/// stage, and it proves the optimum the stage-per-criterion solve proves.
+#[test]
+fn the_start_bounds_the_weighted_stage() {
+    let mut inst = load("incrementalmerkletree");
+    let order = solve::Order::default();
+    let locked: Vec<bool> = inst.model.pkgs.iter().map(|p| p.locked).collect();
+    let current = eval::complete(&inst.model, &locked);
+    let mut factor = 1;
+    while solve::criteria::stages(&order, &inst.model, false, None).len() == 1 {
+        factor *= 4;
+        for p in inst.model.pkgs.iter_mut().filter(|p| !p.locked) {
+            for t in &mut p.tiers {
+                t.cost *= 4;
+            }
+        }
+    }
+    assert_eq!(
+        solve::criteria::stages(&order, &inst.model, false, Some(&current)).len(),
+        1,
+        "unlocked prices x{factor}"
+    );
+    let solve_with = |staged: bool| {
+        let opts = SolveOptions {
+            staged,
+            ..SolveOptions::default()
+        };
+        match solve::solve(&inst.model, inst.locked_outside, &opts).expect("runs") {
+            Outcome::Solved(s) => {
+                assert_eq!(s.status, Status::Optimal, "staged {staged}");
+                s.objective
+            }
+            Outcome::Unsat => panic!("infeasible"),
+        }
+    };
+    assert_eq!(
+        solve_with(false),
+        solve_with(true),
+        "unlocked prices x{factor}"
+    );
 }

@@ -21,6 +21,7 @@ mod publishers;
 mod recheck;
 mod report_cmd;
 mod scope;
+mod search_trail;
 mod whatif_cmd;
 mod workspace_lock;
 mod write_lock;

@@ -41,6 +41,7 @@ use super::config::{AdvisorySource, SearchConfig};
 use super::counts::{CountStore, CrateCounts, ShellProgress};
 use super::inputs::Session;
 use super::pricing::{self, Pricer};
+use super::search_trail;
 
 /// What searches share across `what-if` scenarios.
 #[derive(Default, Clone)]
@@ -309,6 +310,8 @@ pub fn find_optimum_with(
         ),
     );
     let mut shared = variant.counts;
+    // a search of its own (no counts shared with an earlier one) follows a trail
+    let own_search = shared.is_none();
     // What-if: a price depends only on the crate's audits (and the current lock's criteria),
     // so what an earlier search with the same audits found (bounds and exact) still holds.
     let store_unchanged = variant.store.is_none();
@@ -408,7 +411,50 @@ pub fn find_optimum_with(
     // `explain` forces versions in, dominated or not
     let prune = explain.is_none() && !cfg.tuning.no_dominance;
     let env = SearchEnv::new(&cands, &reqs, &opts, prune, locked_outside, &log);
-    let found = search::optimum(&env, &mut st, &mut m, &locked_unvetted, !variant.lines_only)?;
+    let full = !variant.lines_only;
+    let trail_key = own_search.then(|| {
+        search_trail::key(&search_trail::TrailInputs {
+            model: &m,
+            opts: &opts,
+            prune,
+            locked_outside,
+            full,
+            first: &locked_unvetted,
+            reqs: &reqs,
+            book: &st.book,
+            store,
+            published: &published,
+            checksums: &checksums,
+        })
+    });
+    let trail = trail_key
+        .as_deref()
+        .and_then(|key| search_trail::load(&s.cache_dir, key));
+    if let Some(trail) = &trail {
+        let t = Instant::now();
+        if st.replay(&cands, trail, &log)? {
+            shell.verbose(
+                "Replayed",
+                format!(
+                    "an earlier search of these inputs: {} pricing steps in {:.2}s",
+                    trail.steps.len(),
+                    t.elapsed().as_secs_f64()
+                ),
+            );
+        }
+    }
+    let found = search::optimum(&env, &mut st, &mut m, &locked_unvetted, full)?;
+    if let (Some(key), Some(_)) = (&trail_key, &found) {
+        let now = st.trail();
+        if trail.as_ref() != Some(&now) {
+            if let Err(e) = search_trail::save(&s.cache_dir, key, &now) {
+                shell.verbose(
+                    "Warning",
+                    format!("could not save the search's trail: {e:#}"),
+                );
+            }
+        }
+    }
     let Some(solution) = found else {
         let excluded = exclusions(&blocked, &cooled, &held_up);
         let why = conflict::explain(&snapshot.crates, &roots, &locked, &cand_opts, &excluded);

@@ -29,12 +29,12 @@ struct Expected {
     changes: Vec<String>,
 }
 
-struct Case {
-    name: String,
-    ws: Demo,
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) ws: Demo,
     expected: Expected,
     /// Flags every run of the case adds (`flags = [...]` in the file).
-    flags: Vec<String>,
+    pub(crate) flags: Vec<String>,
 }
 
 impl Case {
@@ -46,7 +46,7 @@ impl Case {
     }
 }
 
-fn case_files() -> Vec<PathBuf> {
+pub(crate) fn case_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("fixtures/cases")
@@ -59,7 +59,7 @@ fn case_files() -> Vec<PathBuf> {
 }
 
 /// The case's world written to a private directory, with the lock Cargo generates for it.
-fn load(path: &Path) -> Case {
+pub(crate) fn load(path: &Path) -> Case {
     let name = path
         .file_stem()
         .expect("stem")

@@ -26,6 +26,7 @@ mod report_faults;
 mod report_joint_plan;
 mod report_manifest_path;
 mod report_network;
+mod search_trail;
 mod ship_code_count;
 mod stale_lock;
 mod target_report_demo;

@@ -1653,6 +1653,19 @@ fn lazy_answer(
     published: &PublishedVersions,
     table: TableCounts,
 ) -> (Option<solve::Solution>, bool, usize) {
+    let (found, exact, rounds, _) = lazy_answer_from(w, store, published, table, None);
+    (found, exact, rounds)
+}
+
+/// [`lazy_answer`] with fresh counts, first replaying `trail` (a finished search's), and the
+/// trail this search leaves.
+fn lazy_answer_from(
+    w: &World,
+    store: &Store,
+    published: &PublishedVersions,
+    table: TableCounts,
+    trail: Option<&search::Trail>,
+) -> (Option<solve::Solution>, bool, usize, search::Trail) {
     let rules = WorldRules {
         p: &w.policies,
         ignore_fixed: false,
@@ -1689,13 +1702,55 @@ fn lazy_answer(
     };
     let env = SearchEnv::new(&cands, &reqs, &opts, true, outside, &Silent);
     let mut st = Search::new(ctx, table, book, BTreeSet::new());
+    if let Some(trail) = trail {
+        assert!(st.replay(&cands, trail, &Silent).expect("replays"));
+    }
     let found = search::optimum(&env, &mut st, &mut m, &first, true).expect("search runs");
     let exact = found.as_ref().is_none_or(|sol| {
         book::picked_uses(&m, &sol.values)
             .iter()
             .all(|k| st.book[k].is_exact())
     });
-    (found, exact, st.rounds)
+    (found, exact, st.rounds, st.trail())
+}
+
+/// A search replaying a finished one's trail, with counts of its own, solves the last round
+/// first: one round, the very same assignment and the same trail. A trail cut short still
+/// gives an optimum (its prices are still exact or bounds).
+#[test]
+fn a_replayed_trail_gives_the_same_answer_in_one_round() {
+    let seeds = seeds_or(300);
+    let mut replayed_multi = 0;
+    for seed in 0..seeds {
+        let (w, store, published, table) = priced_world(seed, false);
+        let (cold, _, cold_rounds, trail) =
+            lazy_answer_from(&w, &store, &published, table.clone(), None);
+        let Some(cold) = cold else { continue };
+        let (warm, exact, rounds, again) =
+            lazy_answer_from(&w, &store, &published, table.clone(), Some(&trail));
+        let warm = warm.expect("the replayed search finds the answer too");
+        assert!(exact, "seed {seed}");
+        assert_eq!(warm.values, cold.values, "seed {seed}: another assignment");
+        assert_eq!(rounds, 1, "seed {seed}: {cold_rounds} rounds cold");
+        assert_eq!(again, trail, "seed {seed}: another trail");
+        replayed_multi += u64::from(cold_rounds > 1);
+        if trail.steps.len() > 1 {
+            let mut cut = trail.clone();
+            cut.steps.truncate(trail.steps.len() / 2);
+            let (part, _, _, _) = lazy_answer_from(&w, &store, &published, table, Some(&cut));
+            let part = part.expect("still solvable");
+            assert_eq!(
+                key(&w, &part.objective),
+                key(&w, &cold.objective),
+                "seed {seed}: a cut trail"
+            );
+        }
+    }
+    println!("{seeds} seeds: {replayed_multi} replayed searches of more than one round");
+    assert!(
+        replayed_multi > seeds / 10,
+        "{replayed_multi}: too few multi-round searches"
+    );
 }
 
 #[test]

@@ -16,6 +16,7 @@ use crate::solve::{self, SolveOptions};
 
 use super::book::{keys_of, picked_uses, price_from_counts, set_exact, Book, PKey};
 use super::counts::{AuditKey, FileKey, LineCounts, Progress};
+use super::trail::{Step, Trail};
 
 /// How many cheaper-bounded versions of a picked crate are priced exactly in the same round
 /// (cheapest bound first). Each is a `git diff` when it is a delta (tens of milliseconds, then
@@ -74,6 +75,10 @@ pub struct Search<'a, C: LineCounts> {
     picked_before: BTreeSet<String>,
     /// Solve rounds so far (forks count their own).
     pub rounds: usize,
+    /// The steps so far, and how the last round was solved.
+    trail: Trail,
+    /// Set by [`Search::replay`]: the first round is solved as the trail's last one was.
+    replayed: Option<bool>,
 }
 
 impl<'a, C: LineCounts> Search<'a, C> {
@@ -86,7 +91,51 @@ impl<'a, C: LineCounts> Search<'a, C> {
             bounded,
             picked_before: BTreeSet::new(),
             rounds: 0,
+            trail: Trail::default(),
+            replayed: None,
         }
+    }
+
+    /// The steps this search took, for a later search with the same inputs.
+    pub fn trail(&self) -> Trail {
+        Trail {
+            picked_before: self.picked_before.iter().cloned().collect(),
+            ..self.trail.clone()
+        }
+    }
+
+    /// Whether [`Search::replay`] rebuilt the book.
+    pub fn replayed(&self) -> bool {
+        self.replayed.is_some()
+    }
+
+    /// Replays a finished search's steps on this fresh one (see [`Trail`]). False, with nothing
+    /// done, when the trail names a crate or key this search does not have, or this search has
+    /// steps of its own already.
+    pub fn replay(
+        &mut self,
+        cands: &model::Candidates<'_>,
+        trail: &Trail,
+        log: &dyn Progress,
+    ) -> anyhow::Result<bool> {
+        let known = trail.steps.iter().all(|step| match step {
+            Step::Bound(names) => names.iter().all(|n| cands.by_crate.contains_key(n)),
+            Step::Exact(keys) => keys.iter().all(|k| self.book.contains_key(k)),
+        });
+        if !known || !self.trail.steps.is_empty() || self.replayed() {
+            return Ok(false);
+        }
+        for step in &trail.steps {
+            match step {
+                Step::Bound(names) => {
+                    self.bound_crates(cands, names.iter().cloned().collect())?;
+                }
+                Step::Exact(keys) => self.price_exactly(keys, log)?,
+            }
+        }
+        self.picked_before = trail.picked_before.iter().cloned().collect();
+        self.replayed = Some(trail.last_round_full);
+        Ok(true)
     }
 
     /// What outlives the search: its counts, book and bounded crates.
@@ -103,6 +152,8 @@ impl<'a, C: LineCounts> Search<'a, C> {
             bounded: self.bounded.clone(),
             picked_before: self.picked_before.clone(),
             rounds: 0,
+            trail: self.trail.clone(),
+            replayed: None,
         }
     }
 
@@ -114,6 +165,10 @@ impl<'a, C: LineCounts> Search<'a, C> {
 
     /// Prices `keys` exactly (deltas counted) and records the prices.
     pub fn price_exactly(&mut self, keys: &[PKey], log: &dyn Progress) -> anyhow::Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.trail.steps.push(Step::Exact(keys.to_vec()));
         let mut need_exact: BTreeSet<AuditKey> = BTreeSet::new();
         for key in keys {
             for (from, to) in self.ctx.candidate_audits(&key.0, &key.1, key.2)? {
@@ -145,6 +200,11 @@ impl<'a, C: LineCounts> Search<'a, C> {
             .into_iter()
             .filter(|n| !self.bounded.contains(n) && cands.by_crate.contains_key(n))
             .collect();
+        if !touched.is_empty() {
+            self.trail
+                .steps
+                .push(Step::Bound(touched.iter().cloned().collect()));
+        }
         let mut need_files: BTreeSet<FileKey> = BTreeSet::new();
         let mut to_bound: Vec<PKey> = Vec::new();
         for name in &touched {
@@ -246,8 +306,10 @@ pub fn lazy_solve<C: LineCounts>(
     m: &mut model::Model,
     full: bool,
 ) -> anyhow::Result<Option<solve::Solution>> {
-    let mut until_priced = true;
+    // a replayed search solves its first round as the trail's last one was solved
+    let mut until_priced = !st.replayed.unwrap_or(false);
     loop {
+        st.trail.last_round_full = !until_priced;
         st.rounds += 1;
         for p in m.pkgs.iter_mut() {
             let (name, version) = (p.name.clone(), p.version.clone());

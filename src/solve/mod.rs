@@ -61,6 +61,9 @@ pub struct SolveOptions {
     /// Extra HiGHS options as (name, value) for experiments (the app reads them from
     /// `MINAUDIT_HIGHS_OPTIONS`); values parse as bool, int, float, else string.
     pub highs_options: Vec<(String, String)>,
+    /// An assignment to start from instead of the current lock (a replayed search's answer),
+    /// used when it satisfies every row.
+    pub start: Option<Vec<bool>>,
 }
 
 /// `name=value,name=value` as (name, value) pairs for [`SolveOptions::highs_options`].
@@ -86,6 +89,7 @@ impl Default for SolveOptions {
             probing: false,
             staged: false,
             highs_options: Vec::new(),
+            start: None,
         }
     }
 }
@@ -290,7 +294,12 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
         && eval::find_cycle(m, &current).is_none();
     let mut rounds = 0;
 
-    let mut start: Option<Vec<bool>> = (opts.warm_start && current_ok).then(|| current.clone());
+    let given = opts
+        .start
+        .clone()
+        .filter(|s| s.len() == m.num_vars() && eval::first_violated(&rows, s).is_none());
+    let mut start: Option<Vec<bool>> =
+        given.or_else(|| (opts.warm_start && current_ok).then(|| current.clone()));
     let stages = criteria::stages(&opts.order, m, opts.staged, start.as_deref());
     // with `until_priced`, the stages up to the first that reads prices (all when none does)
     let last = match opts.until_priced {
@@ -342,6 +351,29 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     Ok(Outcome::Solved(solution(
         m, values, proof, current_ok, &current,
     )))
+}
+
+/// `other` instead of `sol` when it is a valid lock of `m` (every row, the least lock its
+/// choices force, no package cycle) with the same objective: of tied optima, the one a caller
+/// had before.
+pub fn prefer(m: &Model, sol: Solution, other: Vec<bool>) -> Solution {
+    let valid = other.len() == m.num_vars()
+        && other != sol.values
+        && objective_of(m, &other) == sol.objective
+        && eval::first_violated(&m.all_rows(), &other).is_none()
+        && eval::least(m, &other) == other
+        && eval::find_cycle(m, &other).is_none();
+    if !valid {
+        return sol;
+    }
+    let proof = Proof {
+        proven: sol.status == Status::Optimal,
+        gap: sol.gap,
+        cut_rounds: sol.cut_rounds,
+        complete: sol.complete,
+    };
+    let current = eval::complete(m, &m.pkgs.iter().map(|p| p.locked).collect::<Vec<_>>());
+    solution(m, other, proof, sol.current_lock_valid, &current)
 }
 
 /// How far a solve got: what [`Solution`] reports besides the assignment.

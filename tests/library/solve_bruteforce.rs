@@ -1653,19 +1653,26 @@ fn lazy_answer(
     published: &PublishedVersions,
     table: TableCounts,
 ) -> (Option<solve::Solution>, bool, usize) {
-    let (found, exact, rounds, _) = lazy_answer_from(w, store, published, table, None);
+    let (found, exact, rounds, _, _) = lazy_answer_from(w, store, published, table, None);
     (found, exact, rounds)
 }
 
-/// [`lazy_answer`] with fresh counts, first replaying `trail` (a finished search's), and the
-/// trail this search leaves.
+/// [`lazy_answer`] with fresh counts, first replaying `trail` (a finished search's); also the
+/// trail this search leaves, and its model with the last round's costs and whether each
+/// variable's package is exactly priced.
 fn lazy_answer_from(
     w: &World,
     store: &Store,
     published: &PublishedVersions,
     table: TableCounts,
     trail: Option<&search::Trail>,
-) -> (Option<solve::Solution>, bool, usize, search::Trail) {
+) -> (
+    Option<solve::Solution>,
+    bool,
+    usize,
+    search::Trail,
+    (model::Model, Book),
+) {
     let rules = WorldRules {
         p: &w.policies,
         ignore_fixed: false,
@@ -1711,7 +1718,8 @@ fn lazy_answer_from(
             .iter()
             .all(|k| st.book[k].is_exact())
     });
-    (found, exact, st.rounds, st.trail())
+    let trail = st.trail();
+    (found, exact, st.rounds, trail, (m, st.book))
 }
 
 /// A search replaying a finished one's trail, with counts of its own, solves the last round
@@ -1723,10 +1731,10 @@ fn a_replayed_trail_gives_the_same_answer_in_one_round() {
     let mut replayed_multi = 0;
     for seed in 0..seeds {
         let (w, store, published, table) = priced_world(seed, false);
-        let (cold, _, cold_rounds, trail) =
+        let (cold, _, cold_rounds, trail, _) =
             lazy_answer_from(&w, &store, &published, table.clone(), None);
         let Some(cold) = cold else { continue };
-        let (warm, exact, rounds, again) =
+        let (warm, exact, rounds, again, _) =
             lazy_answer_from(&w, &store, &published, table.clone(), Some(&trail));
         let warm = warm.expect("the replayed search finds the answer too");
         assert!(exact, "seed {seed}");
@@ -1737,7 +1745,7 @@ fn a_replayed_trail_gives_the_same_answer_in_one_round() {
         if trail.steps.len() > 1 {
             let mut cut = trail.clone();
             cut.steps.truncate(trail.steps.len() / 2);
-            let (part, _, _, _) = lazy_answer_from(&w, &store, &published, table, Some(&cut));
+            let (part, _, _, _, _) = lazy_answer_from(&w, &store, &published, table, Some(&cut));
             let part = part.expect("still solvable");
             assert_eq!(
                 key(&w, &part.objective),
@@ -1809,6 +1817,60 @@ fn brute_force_catches_bounds_above_exact_prices() {
     }
     assert!(caught > 0, "no world told the mutated counter apart");
     println!("the mutation was caught on {caught} worlds");
+}
+
+/// Of tied optima, a replayed search keeps the trail's answer: a trail whose answer is
+/// another lock tied with the search's own (found by solving the last round's model again
+/// with the search's answer cut off) gives back that lock, not the solver's choice.
+#[test]
+fn a_replayed_search_keeps_the_recorded_answer_among_tied_optima() {
+    let mut kept = 0;
+    for seed in 0..seeds_or(300) {
+        let (w, store, published, table) = priced_world(seed, false);
+        let (cold, _, _, trail, (mut m, book)) =
+            lazy_answer_from(&w, &store, &published, table.clone(), None);
+        let Some(cold) = cold else { continue };
+        // every other lock: at least one package in or out that the answer has out or in
+        let pkgs: Vec<usize> = m.pkgs.iter().map(|p| p.x).collect();
+        let inside = pkgs.iter().filter(|&&x| cold.values[x]).count();
+        m.rows.push(model::Row {
+            terms: pkgs
+                .iter()
+                .map(|&x| (x, if cold.values[x] { -1.0 } else { 1.0 }))
+                .collect(),
+            lo: 1.0 - inside as f64,
+            hi: f64::INFINITY,
+        });
+        let opts = SolveOptions {
+            order: w.order.clone(),
+            ..SolveOptions::default()
+        };
+        let Ok(Outcome::Solved(other)) = solve::solve(&m, 0, &opts) else {
+            continue;
+        };
+        m.rows.pop();
+        let exact = book::picked_uses(&m, &other.values)
+            .iter()
+            .all(|k| book[k].is_exact());
+        if other.objective != cold.objective || !exact {
+            continue;
+        }
+        let recorded = search::Trail {
+            answer: (0..other.values.len())
+                .filter(|&v| other.values[v])
+                .collect(),
+            ..trail
+        };
+        let (warm, _, _, _, _) = lazy_answer_from(&w, &store, &published, table, Some(&recorded));
+        let warm = warm.expect("solvable");
+        assert_eq!(
+            warm.values, other.values,
+            "seed {seed}: the solver's tie, not the trail's"
+        );
+        kept += 1;
+    }
+    println!("{kept} worlds with a tied optimum kept from the trail");
+    assert!(kept > 0, "no world has a tied optimum: nothing tested");
 }
 
 // ---- --no-downgrade ----

@@ -77,8 +77,8 @@ pub struct Search<'a, C: LineCounts> {
     pub rounds: usize,
     /// The steps so far, and how the last round was solved.
     trail: Trail,
-    /// Set by [`Search::replay`]: the first round is solved as the trail's last one was.
-    replayed: Option<bool>,
+    /// Set by [`Search::replay`]: the trail, whose last round the first round repeats.
+    replayed: Option<Trail>,
 }
 
 impl<'a, C: LineCounts> Search<'a, C> {
@@ -134,7 +134,7 @@ impl<'a, C: LineCounts> Search<'a, C> {
             }
         }
         self.picked_before = trail.picked_before.iter().cloned().collect();
-        self.replayed = Some(trail.last_round_full);
+        self.replayed = Some(trail.clone());
         Ok(true)
     }
 
@@ -306,10 +306,20 @@ pub fn lazy_solve<C: LineCounts>(
     m: &mut model::Model,
     full: bool,
 ) -> anyhow::Result<Option<solve::Solution>> {
-    // a replayed search solves its first round as the trail's last one was solved
-    let mut until_priced = !st.replayed.unwrap_or(false);
+    // a replayed search solves its first round as the trail's last one was solved, from
+    // the trail's answer (taken once: later rounds and `explain`'s solves start as usual)
+    let mut replayed = st.replayed.as_mut().map(std::mem::take);
+    let mut until_priced = !replayed.as_ref().is_some_and(|t| t.last_round_full);
     loop {
         st.trail.last_round_full = !until_priced;
+        let recorded = replayed.take().map(|t| {
+            let n = m.num_vars();
+            let mut values = vec![false; n];
+            for &v in t.answer.iter().filter(|&&v| v < n) {
+                values[v] = true;
+            }
+            values
+        });
         st.rounds += 1;
         for p in m.pkgs.iter_mut() {
             let (name, version) = (p.name.clone(), p.version.clone());
@@ -318,6 +328,7 @@ pub fn lazy_solve<C: LineCounts>(
         let t = env.log.seconds();
         let round_opts = SolveOptions {
             until_priced,
+            start: recorded.clone(),
             ..env.opts.clone()
         };
         // The separate full solve (criteria in stages of their own) leaves out versions a
@@ -359,10 +370,14 @@ pub fn lazy_solve<C: LineCounts>(
             "Solved",
             format!("round {} in {:.2}s{cuts}", st.rounds, env.log.seconds() - t),
         );
-        let sol = match outcome {
+        let mut sol = match outcome {
             solve::Outcome::Solved(sol) => sol,
             solve::Outcome::Unsat => return Ok(None),
         };
+        if let Some(recorded) = recorded {
+            // the recorded answer, when it is as good as what the solver returned
+            sol = solve::prefer(m, sol, recorded);
+        }
         let picked: Vec<PKey> = picked_uses(m, &sol.values)
             .into_iter()
             .filter(|k| !st.book[k].is_exact())
@@ -374,6 +389,7 @@ pub fn lazy_solve<C: LineCounts>(
                 until_priced = false;
                 continue;
             }
+            st.trail.answer = (0..sol.values.len()).filter(|&v| sol.values[v]).collect();
             return Ok(Some(sol));
         }
         env.log.note(

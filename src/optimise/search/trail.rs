@@ -5,7 +5,10 @@
 //! inputs the solver, given the same model, returns the same answer, which is exactly priced:
 //! one round instead of the whole path, and the same lock. Inputs the trail was not recorded
 //! for may make the replayed book another one; every price in it is still exact or a proven
-//! lower bound, so the answer is still optimal (another tied lock may be chosen).
+//! lower bound, so the answer is still optimal (another tied lock may be chosen). The answer
+//! is recorded too: the replayed round starts from it (the solver then has an optimal
+//! incumbent from the start and only proves it) and keeps it whenever it is still optimal, so
+//! the lock does not hang on which of several tied optima the solver returns.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,4 +32,7 @@ pub struct Trail {
     /// Whether the last round minimised every criterion (the stages after the first that
     /// reads prices), not only up to that stage.
     pub last_round_full: bool,
+    /// The answer: the model's variables set in it. The replayed round starts from it, and
+    /// keeps it when it is still optimal (another lock tied with it is not taken).
+    pub answer: Vec<usize>,
 }

@@ -15,9 +15,13 @@
 # counts exist only inside the .crate files (no reachable registry metadata gives them), so
 # pricing the optimum alone downloads that much, before any proof that it is optimal.
 #
+# With MINAUDIT_BASE_BIN (another build, e.g. the previous release) that build's warm runs are
+# alternated with the others on the same warm cache, the table gains its row and the ratio of
+# the two, and both builds' JSON plans are compared byte for byte.
+#
 # Never writes to PROJECT_DIR (works on a temp copy). Needs: cargo, cargo-vet 0.10.3 (see
 # vet-oracle-compare.sh), python3, GNU time (/usr/bin/time), network for the cold run.
-# Environment: MINAUDIT_BIN (default: `cargo build --release` of this repo).
+# Environment: MINAUDIT_BIN (default: `cargo build --release` of this repo), MINAUDIT_BASE_BIN.
 set -euo pipefail
 
 die() { echo "perf-compare: error: $*" >&2; exit 2; }
@@ -101,14 +105,32 @@ for _ in $(seq "$RUNS"); do
   (cd "$W/ws" && run vet cargo vet suggest --locked --frozen --cache-dir "$VCACHE")
   (cd "$W/ws" && run minaudit "$MINAUDIT_BIN" minaudit --dry-run --frozen-imports --offline \
     --cache-dir "$MCACHE" --manifest-path "$W/ws/Cargo.toml")
+  if [ -n "${MINAUDIT_BASE_BIN:-}" ]; then
+    (cd "$W/ws" && run base "$MINAUDIT_BASE_BIN" minaudit --dry-run --frozen-imports --offline \
+      --cache-dir "$MCACHE" --manifest-path "$W/ws/Cargo.toml")
+  fi
 done
+: >"$W/same"
+if [ -n "${MINAUDIT_BASE_BIN:-}" ]; then
+  for side in new base; do
+    bin=$MINAUDIT_BIN
+    [ "$side" = base ] && bin=$MINAUDIT_BASE_BIN
+    "$bin" minaudit --dry-run --frozen-imports --offline --format json --cache-dir "$MCACHE" \
+      --manifest-path "$W/ws/Cargo.toml" 2>/dev/null >"$W/plan.$side.json" || die "$bin failed"
+  done
+  if cmp -s "$W/plan.new.json" "$W/plan.base.json"; then
+    echo "same JSON plan from both builds" >"$W/same"
+  else
+    echo "DIFFERENT JSON plans from the two builds" >"$W/same"
+  fi
+fi
 
-python3 - "$W/warm" "$W/cold.time" "$W/cold.json" "$M_CRATE_BYTES" "$M_ALL_BYTES" "$V_NEED_BYTES" "$(basename "$PROJECT")" "$W/cargo.failed" "$OPT_FLOOR_BYTES" <<'EOF'
+python3 - "$W/warm" "$W/cold.time" "$W/cold.json" "$M_CRATE_BYTES" "$M_ALL_BYTES" "$V_NEED_BYTES" "$(basename "$PROJECT")" "$W/cargo.failed" "$OPT_FLOOR_BYTES" "$W/same" <<'EOF'
 import json, os, statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 failed = open(sys.argv[8]).read().strip() if os.path.exists(sys.argv[8]) else None
 med = {}
-for label in ("cargo", "vet", "minaudit"):
+for label in ("cargo", "vet", "minaudit", "base"):
     ts = [float(r[1]) for r in rows if r[0] == label]
     if not ts:
         continue
@@ -120,16 +142,23 @@ m_crates, m_all, v_need = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 print(f"## {sys.argv[7]}: solver {rep['solver']['status']}, backlog {rep['current']['backlog_lines']:,} -> {rep['optimal']['backlog_lines']:,} lines")
 print("| command (warm, median) | seconds | × cargo update | peak MiB |")
 print("|---|---:|---:|---:|")
-names = {"cargo": "cargo update --dry-run --offline", "vet": "cargo vet suggest --locked --frozen",
-         "minaudit": "cargo minaudit --dry-run --offline"}
-for k in ("cargo", "vet", "minaudit"):
+names = {"cargo": "`cargo update --dry-run --offline`", "vet": "`cargo vet suggest --locked --frozen`",
+         "minaudit": "`cargo minaudit --dry-run --offline`",
+         "base": "`cargo minaudit --dry-run --offline`, MINAUDIT_BASE_BIN"}
+for k in ("cargo", "vet", "minaudit", "base"):
+    if k == "base" and k not in med:
+        continue
     if k not in med:
-        print(f"| `{names[k]}` | fails: {failed} | | |")
+        print(f"| {names[k]} | fails: {failed} | | |")
         continue
     t, mib = med[k]
     ratio = f"{t / med['cargo'][0]:.1f}" if "cargo" in med else "—"
-    print(f"| `{names[k]}` | {t:.2f} | {ratio} | {mib:.0f} |")
+    print(f"| {names[k]} | {t:.2f} | {ratio} | {mib:.0f} |")
 print(f"| cold `cargo minaudit --dry-run` | {float(cold_s):.1f} | | {int(cold_kb) / 1024:.0f} |")
+if "base" in med:
+    same = open(sys.argv[10]).read().strip()
+    print(f"\nthis build / MINAUDIT_BASE_BIN, warm: {med['minaudit'][0] / med['base'][0]:.2f}x the time, "
+          f"peak {med['minaudit'][1]:.0f} / {med['base'][1]:.0f} MiB; {same}")
 ratio = m_crates / v_need if v_need else float('nan')
 print(f"\ncold downloads: minaudit {m_crates / 2**20:.1f} MiB of .crate files ({m_all / 2**20:.1f} MiB cache incl. index); "
       f"cargo vet suggest needs {v_need / 2**20:.1f} MiB of .crate files; ratio {ratio:.2f}")

@@ -444,15 +444,13 @@ pub fn find_optimum_with(
         }
     }
     let found = search::optimum(&env, &mut st, &mut m, &locked_unvetted, full)?;
+    // saved again when replayed unchanged too: the trails kept are the newest
     if let (Some(key), Some(_)) = (&trail_key, &found) {
-        let now = st.trail();
-        if trail.as_ref() != Some(&now) {
-            if let Err(e) = search_trail::save(&s.cache_dir, key, &now) {
-                shell.verbose(
-                    "Warning",
-                    format!("could not save the search's trail: {e:#}"),
-                );
-            }
+        if let Err(e) = search_trail::save(&s.cache_dir, key, &st.trail()) {
+            shell.verbose(
+                "Warning",
+                format!("could not save the search's trail: {e:#}"),
+            );
         }
     }
     let Some(solution) = found else {

@@ -130,3 +130,35 @@ pub fn save(cache_dir: &Path, key: &str, trail: &Trail) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_trail_loads_back_and_only_the_newest_are_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let trail = |n: usize| Trail {
+            answer: vec![n],
+            ..Trail::default()
+        };
+        for n in 0..KEPT_TRAILS + 3 {
+            save(dir.path(), &format!("key{n:03}"), &trail(n)).expect("saved");
+            // distinct modification times even on coarse clocks
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let kept = std::fs::read_dir(dir.path().join(TRAILS_DIR))
+            .expect("dir")
+            .count();
+        assert_eq!(kept, KEPT_TRAILS);
+        assert_eq!(load(dir.path(), "key000"), None, "the oldest is gone");
+        let newest = format!("key{:03}", KEPT_TRAILS + 2);
+        assert_eq!(load(dir.path(), &newest), Some(trail(KEPT_TRAILS + 2)));
+        std::fs::write(path_of(dir.path(), &newest), "{").expect("write");
+        assert_eq!(
+            load(dir.path(), &newest),
+            None,
+            "an unreadable trail is none"
+        );
+    }
+}

@@ -285,13 +285,7 @@ pub fn solve(m: &Model, locked_outside: u64, opts: &SolveOptions) -> Result<Outc
     }
     rows.retain(|r| !r.terms.is_empty());
 
-    let locked: Vec<bool> = m.pkgs.iter().map(|p| p.locked).collect();
-    let current = eval::complete(m, &locked);
-    // a locked package outside the candidates is one Cargo would drop: the lock is not a fixed point
-    let current_ok = locked_outside == 0
-        && eval::first_violated(&rows, &current).is_none()
-        && eval::least(m, &current) == current
-        && eval::find_cycle(m, &current).is_none();
+    let (current, current_ok) = current_lock(m, &rows, locked_outside);
     let mut rounds = 0;
 
     let given = opts
@@ -360,9 +354,7 @@ pub fn prefer(m: &Model, sol: Solution, other: Vec<bool>) -> Solution {
     let valid = other.len() == m.num_vars()
         && other != sol.values
         && objective_of(m, &other) == sol.objective
-        && eval::first_violated(&m.all_rows(), &other).is_none()
-        && eval::least(m, &other) == other
-        && eval::find_cycle(m, &other).is_none();
+        && is_lock(m, &m.all_rows(), &other);
     if !valid {
         return sol;
     }
@@ -374,6 +366,51 @@ pub fn prefer(m: &Model, sol: Solution, other: Vec<bool>) -> Solution {
     };
     let current = eval::complete(m, &m.pkgs.iter().map(|p| p.locked).collect::<Vec<_>>());
     solution(m, other, proof, sol.current_lock_valid, &current)
+}
+
+/// `values` as an optimal answer proven by an earlier solve of the same MIP (a replayed
+/// search's), when it is a valid lock of `m`: every row, the least lock its choices force, no
+/// package cycle. `complete`: whether that solve minimised every criterion.
+pub fn proven_answer(
+    m: &Model,
+    locked_outside: u64,
+    values: Vec<bool>,
+    complete: bool,
+) -> Option<Solution> {
+    let rows = m.all_rows();
+    if !is_lock(m, &rows, &values) {
+        return None;
+    }
+    let (current, current_ok) = current_lock(m, &rows, locked_outside);
+    let proof = Proof {
+        proven: true,
+        gap: 0.0,
+        cut_rounds: 0,
+        complete,
+    };
+    Some(solution(m, values, proof, current_ok, &current))
+}
+
+/// Whether `values` is a valid lock of `m`: every row, the least lock its choices force, no
+/// package cycle.
+fn is_lock(m: &Model, rows: &[Row], values: &[bool]) -> bool {
+    values.len() == m.num_vars()
+        && eval::first_violated(rows, values).is_none()
+        && eval::least(m, values) == values
+        && eval::find_cycle(m, values).is_none()
+}
+
+/// The current lock as an assignment (completed with the features Cargo would activate), and
+/// whether it is a valid answer of `m` (then the MIP start).
+fn current_lock(m: &Model, rows: &[Row], locked_outside: u64) -> (Vec<bool>, bool) {
+    let locked: Vec<bool> = m.pkgs.iter().map(|p| p.locked).collect();
+    let current = eval::complete(m, &locked);
+    // a locked package outside the candidates is one Cargo would drop: the lock is not a fixed point
+    let current_ok = locked_outside == 0
+        && eval::first_violated(rows, &current).is_none()
+        && eval::least(m, &current) == current
+        && eval::find_cycle(m, &current).is_none();
+    (current, current_ok)
 }
 
 /// How far a solve got: what [`Solution`] reports besides the assignment.

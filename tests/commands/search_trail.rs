@@ -1,6 +1,7 @@
 //! Warm and cold runs choose the same lock. A finished search leaves its trail in the cache
-//! (`search-trails-v1/`: what it bounded and priced exactly, in order); a run with the same
-//! inputs replays it and solves the last round first. The lock must not depend on what the
+//! (`search-trails-v1/`: what it bounded and priced exactly, in order, its answer and the
+//! fingerprint of the MIP that proved it); a run with the same inputs replays it and, the MIP
+//! being the same, takes that proof without solving. The lock must not depend on what the
 //! cache holds: cold, warm, with the counts gone but the trail kept, with a trail cut short or
 //! unreadable, the plan is the same (a cut trail may only cost rounds).
 
@@ -66,6 +67,8 @@ fn same_lock_however_warm(ws: &Demo, flags: &[String], name: &str) -> usize {
         stderr(&warm)
     );
     assert_eq!(rounds(&stderr(&warm)), 1, "{name}: {}", stderr(&warm));
+    // the very MIP the cold run proved optimal: its proof is taken, nothing is solved
+    assert!(stderr(&warm).contains("Reused the proof"), "{name}");
     assert_eq!(
         trail_files(ws),
         trails,
@@ -83,6 +86,7 @@ fn same_lock_however_warm(ws: &Demo, flags: &[String], name: &str) -> usize {
         "{name}: {}",
         stderr(&recounted)
     );
+    assert!(stderr(&recounted).contains("Reused the proof"), "{name}");
 
     // a trail cut short (its last pricing step lost): the rounds it lacks, the same plan
     let text = std::fs::read_to_string(&trails[0]).expect("trail");
@@ -91,6 +95,10 @@ fn same_lock_however_warm(ws: &Demo, flags: &[String], name: &str) -> usize {
     std::fs::write(&trails[0], trail.to_string()).expect("write");
     let cut = plan();
     assert_eq!(stdout(&cut), stdout(&cold), "{name}: cut trail");
+    assert!(
+        !stderr(&cut).contains("Reused the proof"),
+        "{name}: a proof for another MIP"
+    );
 
     // an unreadable trail is ignored, and replaced
     std::fs::write(&trails[0], "not a trail").expect("write");

@@ -1653,26 +1653,32 @@ fn lazy_answer(
     published: &PublishedVersions,
     table: TableCounts,
 ) -> (Option<solve::Solution>, bool, usize) {
-    let (found, exact, rounds, _, _) = lazy_answer_from(w, store, published, table, None);
-    (found, exact, rounds)
+    let run = lazy_answer_from(w, store, published, table, None);
+    (run.found, run.exact, run.rounds)
 }
 
-/// [`lazy_answer`] with fresh counts, first replaying `trail` (a finished search's); also the
-/// trail this search leaves, and its model with the last round's costs and whether each
-/// variable's package is exactly priced.
+/// One lazy search (see [`lazy_answer`]).
+struct LazyRun {
+    found: Option<solve::Solution>,
+    /// Every version of the answer exactly priced.
+    exact: bool,
+    rounds: usize,
+    /// MIP solves (fewer than rounds when a trail held a round's proof).
+    solves: usize,
+    trail: search::Trail,
+    /// The model with the last round's costs, and the book.
+    model: model::Model,
+    book: Book,
+}
+
+/// [`lazy_answer`] with fresh counts, first replaying `trail` (a finished search's).
 fn lazy_answer_from(
     w: &World,
     store: &Store,
     published: &PublishedVersions,
     table: TableCounts,
     trail: Option<&search::Trail>,
-) -> (
-    Option<solve::Solution>,
-    bool,
-    usize,
-    search::Trail,
-    (model::Model, Book),
-) {
+) -> LazyRun {
     let rules = WorldRules {
         p: &w.policies,
         ignore_fixed: false,
@@ -1718,35 +1724,63 @@ fn lazy_answer_from(
             .iter()
             .all(|k| st.book[k].is_exact())
     });
-    let trail = st.trail();
-    (found, exact, st.rounds, trail, (m, st.book))
+    LazyRun {
+        found,
+        exact,
+        rounds: st.rounds,
+        solves: st.solves,
+        trail: st.trail(),
+        model: m,
+        book: st.book,
+    }
 }
 
-/// A search replaying a finished one's trail, with counts of its own, solves the last round
-/// first: one round, the very same assignment and the same trail. A trail cut short still
-/// gives an optimum (its prices are still exact or bounds).
+/// A search replaying a finished one's trail, with counts of its own, rebuilds the book of the
+/// last round, whose MIP the trail's proof covers: one round, no solve, the very same
+/// assignment and the same trail. Without the proof, one solve and the same assignment. A trail
+/// cut short still gives an optimum (its prices are still exact or bounds).
 #[test]
 fn a_replayed_trail_gives_the_same_answer_in_one_round() {
     let seeds = seeds_or(300);
     let mut replayed_multi = 0;
     for seed in 0..seeds {
         let (w, store, published, table) = priced_world(seed, false);
-        let (cold, _, cold_rounds, trail, _) =
-            lazy_answer_from(&w, &store, &published, table.clone(), None);
-        let Some(cold) = cold else { continue };
-        let (warm, exact, rounds, again, _) =
-            lazy_answer_from(&w, &store, &published, table.clone(), Some(&trail));
-        let warm = warm.expect("the replayed search finds the answer too");
-        assert!(exact, "seed {seed}");
-        assert_eq!(warm.values, cold.values, "seed {seed}: another assignment");
-        assert_eq!(rounds, 1, "seed {seed}: {cold_rounds} rounds cold");
-        assert_eq!(again, trail, "seed {seed}: another trail");
+        let cold = lazy_answer_from(&w, &store, &published, table.clone(), None);
+        let (cold_rounds, trail) = (cold.rounds, cold.trail);
+        let Some(cold) = cold.found else { continue };
+        assert!(
+            trail.proof.is_some(),
+            "seed {seed}: an optimum leaves its proof"
+        );
+        let warm = lazy_answer_from(&w, &store, &published, table.clone(), Some(&trail));
+        let found = warm
+            .found
+            .expect("the replayed search finds the answer too");
+        assert!(warm.exact, "seed {seed}");
+        assert_eq!(found.values, cold.values, "seed {seed}: another assignment");
+        assert_eq!(found.objective, cold.objective, "seed {seed}");
+        assert_eq!(warm.rounds, 1, "seed {seed}: {cold_rounds} rounds cold");
+        assert_eq!(warm.solves, 0, "seed {seed}: the same MIP solved again");
+        assert_eq!(warm.trail, trail, "seed {seed}: another trail");
         replayed_multi += u64::from(cold_rounds > 1);
+        // without the proof: one solve, the same assignment
+        let unproven = search::Trail {
+            proof: None,
+            ..trail.clone()
+        };
+        let solved = lazy_answer_from(&w, &store, &published, table.clone(), Some(&unproven));
+        assert_eq!(solved.solves, 1, "seed {seed}");
+        assert_eq!(
+            solved.found.expect("solvable").values,
+            cold.values,
+            "seed {seed}"
+        );
         if trail.steps.len() > 1 {
             let mut cut = trail.clone();
             cut.steps.truncate(trail.steps.len() / 2);
-            let (part, _, _, _, _) = lazy_answer_from(&w, &store, &published, table, Some(&cut));
-            let part = part.expect("still solvable");
+            let part = lazy_answer_from(&w, &store, &published, table, Some(&cut))
+                .found
+                .expect("still solvable");
             assert_eq!(
                 key(&w, &part.objective),
                 key(&w, &cold.objective),
@@ -1827,9 +1861,9 @@ fn a_replayed_search_keeps_the_recorded_answer_among_tied_optima() {
     let mut kept = 0;
     for seed in 0..seeds_or(300) {
         let (w, store, published, table) = priced_world(seed, false);
-        let (cold, _, _, trail, (mut m, book)) =
-            lazy_answer_from(&w, &store, &published, table.clone(), None);
-        let Some(cold) = cold else { continue };
+        let run = lazy_answer_from(&w, &store, &published, table.clone(), None);
+        let (trail, mut m, book) = (run.trail, run.model, run.book);
+        let Some(cold) = run.found else { continue };
         // every other lock: at least one package in or out that the answer has out or in
         let pkgs: Vec<usize> = m.pkgs.iter().map(|p| p.x).collect();
         let inside = pkgs.iter().filter(|&&x| cold.values[x]).count();
@@ -1861,10 +1895,15 @@ fn a_replayed_search_keeps_the_recorded_answer_among_tied_optima() {
                 .collect(),
             ..trail
         };
-        let (warm, _, _, _, _) = lazy_answer_from(&w, &store, &published, table, Some(&recorded));
-        let warm = warm.expect("solvable");
+        // the proof is for the search's own answer: this one is solved for again
+        let warm = lazy_answer_from(&w, &store, &published, table, Some(&recorded));
         assert_eq!(
-            warm.values, other.values,
+            warm.solves, 1,
+            "seed {seed}: a proof taken for another answer"
+        );
+        let found = warm.found.expect("solvable");
+        assert_eq!(
+            found.values, other.values,
             "seed {seed}: the solver's tie, not the trail's"
         );
         kept += 1;

@@ -16,7 +16,7 @@ use crate::solve::{self, SolveOptions};
 
 use super::book::{keys_of, picked_uses, price_from_counts, set_exact, Book, PKey};
 use super::counts::{AuditKey, FileKey, LineCounts, Progress};
-use super::trail::{Step, Trail};
+use super::trail::{round_fingerprint, RoundProof, Step, Trail};
 
 /// How many cheaper-bounded versions of a picked crate are priced exactly in the same round
 /// (cheapest bound first). Each is a `git diff` when it is a delta (tens of milliseconds, then
@@ -75,6 +75,8 @@ pub struct Search<'a, C: LineCounts> {
     picked_before: BTreeSet<String>,
     /// Solve rounds so far (forks count their own).
     pub rounds: usize,
+    /// MIP solves so far (a round whose proof a trail held solves nothing).
+    pub solves: usize,
     /// The steps so far, and how the last round was solved.
     trail: Trail,
     /// Set by [`Search::replay`]: the trail, whose last round the first round repeats.
@@ -91,6 +93,7 @@ impl<'a, C: LineCounts> Search<'a, C> {
             bounded,
             picked_before: BTreeSet::new(),
             rounds: 0,
+            solves: 0,
             trail: Trail::default(),
             replayed: None,
         }
@@ -152,6 +155,7 @@ impl<'a, C: LineCounts> Search<'a, C> {
             bounded: self.bounded.clone(),
             picked_before: self.picked_before.clone(),
             rounds: 0,
+            solves: 0,
             trail: self.trail.clone(),
             replayed: None,
         }
@@ -312,6 +316,8 @@ pub fn lazy_solve<C: LineCounts>(
     let mut until_priced = !replayed.as_ref().is_some_and(|t| t.last_round_full);
     loop {
         st.trail.last_round_full = !until_priced;
+        st.trail.proof = None;
+        let recorded_proof = replayed.as_ref().and_then(|t| t.proof.clone());
         let recorded = replayed.take().map(|t| {
             let n = m.num_vars();
             let mut values = vec![false; n];
@@ -324,6 +330,17 @@ pub fn lazy_solve<C: LineCounts>(
         for p in m.pkgs.iter_mut() {
             let (name, version) = (p.name.clone(), p.version.clone());
             p.set_costs(|set| st.book[&(name.clone(), version.clone(), set)].model_cost());
+        }
+        if let (Some(values), Some(proof)) = (&recorded, &recorded_proof) {
+            if let Some(sol) = proven_before(env, st, m, values, proof, until_priced) {
+                env.log.note(
+                    "Reused",
+                    "the proof of an earlier search: the same MIP, solved optimal".to_owned(),
+                );
+                st.trail.answer = trail_answer(&sol);
+                st.trail.proof = Some(proof.clone());
+                return Ok(Some(sol));
+            }
         }
         let t = env.log.seconds();
         let round_opts = SolveOptions {
@@ -357,6 +374,7 @@ pub fn lazy_solve<C: LineCounts>(
             hi: 0.0,
         }));
         env.log.before_solve();
+        st.solves += 1;
         let outcome = solve::solve(m, env.locked_outside, &round_opts);
         m.rows.truncate(whole);
         let outcome = outcome?;
@@ -389,7 +407,11 @@ pub fn lazy_solve<C: LineCounts>(
                 until_priced = false;
                 continue;
             }
-            st.trail.answer = (0..sol.values.len()).filter(|&v| sol.values[v]).collect();
+            st.trail.answer = trail_answer(&sol);
+            st.trail.proof = (sol.status == solve::Status::Optimal).then(|| RoundProof {
+                fingerprint: round_fingerprint(m, &st.book, until_priced, &st.trail.answer),
+                complete: sol.complete,
+            });
             return Ok(Some(sol));
         }
         env.log.note(
@@ -403,4 +425,32 @@ pub fn lazy_solve<C: LineCounts>(
         st.refine(env.cands, &picked, env.log)?;
         st.picked_before.extend(picked.into_iter().map(|k| k.0));
     }
+}
+
+/// The model's variables set in an answer, as a trail records it.
+fn trail_answer(sol: &solve::Solution) -> Vec<usize> {
+    (0..sol.values.len()).filter(|&v| sol.values[v]).collect()
+}
+
+/// The recorded answer with the recorded proof, when this round is the MIP that proof was for
+/// (same fingerprint) and the answer is still a valid lock whose every pick is exactly priced.
+fn proven_before<C: LineCounts>(
+    env: &SearchEnv<'_>,
+    st: &Search<'_, C>,
+    m: &model::Model,
+    values: &[bool],
+    proof: &RoundProof,
+    until_priced: bool,
+) -> Option<solve::Solution> {
+    let answer: Vec<usize> = (0..values.len()).filter(|&v| values[v]).collect();
+    if proof.fingerprint != round_fingerprint(m, &st.book, until_priced, &answer) {
+        return None;
+    }
+    let exact = picked_uses(m, values)
+        .iter()
+        .all(|k| st.book.get(k).is_some_and(Price::is_exact));
+    if !exact {
+        return None;
+    }
+    solve::proven_answer(m, env.locked_outside, values.to_vec(), proof.complete)
 }

@@ -8,11 +8,15 @@
 //! lower bound, so the answer is still optimal (another tied lock may be chosen). The answer
 //! is recorded too: the replayed round starts from it (the solver then has an optimal
 //! incumbent from the start and only proves it) and keeps it whenever it is still optimal, so
-//! the lock does not hang on which of several tied optima the solver returns.
+//! the lock does not hang on which of several tied optima the solver returns. When the
+//! replayed round is the very MIP the recorded one proved optimal (same fingerprint), the
+//! answer is taken with that proof and nothing is solved.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::book::PKey;
+use super::book::{Book, PKey};
+use crate::model;
 
 /// One pricing step of a search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,4 +39,45 @@ pub struct Trail {
     /// The answer: the model's variables set in it. The replayed round starts from it, and
     /// keeps it when it is still optimal (another lock tied with it is not taken).
     pub answer: Vec<usize>,
+    /// Set when the last round proved the answer optimal: the fingerprint of what that round
+    /// solved. A replayed round with the same fingerprint solves the very same MIP, so the
+    /// proof holds as it is and no MIP runs.
+    #[serde(default)]
+    pub proof: Option<RoundProof>,
+}
+
+/// What a round proved optimal, as a fingerprint of its MIP's variable part (every price step's
+/// cost and whether it is exact, which decides the rows leaving dominated versions out; the
+/// stages solved) and of the answer. The rest of the MIP is the model's structure and options, which the
+/// trail's key pins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundProof {
+    pub fingerprint: String,
+    /// Whether that solve minimised every criterion ([`crate::solve::Solution::complete`]).
+    pub complete: bool,
+}
+
+/// The fingerprint of a round over `m` (costs set from `book`), solving every stage or only up
+/// to the first that reads prices, and the answer it proved optimal (`answer`'s variables set).
+pub fn round_fingerprint(
+    m: &model::Model,
+    book: &Book,
+    until_priced: bool,
+    answer: &[usize],
+) -> String {
+    let mut h = Sha256::new();
+    h.update([u8::from(until_priced)]);
+    for v in answer {
+        h.update(v.to_le_bytes());
+    }
+    for p in &m.pkgs {
+        for t in &p.tiers {
+            let exact = book
+                .get(&(p.name.clone(), p.version.clone(), t.set))
+                .is_some_and(|price| price.is_exact());
+            h.update(t.cost.to_le_bytes());
+            h.update([u8::from(exact)]);
+        }
+    }
+    hex::encode(h.finalize())
 }

@@ -14,9 +14,10 @@
 //! (connection pool, one TLS session per connection). HTTP/1.1 has one request in flight per
 //! connection, and a warm run's walk is ~16 levels of revalidations (304s), so it is bound by
 //! round trips: loot-condition-interpreter's 1,900 index files take 6.8 s with 16 workers,
-//! 4.4 s with 48 (3.8 s with 96; cargo multiplexes up to 100 HTTP/2 streams). Name resolution goes through a caching
-//! resolver that performs one lookup per host at a time: concurrent lookups were measured to
-//! stall exactly 5 s on these machines, one cached lookup does not. TLS uses the platform
+//! 4.4 s with 48 (3.8 s with 96; cargo multiplexes up to 100 HTTP/2 streams). Name
+//! resolution goes through a caching resolver that performs one lookup per host at a time:
+//! concurrent lookups were measured to stall exactly 5 s on these machines, one cached lookup
+//! does not. TLS uses the platform
 //! verifier (a TLS-intercepting proxy's CA is only in the system store). The proxy is chosen
 //! once from `HTTPS_PROXY`/`https_proxy`, then `ALL_PROXY`/`all_proxy`, unless `NO_PROXY`
 //! matches the index host (curl's precedence; ureq's own default would also take

@@ -358,14 +358,12 @@ pub fn prefer(m: &Model, sol: Solution, other: Vec<bool>) -> Solution {
     if !valid {
         return sol;
     }
-    let proof = Proof {
-        proven: sol.status == Status::Optimal,
-        gap: sol.gap,
-        cut_rounds: sol.cut_rounds,
-        complete: sol.complete,
-    };
-    let current = eval::complete(m, &m.pkgs.iter().map(|p| p.locked).collect::<Vec<_>>());
-    solution(m, other, proof, sol.current_lock_valid, &current)
+    // the same objective and proof; only the choices differ
+    Solution {
+        chosen: chosen_of(m, &other),
+        values: other,
+        ..sol
+    }
 }
 
 /// `values` as an optimal answer proven by an earlier solve of the same MIP (a replayed
@@ -406,11 +404,23 @@ fn current_lock(m: &Model, rows: &[Row], locked_outside: u64) -> (Vec<bool>, boo
     let locked: Vec<bool> = m.pkgs.iter().map(|p| p.locked).collect();
     let current = eval::complete(m, &locked);
     // a locked package outside the candidates is one Cargo would drop: the lock is not a fixed point
-    let current_ok = locked_outside == 0
-        && eval::first_violated(rows, &current).is_none()
-        && eval::least(m, &current) == current
-        && eval::find_cycle(m, &current).is_none();
+    let current_ok = locked_outside == 0 && is_lock(m, rows, &current);
     (current, current_ok)
+}
+
+/// The registry versions an assignment chooses, per crate name, ascending.
+fn chosen_of(m: &Model, values: &[bool]) -> BTreeMap<String, Vec<Version>> {
+    let mut chosen: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+    for p in m.pkgs.iter().filter(|p| values[p.x]) {
+        chosen
+            .entry(p.name.clone())
+            .or_default()
+            .push(p.version.clone());
+    }
+    for vs in chosen.values_mut() {
+        vs.sort();
+    }
+    chosen
 }
 
 /// How far a solve got: what [`Solution`] reports besides the assignment.
@@ -428,20 +438,8 @@ fn solution(
     current_ok: bool,
     current: &[bool],
 ) -> Solution {
-    let mut chosen: BTreeMap<String, Vec<Version>> = BTreeMap::new();
-    for p in &m.pkgs {
-        if values[p.x] {
-            chosen
-                .entry(p.name.clone())
-                .or_default()
-                .push(p.version.clone());
-        }
-    }
-    for vs in chosen.values_mut() {
-        vs.sort();
-    }
     Solution {
-        chosen,
+        chosen: chosen_of(m, &values),
         objective: objective_of(m, &values),
         status: if proof.proven {
             Status::Optimal

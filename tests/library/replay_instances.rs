@@ -130,6 +130,23 @@ fn presolve_probing_off_proves_the_same_optimum() {
     }
 }
 
+/// The optimum of `inst` solved in one weighted stage or (`staged`) a stage per criterion,
+/// checked proven and complete.
+fn proven_objective(inst: &Instance, staged: bool, label: &str) -> solve::Objective {
+    let opts = SolveOptions {
+        staged,
+        ..SolveOptions::default()
+    };
+    match solve::solve(&inst.model, inst.locked_outside, &opts).expect("runs") {
+        Outcome::Solved(s) => {
+            assert_eq!(s.status, Status::Optimal, "{label}, staged {staged}");
+            assert!(s.complete, "{label}, staged {staged}");
+            s.objective
+        }
+        Outcome::Unsat => panic!("{label}: infeasible"),
+    }
+}
+
 /// One weighted stage for every criterion (the default when its upper bound fits a double
 /// exactly, `solve::criteria::stages`) proves the same lexicographic optimum as a stage per
 /// criterion (lines alone, then the rest under a row fixing lines): on these corpus instances
@@ -147,21 +164,11 @@ fn one_weighted_stage_proves_the_same_optimum_as_a_stage_per_criterion() {
             solve::criteria::stages(&order, &inst.model, true, None).len(),
             2
         );
-        let solve_with = |staged: bool| {
-            let opts = SolveOptions {
-                staged,
-                ..SolveOptions::default()
-            };
-            match solve::solve(&inst.model, inst.locked_outside, &opts).expect("runs") {
-                Outcome::Solved(s) => {
-                    assert_eq!(s.status, Status::Optimal, "{name}, staged {staged}");
-                    assert!(s.complete);
-                    s.objective
-                }
-                Outcome::Unsat => panic!("{name}: infeasible"),
-            }
-        };
-        assert_eq!(solve_with(false), solve_with(true), "{name}");
+        assert_eq!(
+            proven_objective(&inst, false, name),
+            proven_objective(&inst, true, name),
+            "{name}"
+        );
     }
 }
 
@@ -189,22 +196,10 @@ fn the_start_bounds_the_weighted_stage() {
         1,
         "unlocked prices x{factor}"
     );
-    let solve_with = |staged: bool| {
-        let opts = SolveOptions {
-            staged,
-            ..SolveOptions::default()
-        };
-        match solve::solve(&inst.model, inst.locked_outside, &opts).expect("runs") {
-            Outcome::Solved(s) => {
-                assert_eq!(s.status, Status::Optimal, "staged {staged}");
-                s.objective
-            }
-            Outcome::Unsat => panic!("infeasible"),
-        }
-    };
+    let label = format!("unlocked prices x{factor}");
     assert_eq!(
-        solve_with(false),
-        solve_with(true),
-        "unlocked prices x{factor}"
+        proven_objective(&inst, false, &label),
+        proven_objective(&inst, true, &label),
+        "{label}"
     );
 }

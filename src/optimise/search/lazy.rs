@@ -337,7 +337,7 @@ pub fn lazy_solve<C: LineCounts>(
                     "Reused",
                     "the proof of an earlier search: the same MIP, solved optimal".to_owned(),
                 );
-                st.trail.answer = trail_answer(&sol);
+                st.trail.answer = set_vars(&sol.values);
                 st.trail.proof = Some(proof.clone());
                 return Ok(Some(sol));
             }
@@ -407,7 +407,7 @@ pub fn lazy_solve<C: LineCounts>(
                 until_priced = false;
                 continue;
             }
-            st.trail.answer = trail_answer(&sol);
+            st.trail.answer = set_vars(&sol.values);
             st.trail.proof = (sol.status == solve::Status::Optimal).then(|| RoundProof {
                 fingerprint: round_fingerprint(m, &st.book, until_priced, &st.trail.answer),
                 complete: sol.complete,
@@ -427,9 +427,9 @@ pub fn lazy_solve<C: LineCounts>(
     }
 }
 
-/// The model's variables set in an answer, as a trail records it.
-fn trail_answer(sol: &solve::Solution) -> Vec<usize> {
-    (0..sol.values.len()).filter(|&v| sol.values[v]).collect()
+/// The variables set in an assignment, as a trail records an answer.
+fn set_vars(values: &[bool]) -> Vec<usize> {
+    (0..values.len()).filter(|&v| values[v]).collect()
 }
 
 /// The recorded answer with the recorded proof, when this round is the MIP that proof was for
@@ -442,8 +442,7 @@ fn proven_before<C: LineCounts>(
     proof: &RoundProof,
     until_priced: bool,
 ) -> Option<solve::Solution> {
-    let answer: Vec<usize> = (0..values.len()).filter(|&v| values[v]).collect();
-    if proof.fingerprint != round_fingerprint(m, &st.book, until_priced, &answer) {
+    if proof.fingerprint != round_fingerprint(m, &st.book, until_priced, &set_vars(values)) {
         return None;
     }
     let exact = picked_uses(m, values)

@@ -48,8 +48,8 @@ pub struct Trail {
 
 /// What a round proved optimal, as a fingerprint of its MIP's variable part (every price step's
 /// cost and whether it is exact, which decides the rows leaving dominated versions out; the
-/// stages solved) and of the answer. The rest of the MIP is the model's structure and options, which the
-/// trail's key pins.
+/// stages solved) and of the answer. The rest of the MIP is the model's structure and
+/// options, which the trail's key pins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoundProof {
     pub fingerprint: String,
